@@ -1,0 +1,50 @@
+# The two commands a newcomer needs:  make dev  (everything running)  and  make test  (the whole suite).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NODE_TEST := node --test --test-concurrency=1 --test-timeout=600000
+
+help:
+	@echo "make dev          stack up, migrations, simulator and service in the foreground"
+	@echo "make test         stack up, build, run every test"
+	@echo "make stack-up | stack-down | stack-status   the local Kafka, registry, ClickHouse, PostgreSQL, Redis"
+	@echo "make service      the service alone against a running stack"
+	@echo "make migrate      apply database migrations"
+	@echo "make bench        run the benchmarks, write bench/results and docs/BENCHMARKS.md"
+
+# npm ci only when package-lock.json changed since the last install (idempotent, offline-friendly).
+node_modules/.installed: package.json package-lock.json
+	@command -v node >/dev/null || { echo "Node.js 20+ is required (apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.installed
+
+build: deps
+	npx tsc -p tsconfig.json
+
+stack-up:
+	@bash stack/stack.sh up
+
+stack-down:
+	@bash stack/stack.sh down
+
+stack-status:
+	@bash stack/stack.sh status
+
+migrate: build
+	node dist/src/store/migrate-cli.js
+
+service: build
+	node dist/src/main.js
+
+dev: stack-up build
+	node dist/src/store/migrate-cli.js
+	node dist/src/main.js
+
+test: stack-up build
+	$(NODE_TEST) dist/test/unit/*.test.js dist/test/integration/*.test.js
+
+test-unit: build
+	$(NODE_TEST) dist/test/unit/*.test.js
+
+.PHONY: help deps build stack-up stack-down stack-status migrate service dev test test-unit

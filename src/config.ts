@@ -1,0 +1,124 @@
+// Every environment variable the service reads, parsed and validated in one place.
+// A missing or malformed value throws a ConfigError whose message is one line naming the variable.
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    expected: string,
+    got: string | undefined,
+  ) {
+    super(`config: ${variable} must be ${expected}, got ${got === undefined ? 'nothing' : JSON.stringify(got)}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface Config {
+  kafkaBrokers: string[];
+  kafkaClientId: string;
+  kafkaGroupId: string;
+  schemaRegistryUrl: string;
+  redisUrl: string;
+  postgresUrl: string;
+  clickhouse: { url: string; database: string };
+  /** Address the HTTP/WebSocket and gRPC servers bind to (0.0.0.0 to serve other machines). */
+  bindHost: string;
+  httpPort: number;
+  grpcPort: number;
+  wsRateMaxMsgsPerSec: number;
+  logLevel: LogLevel;
+  /** Apply pending migrations at start (on by default; off for edge instances that must not touch schemas). */
+  migrateOnStart: boolean;
+  /** Per-dependency probe timeout for /health. */
+  healthTimeoutMs: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, name: string, fallback: string): string {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? fallback : v.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name, String(fallback));
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(name, `a whole number from ${min} to ${max}`, raw);
+  }
+  return Number(raw);
+}
+
+const port = (env: Env, name: string, fallback: number) => integer(env, name, fallback, 1, 65535);
+
+function url(env: Env, name: string, fallback: string, protocols: string[]): string {
+  const raw = read(env, name, fallback);
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `a URL (${protocols.join(' or ')})`, raw);
+  }
+  if (!protocols.includes(parsed.protocol.replace(/:$/, '')) || parsed.hostname === '') {
+    throw new ConfigError(name, `a URL (${protocols.join(' or ')})`, raw);
+  }
+  return raw;
+}
+
+function brokers(env: Env, name: string, fallback: string): string[] {
+  const raw = read(env, name, fallback);
+  const list = raw.split(',').map((s) => s.trim());
+  const ok = list.every((b) => /^[A-Za-z0-9.\-_]+:\d{1,5}$/.test(b) && Number(b.split(':')[1]) <= 65535);
+  if (!ok) throw new ConfigError(name, 'a comma-separated list of host:port', raw);
+  return list;
+}
+
+function host(env: Env, name: string, fallback: string): string {
+  const raw = read(env, name, fallback);
+  if (!/^[A-Za-z0-9.\-_:]+$/.test(raw)) throw new ConfigError(name, 'a host name or IP address', raw);
+  return raw;
+}
+
+function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+  const raw = read(env, name, fallback);
+  if (!allowed.includes(raw as T)) throw new ConfigError(name, `one of ${allowed.join('|')}`, raw);
+  return raw as T;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name, String(fallback)).toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, 'true or false', raw);
+}
+
+function clickhouse(env: Env): Config['clickhouse'] {
+  const raw = url(env, 'CLICKHOUSE_URL', 'http://127.0.0.1:8123/md', ['http', 'https']);
+  const u = new URL(raw);
+  const database = u.pathname.replace(/^\/+|\/+$/g, '') || 'md';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
+    throw new ConfigError('CLICKHOUSE_URL', 'a URL whose path is a database name', raw);
+  }
+  u.pathname = '/';
+  return { url: u.toString().replace(/\/$/, ''), database };
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  return {
+    kafkaBrokers: brokers(env, 'KAFKA_BROKERS', '127.0.0.1:9092'),
+    kafkaClientId: read(env, 'KAFKA_CLIENT_ID', 'market-data'),
+    kafkaGroupId: read(env, 'KAFKA_GROUP_ID', 'market-data'),
+    schemaRegistryUrl: url(env, 'SCHEMA_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7', ['http', 'https']),
+    redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis', 'rediss']),
+    postgresUrl: url(env, 'POSTGRES_URL', 'postgres://md@127.0.0.1:5432/md', ['postgres', 'postgresql']),
+    clickhouse: clickhouse(env),
+    bindHost: host(env, 'BIND_HOST', '127.0.0.1'),
+    httpPort: port(env, 'HTTP_PORT', 8080),
+    grpcPort: port(env, 'GRPC_PORT', 50051),
+    wsRateMaxMsgsPerSec: integer(env, 'WS_RATE_MAX_MSGS_PER_SEC', 100, 1, 100_000),
+    logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
+    migrateOnStart: bool(env, 'MIGRATE_ON_START', true),
+    healthTimeoutMs: integer(env, 'HEALTH_TIMEOUT_MS', 1500, 50, 60_000),
+  };
+}

@@ -1,0 +1,23 @@
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import type { Logger } from '../obs/logger.js';
+
+/** One kafkajs client for the process, logging through pino. */
+export function createKafka(brokers: string[], clientId: string, log: Logger, retries = 8): Kafka {
+  const kafkaLog = log.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId,
+    brokers,
+    connectionTimeout: 3000,
+    requestTimeout: 30000,
+    retry: { initialRetryTime: 200, retries },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }: LogEntry) => {
+        const { message, ...extra } = entry;
+        if (level === logLevel.ERROR) kafkaLog.error(extra, message);
+        else if (level === logLevel.WARN) kafkaLog.warn(extra, message);
+        else kafkaLog.debug(extra, message);
+      },
+  });
+}

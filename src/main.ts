@@ -1,0 +1,81 @@
+// The composition root: the one place that builds every part of the service and wires them together.
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createApp, listen, registerNotFound, registerOpsRoutes } from './api/http-server.js';
+import { createKafka } from './ingest/kafka-client.js';
+import { HealthChecker } from './obs/health.js';
+import { createLogger, type Logger } from './obs/logger.js';
+import { Metrics } from './obs/metrics.js';
+import { dependencyProbes } from './obs/probes.js';
+import { createClickHouse } from './store/clickhouse.js';
+import { migrateAll } from './store/migrate.js';
+import { createPostgresPool } from './store/postgres.js';
+import { createRedis } from './store/redis.js';
+
+function configOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+/** Retries a start-up step while its dependency comes up, then gives up with the last error. */
+async function untilItWorks<T>(what: string, log: Logger, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`${what} failed for ${timeoutMs / 1000}s: ${(err as Error).message}`);
+      if (attempt === 1) log.warn({ err: (err as Error).message }, `${what} failed; retrying`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const cfg = configOrExit();
+  const log = createLogger(cfg.logLevel);
+  const metrics = new Metrics();
+
+  const kafkaForHealth = createKafka(cfg.kafkaBrokers, `${cfg.kafkaClientId}-health`, log, 0);
+  const kafkaAdmin = kafkaForHealth.admin();
+  const postgres = createPostgresPool(cfg.postgresUrl, log);
+  const redis = createRedis(cfg.redisUrl, log);
+  const clickhouse = createClickHouse(cfg.clickhouse);
+
+  if (cfg.migrateOnStart) await untilItWorks('migrations', log, 60_000, () => migrateAll(cfg, postgres, log));
+
+  const health = new HealthChecker(
+    dependencyProbes({ kafkaAdmin, schemaRegistryUrl: cfg.schemaRegistryUrl, clickhouse, postgres, redis }),
+    cfg.healthTimeoutMs,
+    metrics,
+  );
+  const app = createApp();
+  registerOpsRoutes(app, health, metrics);
+  registerNotFound(app, metrics);
+  const http = await listen(app, cfg.bindHost, cfg.httpPort);
+  log.info({ host: cfg.bindHost, port: http.port }, 'http listening');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    http.close();
+    await Promise.allSettled([kafkaAdmin.disconnect(), postgres.end(), redis.quit(), clickhouse.close()]);
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`market-data: ${(err as Error).message}\n`);
+  process.exit(1);
+});

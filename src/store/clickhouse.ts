@@ -1,0 +1,15 @@
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { Config } from '../config.js';
+
+export type { ClickHouseClient };
+
+/** A ClickHouse HTTP client bound to the service's database (created by the migrations runner). */
+export function createClickHouse(cfg: Config['clickhouse'], database = cfg.database): ClickHouseClient {
+  return createClient({
+    url: cfg.url,
+    database,
+    request_timeout: 30000,
+    compression: { request: false, response: false },
+    clickhouse_settings: {},
+  });
+}

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { after, describe, it } from 'node:test';
+import { SchemaType } from '@kafkajs/confluent-schema-registry';
+import { Partitioners } from 'kafkajs';
+import { loadConfig } from '../../src/config.js';
+import { createKafka } from '../../src/ingest/kafka-client.js';
+import { createSchemaRegistry } from '../../src/ingest/schema-registry.js';
+import { createLogger } from '../../src/obs/logger.js';
+import { createClickHouse } from '../../src/store/clickhouse.js';
+import { createPostgresPool } from '../../src/store/postgres.js';
+import { createRedis } from '../../src/store/redis.js';
+
+const cfg = loadConfig();
+const log = createLogger('warn');
+
+describe('the real stack round trips', () => {
+  it('an Avro message through the real broker and registry, in Confluent wire format', async () => {
+    const kafka = createKafka(cfg.kafkaBrokers, 'test-roundtrip', log);
+    const registry = createSchemaRegistry(cfg.schemaRegistryUrl);
+    const topic = `test.roundtrip.${randomUUID()}`;
+    const schema = {
+      type: 'record',
+      name: 'RoundTrip',
+      namespace: 'test.md',
+      fields: [
+        { name: 'symbol', type: 'string' },
+        { name: 'price', type: 'string' },
+        { name: 'sequence', type: 'long' },
+      ],
+    };
+    const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject: `${topic}-value` });
+    const value = { symbol: 'BTCUSDT-PERP', price: '64123.45', sequence: 9007199254740 };
+    const encoded = await registry.encode(id, value);
+    assert.equal(encoded[0], 0, 'magic byte');
+    assert.equal(encoded.readInt32BE(1), id, 'schema id follows the magic byte');
+
+    const admin = kafka.admin();
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    const consumer = kafka.consumer({ groupId: `test-${randomUUID()}` });
+    try {
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+      await producer.connect();
+      await producer.send({ topic, messages: [{ key: value.symbol, value: encoded }] });
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      const received = await new Promise<{ key: string; value: unknown }>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no message within 30 s')), 30_000);
+        void consumer.run({
+          eachMessage: async ({ message }) => {
+            clearTimeout(timer);
+            resolve({ key: message.key!.toString(), value: { ...(await registry.decode(message.value!)) } });
+          },
+        });
+      });
+      assert.deepEqual(received, { key: 'BTCUSDT-PERP', value });
+    } finally {
+      await consumer.disconnect();
+      await producer.disconnect();
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  });
+
+  it('exact decimals into and out of ClickHouse', async () => {
+    const admin = createClickHouse(cfg.clickhouse, 'default');
+    const table = `${cfg.clickhouse.database}.test_roundtrip_${randomUUID().replaceAll('-', '')}`;
+    await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${cfg.clickhouse.database}` });
+    await admin.command({ query: `CREATE TABLE ${table} (id String, price Decimal(38, 18)) ENGINE = MergeTree ORDER BY id` });
+    try {
+      const rows = [
+        ['a', '0.000000000000000001'],
+        ['b', '64123.450000000000000001'],
+        ['c', '99999999999999999999.999999999999999999'],
+      ];
+      const tsv = rows.map((r) => r.join('\t')).join('\n') + '\n';
+      await admin.insert({ table, values: Readable.from([tsv], { objectMode: false }), format: 'TabSeparated' });
+      const rs = await admin.query({ query: `SELECT id, toString(price) AS price FROM ${table} ORDER BY id`, format: 'JSONEachRow' });
+      const got = await rs.json<{ id: string; price: string }>();
+      assert.deepEqual(
+        got.map((r) => [r.id, r.price]),
+        [
+          ['a', '0.000000000000000001'],
+          ['b', '64123.450000000000000001'],
+          ['c', '99999999999999999999.999999999999999999'],
+        ],
+      );
+    } finally {
+      await admin.command({ query: `DROP TABLE IF EXISTS ${table}` });
+      await admin.close();
+    }
+  });
+
+  it('exact numerics into and out of PostgreSQL', async () => {
+    const pool = createPostgresPool(cfg.postgresUrl, log);
+    after(() => pool.end());
+    const values = ['0.000000000000000001', '64123.450000000000000001', '123456789012345678901234567890.5'];
+    const { rows } = await pool.query<{ v: string }>('SELECT unnest($1::numeric[])::text AS v', [values]);
+    assert.deepEqual(
+      rows.map((r) => r.v),
+      values,
+    );
+  });
+
+  it('a hash into and out of Redis', async () => {
+    const redis = createRedis(cfg.redisUrl, log);
+    const key = `test:roundtrip:${randomUUID()}`;
+    await redis.hset(key, { bid: '64123.45', ask: '64123.50' });
+    assert.deepEqual(await redis.hgetall(key), { bid: '64123.45', ask: '64123.50' });
+    await redis.del(key);
+    await redis.quit();
+  });
+});

@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { repoPath } from '../../src/paths.js';
+
+/** A port the OS says is free right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningService {
+  proc: ChildProcess;
+  httpPort: number;
+  grpcPort: number;
+  baseUrl: string;
+  output: () => string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts the compiled service (dist/src/main.js) on free ports and waits until it answers HTTP. */
+export async function startService(env: Record<string, string> = {}, timeoutMs = 60_000): Promise<RunningService> {
+  const httpPort = await freePort();
+  const grpcPort = await freePort();
+  const proc = spawn(process.execPath, [repoPath('dist/src/main.js')], {
+    env: { ...process.env, LOG_LEVEL: 'warn', HTTP_PORT: String(httpPort), GRPC_PORT: String(grpcPort), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const baseUrl = `http://127.0.0.1:${httpPort}`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`service exited with ${proc.exitCode}: ${out}`);
+    try {
+      await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(1000) });
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        proc.kill('SIGKILL');
+        throw new Error(`service did not answer within ${timeoutMs} ms: ${out}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return {
+    proc,
+    httpPort,
+    grpcPort,
+    baseUrl,
+    output: () => out,
+    stop: async (signal = 'SIGTERM') => {
+      if (proc.exitCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { repoPath } from '../../src/paths.js';
+
+const run = promisify(execFile);
+
+export type Component = 'kafka' | 'registry' | 'clickhouse' | 'postgres' | 'redis';
+
+/** Stops or starts one component of the local stack through the same script `make stack-up` uses. */
+export async function stack(action: 'start' | 'stop', component: Component): Promise<string> {
+  const { stdout, stderr } = await run('bash', [repoPath('stack/stack.sh'), action, component], { timeout: 240_000 });
+  return stdout + stderr;
+}
+
+export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 30_000, everyMs = 250): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
