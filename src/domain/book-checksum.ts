@@ -1,0 +1,40 @@
+import { crc32 } from 'node:zlib';
+import type { Increment } from './decimal.js';
+import type { OrderBook } from './order-book.js';
+
+/**
+ * The book checksum (algorithm "crc32-interleaved-v1"), used both for the engine's book hashes
+ * (depth 0 = every level) and for the WebSocket book checksum (top 25 levels):
+ *
+ *   for i = 0 .. depth-1:  if bid i exists append its price and size,
+ *                          if ask i exists append its price and size
+ *   checksum = CRC-32 (IEEE 802.3, as zlib) of those strings joined by ":" in UTF-8, unsigned.
+ *
+ * Prices and sizes are the canonical decimal strings of the wire (the instrument's tick and lot
+ * decimals, e.g. "64123.50"), so a client verifies its book with the very strings it received.
+ * Example: bids [["100.0","2"],["99.5","1"]], asks [["100.5","3"]] → CRC-32 of "100.0:2:100.5:3:99.5:1".
+ */
+export const CHECKSUM_ALGORITHM = 'crc32-interleaved-v1';
+
+export function checksumPayload(bids: readonly (readonly [string, string])[], asks: readonly (readonly [string, string])[], depth = 0): string {
+  const n = depth > 0 ? depth : Math.max(bids.length, asks.length);
+  const parts: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const b = bids[i];
+    if (b) parts.push(b[0], b[1]);
+    const a = asks[i];
+    if (a) parts.push(a[0], a[1]);
+  }
+  return parts.join(':');
+}
+
+export function checksumOfStrings(bids: readonly (readonly [string, string])[], asks: readonly (readonly [string, string])[], depth = 0): number {
+  return crc32(checksumPayload(bids, asks, depth)) >>> 0;
+}
+
+/** The checksum of a book held in ticks and lots, formatted with the instrument's increments. */
+export function bookChecksum(book: OrderBook, tick: Increment, lot: Increment, depth = 0): number {
+  const n = depth > 0 ? depth : Infinity;
+  const fmt = (levels: readonly (readonly [number, number])[]) => levels.map(([p, s]) => [tick.format(p), lot.format(s)] as const);
+  return checksumOfStrings(fmt(book.bids.top(n)), fmt(book.asks.top(n)), depth);
+}

@@ -1,0 +1,48 @@
+import { Increment } from './decimal.js';
+
+export type InstrumentKind = 'spot' | 'perpetual';
+export type InstrumentStatus = 'trading' | 'halted';
+
+/** What a perpetual needs for index, mark and funding. */
+export interface PerpetualTerms {
+  /** The index this contract tracks, e.g. BTCUSDT-INDEX. */
+  indexSymbol: string;
+  fundingIntervalHours: number;
+  /** Interest rate per funding interval, decimal string (e.g. "0.0001" = 0.01 %). */
+  interestRate: string;
+}
+
+export interface Instrument {
+  symbol: string;
+  base: string;
+  quote: string;
+  kind: InstrumentKind;
+  status: InstrumentStatus;
+  tickSize: string;
+  lotSize: string;
+  /** Prices are whole numbers of ticks. */
+  tick: Increment;
+  /** Sizes are whole numbers of lots. */
+  lot: Increment;
+  perpetual?: PerpetualTerms;
+}
+
+export interface InstrumentSpec {
+  symbol: string;
+  base: string;
+  quote: string;
+  kind: InstrumentKind;
+  status: InstrumentStatus;
+  tickSize: string;
+  lotSize: string;
+  perpetual?: PerpetualTerms;
+}
+
+const SYMBOL = /^[A-Z0-9][A-Z0-9_-]{0,31}$/;
+
+/** Validates a spec (throws with the reason) and attaches its increments. */
+export function makeInstrument(spec: InstrumentSpec): Instrument {
+  if (!SYMBOL.test(spec.symbol)) throw new Error(`symbol ${JSON.stringify(spec.symbol)} must be 1-32 of A-Z 0-9 _ -`);
+  if (spec.kind === 'perpetual' && !spec.perpetual) throw new Error(`perpetual ${spec.symbol} has no funding terms`);
+  return { ...spec, tick: Increment.parse(spec.tickSize), lot: Increment.parse(spec.lotSize) };
+}
