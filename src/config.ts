@@ -19,6 +19,8 @@ export interface Config {
   kafkaBrokers: string[];
   kafkaClientId: string;
   kafkaGroupId: string;
+  /** Prepended to every topic name (engine inputs and md.* outputs), to share a cluster between environments. */
+  topicPrefix: string;
   schemaRegistryUrl: string;
   redisUrl: string;
   postgresUrl: string;
@@ -80,6 +82,12 @@ function host(env: Env, name: string, fallback: string): string {
   return raw;
 }
 
+function topicPrefix(env: Env, name: string): string {
+  const raw = env[name]?.trim() ?? '';
+  if (!/^[A-Za-z0-9._-]{0,100}$/.test(raw)) throw new ConfigError(name, 'up to 100 of A-Z a-z 0-9 . _ -', raw);
+  return raw;
+}
+
 function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
   const raw = read(env, name, fallback);
   if (!allowed.includes(raw as T)) throw new ConfigError(name, `one of ${allowed.join('|')}`, raw);
@@ -109,6 +117,7 @@ export function loadConfig(env: Env = process.env): Config {
     kafkaBrokers: brokers(env, 'KAFKA_BROKERS', '127.0.0.1:9092'),
     kafkaClientId: read(env, 'KAFKA_CLIENT_ID', 'market-data'),
     kafkaGroupId: read(env, 'KAFKA_GROUP_ID', 'market-data'),
+    topicPrefix: topicPrefix(env, 'TOPIC_PREFIX'),
     schemaRegistryUrl: url(env, 'SCHEMA_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7', ['http', 'https']),
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis', 'rediss']),
     postgresUrl: url(env, 'POSTGRES_URL', 'postgres://md@127.0.0.1:5432/md', ['postgres', 'postgresql']),

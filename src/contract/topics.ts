@@ -1,21 +1,45 @@
-/** Kafka topics of the engine contract, each with the Avro schema file (in avro/) of its values. */
-export const ENGINE_EVENTS = 'engine.event.v1';
-export const ENGINE_SNAPSHOTS = 'engine.snapshot.v1';
-export const ENGINE_BOOKHASHES = 'engine.bookhash.v1';
-export const INSTRUMENT_CREATED = 'md.instrument.created.v1';
-export const INSTRUMENT_UPDATED = 'md.instrument.updated.v1';
-export const INSTRUMENT_HALT = 'md.instrument.halt.v1';
-export const INSTRUMENT_RESUME = 'md.instrument.resume.v1';
-
-export const INPUT_TOPICS = {
-  [ENGINE_EVENTS]: 'engine.event.v1.avsc',
-  [ENGINE_SNAPSHOTS]: 'engine.snapshot.v1.avsc',
-  [ENGINE_BOOKHASHES]: 'engine.bookhash.v1.avsc',
-  [INSTRUMENT_CREATED]: 'md.instrument.v1.avsc',
-  [INSTRUMENT_UPDATED]: 'md.instrument.v1.avsc',
-  [INSTRUMENT_HALT]: 'md.instrument.status.v1.avsc',
-  [INSTRUMENT_RESUME]: 'md.instrument.status.v1.avsc',
+/**
+ * Kafka topics of the engine contract. Every name can carry a prefix (TOPIC_PREFIX, empty by
+ * default) so several environments, or test runs, can share one cluster without mixing.
+ */
+export const BASE = {
+  events: 'engine.event.v1',
+  snapshots: 'engine.snapshot.v1',
+  bookhashes: 'engine.bookhash.v1',
+  instrumentCreated: 'md.instrument.created.v1',
+  instrumentUpdated: 'md.instrument.updated.v1',
+  instrumentHalt: 'md.instrument.halt.v1',
+  instrumentResume: 'md.instrument.resume.v1',
 } as const;
 
-export type InputTopic = keyof typeof INPUT_TOPICS;
-export const INSTRUMENT_TOPICS: InputTopic[] = [INSTRUMENT_CREATED, INSTRUMENT_UPDATED, INSTRUMENT_HALT, INSTRUMENT_RESUME];
+export type TopicRole = keyof typeof BASE;
+
+/** The Avro schema file (in avro/) of each topic's values. */
+export const SCHEMA_FILE: Record<TopicRole, string> = {
+  events: 'engine.event.v1.avsc',
+  snapshots: 'engine.snapshot.v1.avsc',
+  bookhashes: 'engine.bookhash.v1.avsc',
+  instrumentCreated: 'md.instrument.v1.avsc',
+  instrumentUpdated: 'md.instrument.v1.avsc',
+  instrumentHalt: 'md.instrument.status.v1.avsc',
+  instrumentResume: 'md.instrument.status.v1.avsc',
+};
+
+/** The fully qualified Avro record name of each topic's values (checked on decode). */
+export const RECORD_NAME: Record<TopicRole, string> = {
+  events: 'exchange.engine.v1.EngineEvent',
+  snapshots: 'exchange.engine.v1.BookSnapshot',
+  bookhashes: 'exchange.engine.v1.BookHash',
+  instrumentCreated: 'exchange.md.v1.Instrument',
+  instrumentUpdated: 'exchange.md.v1.Instrument',
+  instrumentHalt: 'exchange.md.v1.InstrumentStatusChange',
+  instrumentResume: 'exchange.md.v1.InstrumentStatusChange',
+};
+
+export type Topics = Record<TopicRole, string>;
+
+export function engineTopics(prefix = ''): Topics {
+  return Object.fromEntries(Object.entries(BASE).map(([role, name]) => [role, prefix + name])) as Topics;
+}
+
+export const INSTRUMENT_ROLES: TopicRole[] = ['instrumentCreated', 'instrumentUpdated', 'instrumentHalt', 'instrumentResume'];

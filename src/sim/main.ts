@@ -7,7 +7,7 @@ import { loadConfig } from '../config.js';
 import { registerTopicSchema } from '../contract/avro-codec.js';
 import type { WireBookHash, WireBookSnapshot, WireEngineEvent, WireInstrument } from '../contract/engine-wire.js';
 import { ensureEngineTopics } from '../contract/topic-setup.js';
-import { ENGINE_BOOKHASHES, ENGINE_EVENTS, ENGINE_SNAPSHOTS, INPUT_TOPICS, INSTRUMENT_CREATED } from '../contract/topics.js';
+import { engineTopics, SCHEMA_FILE } from '../contract/topics.js';
 import { createKafka } from '../ingest/kafka-client.js';
 import { createSchemaRegistry } from '../ingest/schema-registry.js';
 import { createLogger } from '../obs/logger.js';
@@ -77,16 +77,17 @@ const log = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, 'engin
 const kafka = createKafka(cfg.kafkaBrokers, 'engine-sim', log);
 const registry = createSchemaRegistry(cfg.schemaRegistryUrl);
 
+const topics = engineTopics(cfg.topicPrefix);
 const admin = kafka.admin();
 await admin.connect();
-await ensureEngineTopics(admin, partitions);
+await ensureEngineTopics(admin, topics, partitions);
 await admin.disconnect();
 
 const enc = {
-  instrument: await registerTopicSchema<WireInstrument>(registry, INSTRUMENT_CREATED, INPUT_TOPICS[INSTRUMENT_CREATED]),
-  event: await registerTopicSchema<WireEngineEvent>(registry, ENGINE_EVENTS, INPUT_TOPICS[ENGINE_EVENTS]),
-  snapshot: await registerTopicSchema<WireBookSnapshot>(registry, ENGINE_SNAPSHOTS, INPUT_TOPICS[ENGINE_SNAPSHOTS]),
-  hash: await registerTopicSchema<WireBookHash>(registry, ENGINE_BOOKHASHES, INPUT_TOPICS[ENGINE_BOOKHASHES]),
+  instrument: await registerTopicSchema<WireInstrument>(registry, topics.instrumentCreated, SCHEMA_FILE.instrumentCreated),
+  event: await registerTopicSchema<WireEngineEvent>(registry, topics.events, SCHEMA_FILE.events),
+  snapshot: await registerTopicSchema<WireBookSnapshot>(registry, topics.snapshots, SCHEMA_FILE.snapshots),
+  hash: await registerTopicSchema<WireBookHash>(registry, topics.bookhashes, SCHEMA_FILE.bookhashes),
 };
 const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
 await producer.connect();
@@ -95,7 +96,7 @@ const injector = new FaultInjector(faults, seed, (s) => sim.instrument(s), (s) =
 const stamp = <T extends { send_time_us: number }>(r: T): T => ((r.send_time_us = nowMicros()), r);
 
 await producer.send({
-  topic: INSTRUMENT_CREATED,
+  topic: topics.instrumentCreated,
   messages: sim.instruments().map((i) => ({ key: i.symbol, value: enc.instrument.encode(i) })),
 });
 
@@ -106,9 +107,9 @@ process.on('SIGTERM', () => (stopping = true));
 
 async function publish(events: WireEngineEvent[], snapshots: WireBookSnapshot[], hashes: WireBookHash[]): Promise<void> {
   const eventMessages = injector.apply(events, (e) => enc.event.encode(stamp(e)));
-  const topicMessages = [{ topic: ENGINE_EVENTS, messages: eventMessages }];
-  if (snapshots.length) topicMessages.push({ topic: ENGINE_SNAPSHOTS, messages: snapshots.map((s) => ({ key: s.symbol, value: enc.snapshot.encode(stamp(s)) })) });
-  if (hashes.length) topicMessages.push({ topic: ENGINE_BOOKHASHES, messages: hashes.map((h) => ({ key: h.symbol, value: enc.hash.encode(stamp(h)) })) });
+  const topicMessages = [{ topic: topics.events, messages: eventMessages }];
+  if (snapshots.length) topicMessages.push({ topic: topics.snapshots, messages: snapshots.map((s) => ({ key: s.symbol, value: enc.snapshot.encode(stamp(s)) })) });
+  if (hashes.length) topicMessages.push({ topic: topics.bookhashes, messages: hashes.map((h) => ({ key: h.symbol, value: enc.hash.encode(stamp(h)) })) });
   await producer.sendBatch({ topicMessages });
   for (const e of events) e.kind === 'TRADE' ? totals.trades++ : totals.deltas++;
   totals.events += events.length;

@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+
+export type ReadMessage = KafkaMessage & { topic: string; partition: number };
+
+/** Reads every message of the topics up to their current end offsets (per-partition order kept). */
+export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 60_000): Promise<ReadMessage[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const remaining = new Map<string, bigint>();
+  for (const topic of topics) {
+    for (const p of await admin.fetchTopicOffsets(topic)) {
+      if (BigInt(p.high) > BigInt(p.low)) remaining.set(`${topic}/${p.partition}`, BigInt(p.high));
+    }
+  }
+  await admin.disconnect();
+  const out: ReadMessage[] = [];
+  if (remaining.size === 0) return out;
+  const consumer = kafka.consumer({ groupId: `test-read-${randomUUID()}`, maxBytes: 50 * 1024 * 1024 });
+  await consumer.connect();
+  try {
+    for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`reading ${topics.join(',')}: ${remaining.size} partitions unfinished after ${timeoutMs} ms`)), timeoutMs);
+      void consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          const key = `${batch.topic}/${batch.partition}`;
+          const end = remaining.get(key);
+          for (const m of batch.messages) {
+            if (end !== undefined && BigInt(m.offset) < end) out.push({ ...m, topic: batch.topic, partition: batch.partition });
+          }
+          const last = batch.messages[batch.messages.length - 1];
+          if (end !== undefined && last && BigInt(last.offset) + 1n >= end) remaining.delete(key);
+          if (remaining.size === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
+}
