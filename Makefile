@@ -44,7 +44,12 @@ dev: stack-up build
 test: stack-up build
 	$(NODE_TEST) dist/test/unit/*.test.js dist/test/integration/*.test.js
 
+# Every benchmark, then docs/BENCHMARKS.md from bench/results/*.json.
+bench: build
+	@for f in dist/bench/*.js; do [ "$$(basename $$f)" = report.js ] || node --expose-gc "$$f" || exit 1; done
+	node dist/bench/report.js
+
 test-unit: build
 	$(NODE_TEST) dist/test/unit/*.test.js
 
-.PHONY: help deps build stack-up stack-down stack-status migrate service dev test test-unit
+.PHONY: help deps build stack-up stack-down stack-status migrate service dev test test-unit bench

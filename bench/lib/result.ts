@@ -1,0 +1,40 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { repoPath } from '../../src/paths.js';
+
+/** One benchmark figure beside the peer it is compared with, measured in the same run. */
+export interface BenchResult {
+  name: string;
+  metric: string;
+  value: number;
+  unit: string;
+  baseline: { name: string; value: number };
+  /** value / baseline.value (how many times the baseline; > 1 is better for rates, < 1 for costs). */
+  ratio: number;
+  /** Free-form context: sizes, runs, spread. */
+  detail?: Record<string, unknown>;
+}
+
+export function writeResult(r: Omit<BenchResult, 'ratio'>): BenchResult {
+  const result: BenchResult = { ...r, ratio: Number((r.value / r.baseline.value).toFixed(3)) };
+  mkdirSync(repoPath('bench/results'), { recursive: true });
+  writeFileSync(repoPath('bench/results', `${r.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(
+    `${r.name}: ${r.metric} ${fmt(r.value)} ${r.unit}; ${r.baseline.name} ${fmt(r.baseline.value)} ${r.unit}; ratio ${result.ratio}\n`,
+  );
+  return result;
+}
+
+const fmt = (n: number) => (Math.abs(n) >= 1000 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(4));
+
+/** Median of several timed runs of fn (after one warm-up), in seconds per run. */
+export function medianSeconds(runs: number, fn: () => void): number {
+  fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = process.hrtime.bigint();
+    fn();
+    times.push(Number(process.hrtime.bigint() - t) / 1e9);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
