@@ -1,6 +1,9 @@
 import { DecimalError, type DecimalRejection } from './decimal.js';
 import type { Instrument } from './instrument.js';
-import { OrderBook, type Level } from './order-book.js';
+import { OrderBook, type Level, type Side } from './order-book.js';
+
+/** Told of each level a delta changed: its price and size (ticks, lots) before and after. */
+export type LevelObserver = (side: Side, price: number, before: number, after: number) => void;
 
 /** A level as it travels on the wire: decimal strings; quantity 0 removes the level. */
 export interface WireLevel {
@@ -77,8 +80,17 @@ export class Books {
     return [...this.instruments.keys()];
   }
 
-  /** Applies level updates atomically; returns the rejection instead of throwing (hot path). */
-  applyDelta(symbol: string, bids: readonly WireLevel[], asks: readonly WireLevel[], sequence: number): BookRejectedError | undefined {
+  /**
+   * Applies level updates atomically; returns the rejection instead of throwing (hot path).
+   * `onLevel` sees every change with the size the level had before (for undo logs and outputs).
+   */
+  applyDelta(
+    symbol: string,
+    bids: readonly WireLevel[],
+    asks: readonly WireLevel[],
+    sequence: number,
+    onLevel?: LevelObserver,
+  ): BookRejectedError | undefined {
     const inst = this.instruments.get(symbol);
     const book = this.books.get(symbol);
     if (!inst || !book) return new BookRejectedError('unknown_symbol', `unknown symbol ${JSON.stringify(symbol)}`);
@@ -86,8 +98,13 @@ export class Books {
     if (b instanceof BookRejectedError) return b;
     const a = toLevels(inst, asks);
     if (a instanceof BookRejectedError) return a;
-    for (const [p, s] of b) book.bids.set(p, s);
-    for (const [p, s] of a) book.asks.set(p, s);
+    if (onLevel) {
+      for (const [p, s] of b) onLevel('bid', p, book.bids.set(p, s), s);
+      for (const [p, s] of a) onLevel('ask', p, book.asks.set(p, s), s);
+    } else {
+      for (const [p, s] of b) book.bids.set(p, s);
+      for (const [p, s] of a) book.asks.set(p, s);
+    }
     book.sequence = sequence;
     return undefined;
   }

@@ -42,19 +42,22 @@ export class BookSide {
     return lo;
   }
 
-  /** Sets the absolute size at a price; 0 removes the level. */
-  set(price: number, size: number): void {
+  /** Sets the absolute size at a price (0 removes the level); returns the size it had before. */
+  set(price: number, size: number): number {
     const key = this.sign * price;
     const i = this.lowerBound(key);
     if (i < this.keys.length && this.keys[i] === key) {
-      this.total += size - this.sizes[i]!;
+      const prev = this.sizes[i]!;
+      this.total += size - prev;
       if (size === 0) {
         this.keys.splice(i, 1);
         this.sizes.splice(i, 1);
       } else {
         this.sizes[i] = size;
       }
-    } else if (size !== 0) {
+      return prev;
+    }
+    if (size !== 0) {
       this.total += size;
       if (i === this.keys.length) {
         this.keys.push(key);
@@ -64,6 +67,7 @@ export class BookSide {
         this.sizes.splice(i, 0, size);
       }
     }
+    return 0;
   }
 
   /** Size at a price, 0 when there is no level. */

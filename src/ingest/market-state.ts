@@ -1,0 +1,305 @@
+// The service's in-memory market, fed with decoded engine records: instruments, per-symbol
+// sequencing, books kept in sync, and what each processed batch must publish. Pure: no Kafka
+// here, so the whole ingest logic runs in unit tests against the simulator.
+import type {
+  WireBookHash,
+  WireBookSnapshot,
+  WireEngineEvent,
+  WireInstrument,
+  WireInstrumentStatus,
+  WireTrade,
+} from '../contract/engine-wire.js';
+import { Books } from '../domain/books.js';
+import { DecimalError } from '../domain/decimal.js';
+import { makeInstrument, type Instrument } from '../domain/instrument.js';
+import type { Side } from '../domain/order-book.js';
+import { BookSync, type BookSyncListener, type HashResult, type ResyncReason } from './book-sync.js';
+import { EventSequencer, type Gap } from './event-sequencer.js';
+
+export type SymbolStatus = 'in_sync' | 'resyncing' | 'halted';
+
+export interface TradeOut {
+  symbol: string;
+  sequence: number;
+  timestamp: number;
+  sendTimeUs: number;
+  trade: WireTrade;
+}
+
+/** Level changes of one symbol merged over a batch: apply on top of the book after prevSequence. */
+export interface DeltaOut {
+  symbol: string;
+  prevSequence: number;
+  sequence: number;
+  timestamp: number;
+  sendTimeUs: number;
+  bids: Map<number, number>;
+  asks: Map<number, number>;
+}
+
+export type SnapshotReason = 'start' | 'resync' | 'periodic' | 'resume';
+
+export interface BatchOutput {
+  trades: TradeOut[];
+  deltas: Map<string, DeltaOut>;
+  /** Books to publish whole, why, and (set when the output is taken) the sequence they are at. */
+  snapshots: Map<string, { reason: SnapshotReason; sequence: number }>;
+  /** Records the service refused, with the reason (they go to the DLQ). */
+  rejected: { symbol: string; sequence: number; reason: string }[];
+}
+
+/** What the state reports as it goes; the composition root turns these into metrics and logs. */
+export interface IngestObserver {
+  duplicate(symbol: string): void;
+  gap(symbol: string, missing: number): void;
+  resync(symbol: string, reason: ResyncReason, detail: string): void;
+  hash(symbol: string, result: HashResult): void;
+  rejected(symbol: string, reason: string): void;
+}
+
+const emptyOutput = (): BatchOutput => ({ trades: [], deltas: new Map(), snapshots: new Map(), rejected: [] });
+
+export class MarketState implements BookSyncListener {
+  readonly books = new Books();
+  readonly latestSnapshots = new Map<string, WireBookSnapshot>();
+  private readonly syncs = new Map<string, BookSync>();
+  private readonly sequencers = new Map<string, EventSequencer<WireEngineEvent>>();
+  private readonly halted = new Set<string>();
+  /** Events of a symbol whose instrument has not arrived yet (bounded, short-lived). */
+  private readonly orphans = new Map<string, { since: number; events: WireEngineEvent[] }>();
+  /** Sequence of the last delta or snapshot published per symbol: the next delta's prevSequence. */
+  private readonly published = new Map<string, number>();
+  private readonly current = new Map<string, { timestamp: number; sendTimeUs: number }>();
+  /** When each symbol last had an event, to spot a lost tail (no later event shows the gap). */
+  private readonly lastEventAt = new Map<string, number>();
+  private out: BatchOutput = emptyOutput();
+  private readonly released: WireEngineEvent[] = [];
+  private readonly gaps: Gap[] = [];
+
+  constructor(
+    private readonly observer: IngestObserver,
+    private readonly opts = { reorderWindow: 512, reorderWaitMs: 250, tailWaitMs: 1000, orphanMaxEvents: 10_000, orphanMaxMs: 10_000 },
+  ) {}
+
+  // ---- instruments ----
+
+  onInstrument(w: WireInstrument): Instrument | undefined {
+    let inst: Instrument;
+    try {
+      inst = makeInstrument({
+        symbol: w.symbol,
+        base: w.base,
+        quote: w.quote,
+        kind: w.kind,
+        status: w.status,
+        tickSize: w.tick_size,
+        lotSize: w.lot_size,
+        perpetual: w.perpetual
+          ? { indexSymbol: w.perpetual.index_symbol, fundingIntervalHours: w.perpetual.funding_interval_hours, interestRate: w.perpetual.interest_rate }
+          : undefined,
+      });
+    } catch (err) {
+      this.reject(w.symbol, 0, `instrument_invalid: ${(err as Error).message}`);
+      return undefined;
+    }
+    const isNew = !this.books.instrument(w.symbol);
+    this.books.upsertInstrument(inst);
+    if (inst.status === 'halted') this.halted.add(inst.symbol);
+    else this.halted.delete(inst.symbol);
+    if (isNew) {
+      this.syncs.set(inst.symbol, new BookSync(inst.symbol, this.books, this, (s) => this.latestSnapshots.get(s)));
+      this.sequencers.set(inst.symbol, new EventSequencer(this.opts.reorderWindow, this.opts.reorderWaitMs));
+      const snap = this.latestSnapshots.get(inst.symbol);
+      if (snap) this.syncs.get(inst.symbol)!.initFrom(snap);
+      const orphans = this.orphans.get(inst.symbol);
+      this.orphans.delete(inst.symbol);
+      for (const e of orphans?.events ?? []) this.onEvent(e, orphans!.since);
+    }
+    return inst;
+  }
+
+  onStatus(w: WireInstrumentStatus): void {
+    if (!this.books.instrument(w.symbol)) return;
+    if (w.status === 'halted') this.halted.add(w.symbol);
+    else if (this.halted.delete(w.symbol)) this.markSnapshot(w.symbol, 'resume');
+  }
+
+  instrument(symbol: string): Instrument | undefined {
+    return this.books.instrument(symbol);
+  }
+
+  symbols(): string[] {
+    return this.books.symbols();
+  }
+
+  /** What a client of this symbol is told: in sync, resyncing (no book to trust), or halted. */
+  status(symbol: string): SymbolStatus | undefined {
+    const sync = this.syncs.get(symbol);
+    if (!sync) return undefined;
+    if (this.halted.has(symbol)) return 'halted';
+    return sync.status;
+  }
+
+  // ---- engine records ----
+
+  onSnapshot(s: WireBookSnapshot): void {
+    const prev = this.latestSnapshots.get(s.symbol);
+    if (!prev || s.sequence >= prev.sequence) this.latestSnapshots.set(s.symbol, s);
+    this.syncs.get(s.symbol)?.onSnapshot(s);
+  }
+
+  onHash(h: WireBookHash): void {
+    this.syncs.get(h.symbol)?.onHash(h);
+  }
+
+  onEvent(e: WireEngineEvent, now: number): void {
+    const seqr = this.sequencers.get(e.symbol);
+    if (!seqr) {
+      this.holdOrphan(e, now);
+      return;
+    }
+    this.lastEventAt.set(e.symbol, now);
+    const released = this.released;
+    const gaps = this.gaps;
+    released.length = 0;
+    gaps.length = 0;
+    if (seqr.push(e, now, released, gaps) === 'duplicate') {
+      this.observer.duplicate(e.symbol);
+      return;
+    }
+    this.process(e.symbol, released, gaps);
+  }
+
+  /**
+   * Periodic housekeeping: declare gaps that waited too long; resync a book that a newer engine
+   * snapshot shows to be behind while no event has come for a while (its last events were lost);
+   * drop orphans whose instrument never came.
+   */
+  tick(now: number): void {
+    for (const [symbol, seqr] of this.sequencers) {
+      if (seqr.heldCount > 0) {
+        const released: WireEngineEvent[] = [];
+        const gaps: Gap[] = [];
+        seqr.expire(now, released, gaps);
+        this.process(symbol, released, gaps);
+      }
+      const sync = this.syncs.get(symbol)!;
+      const snap = this.latestSnapshots.get(symbol);
+      if (
+        sync.status === 'in_sync' &&
+        seqr.heldCount === 0 &&
+        snap &&
+        snap.sequence > sync.sequence &&
+        now - (this.lastEventAt.get(symbol) ?? 0) >= this.opts.tailWaitMs
+      ) {
+        this.observer.gap(symbol, snap.sequence - sync.sequence);
+        sync.onGap(sync.sequence + 1, snap.sequence);
+      }
+    }
+    for (const [symbol, o] of this.orphans) {
+      if (now - o.since < this.opts.orphanMaxMs) continue;
+      this.orphans.delete(symbol);
+      for (const e of o.events) this.reject(symbol, e.sequence, 'unknown_symbol');
+    }
+  }
+
+  /** Marks every in-sync book for a full snapshot in the next output. */
+  snapshotAll(reason: SnapshotReason): void {
+    for (const symbol of this.syncs.keys()) if (this.status(symbol) === 'in_sync') this.markSnapshot(symbol, reason);
+  }
+
+  /**
+   * The outputs accumulated since the last call. Snapshots are of the books as they are now, so
+   * the caller builds them before feeding the state anything else.
+   */
+  takeOutput(): BatchOutput {
+    const out = this.out;
+    this.out = emptyOutput();
+    for (const [symbol, d] of out.deltas) this.published.set(symbol, d.sequence);
+    for (const [symbol, snap] of out.snapshots) {
+      snap.sequence = this.syncs.get(symbol)!.sequence;
+      this.published.set(symbol, snap.sequence);
+    }
+    return out;
+  }
+
+  private markSnapshot(symbol: string, reason: SnapshotReason): void {
+    this.out.deltas.delete(symbol);
+    if (!this.out.snapshots.has(symbol)) this.out.snapshots.set(symbol, { reason, sequence: 0 });
+  }
+
+  private process(symbol: string, released: WireEngineEvent[], gaps: Gap[]): void {
+    const sync = this.syncs.get(symbol)!;
+    for (const g of gaps) {
+      this.observer.gap(symbol, g.to - g.from + 1);
+      sync.onGap(g.from, g.to);
+    }
+    for (const e of released) {
+      this.current.set(symbol, { timestamp: e.timestamp, sendTimeUs: e.send_time_us });
+      if (e.kind === 'TRADE' && e.trade) this.acceptTrade(e);
+      sync.onEvent(e);
+    }
+  }
+
+  private acceptTrade(e: WireEngineEvent): void {
+    const inst = this.books.instrument(e.symbol)!;
+    try {
+      inst.tick.toUnits(e.trade!.price);
+      if (inst.lot.toUnits(e.trade!.quantity) === 0) throw new DecimalError('malformed', 'zero quantity');
+    } catch (err) {
+      this.reject(e.symbol, e.sequence, `trade_${(err as DecimalError).reason ?? 'invalid'}`);
+      return;
+    }
+    this.out.trades.push({ symbol: e.symbol, sequence: e.sequence, timestamp: e.timestamp, sendTimeUs: e.send_time_us, trade: e.trade! });
+  }
+
+  private holdOrphan(e: WireEngineEvent, now: number): void {
+    const o = this.orphans.get(e.symbol) ?? { since: now, events: [] };
+    this.orphans.set(e.symbol, o);
+    if (o.events.length < this.opts.orphanMaxEvents) o.events.push(e);
+    else this.reject(e.symbol, e.sequence, 'unknown_symbol');
+  }
+
+  private reject(symbol: string, sequence: number, reason: string): void {
+    this.out.rejected.push({ symbol, sequence, reason });
+    this.observer.rejected(symbol, reason.split(':')[0]!);
+  }
+
+  // ---- BookSyncListener ----
+
+  levelChanged(symbol: string, side: Side, price: number, size: number, sequence: number): void {
+    if (this.out.snapshots.has(symbol)) return; // the snapshot, built at publish time, already has it
+    let d = this.out.deltas.get(symbol);
+    if (!d) {
+      const cur = this.current.get(symbol)!;
+      d = {
+        symbol,
+        prevSequence: this.published.get(symbol) ?? 0,
+        sequence,
+        timestamp: cur.timestamp,
+        sendTimeUs: cur.sendTimeUs,
+        bids: new Map(),
+        asks: new Map(),
+      };
+      this.out.deltas.set(symbol, d);
+    }
+    (side === 'bid' ? d.bids : d.asks).set(price, size);
+    d.sequence = sequence;
+    const cur = this.current.get(symbol)!;
+    d.timestamp = cur.timestamp;
+    d.sendTimeUs = cur.sendTimeUs;
+  }
+
+  bookReplaced(symbol: string, _sequence: number): void {
+    this.markSnapshot(symbol, this.published.has(symbol) ? 'resync' : 'start');
+  }
+
+  resyncStarted(symbol: string, reason: ResyncReason, detail: string): void {
+    this.out.deltas.delete(symbol);
+    this.observer.resync(symbol, reason, detail);
+  }
+
+  hashChecked(symbol: string, result: HashResult): void {
+    this.observer.hash(symbol, result);
+  }
+}

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { WireEngineEvent } from '../../src/contract/engine-wire.js';
+import { MarketState, type IngestObserver } from '../../src/ingest/market-state.js';
+import { FaultInjector, NO_FAULTS, type FaultRates } from '../../src/sim/faults.js';
+import { Simulation } from '../../src/sim/simulation.js';
+
+const simOptions = { symbols: 4, seed: 21, startTime: 1_700_000_000_000, snapshotIntervalMs: 200, hashIntervalMs: 100, seedLevels: 40, maxOrders: 600 };
+
+function counter() {
+  const c = { duplicate: 0, gap: 0, resync: {} as Record<string, number>, hash: {} as Record<string, number>, rejected: {} as Record<string, number> };
+  const observer: IngestObserver = {
+    duplicate: () => c.duplicate++,
+    gap: (_s, n) => (c.gap += n),
+    resync: (_s, r) => (c.resync[r] = (c.resync[r] ?? 0) + 1),
+    hash: (_s, r) => (c.hash[r] = (c.hash[r] ?? 0) + 1),
+    rejected: (_s, r) => (c.rejected[r] = (c.rejected[r] ?? 0) + 1),
+  };
+  return { c, observer };
+}
+
+/** Plays the simulator into a MarketState through a fault injector; returns both. */
+function play(faults: FaultRates, batches = 80) {
+  const sim = new Simulation(simOptions);
+  const { c, observer } = counter();
+  const state = new MarketState(observer);
+  for (const i of sim.instruments()) state.onInstrument(i);
+  const injector = new FaultInjector(faults, 99, (s) => sim.instrument(s), (s) => sim.models.find((m) => m.instrument.symbol === s)!.engine.book.asks.bestPrice());
+  let now = 0;
+  let dlq = 0;
+  const outputs = [];
+  for (let b = 0; b < batches; b++) {
+    now += 50;
+    const batch = sim.next(300, simOptions.startTime + b * 50);
+    const msgs = injector.apply(batch.events, (e) => Buffer.from(JSON.stringify(e)));
+    for (const m of msgs) {
+      let e: WireEngineEvent;
+      try {
+        e = JSON.parse(m.value.toString()) as WireEngineEvent;
+      } catch {
+        dlq++;
+        continue;
+      }
+      state.onEvent(e, now);
+    }
+    for (const s of batch.snapshots) state.onSnapshot(s);
+    for (const h of batch.hashes) state.onHash(h);
+    state.tick(now);
+    outputs.push(take(state));
+  }
+  // the engine's final word, as the simulator publishes it at the end
+  now += 1000;
+  state.tick(now);
+  for (const s of sim.snapshots(0)) state.onSnapshot(s);
+  for (const h of sim.hashes(0)) state.onHash(h);
+  outputs.push(take(state));
+  return { sim, state, c, dlq, injector, outputs };
+}
+
+/** Takes a batch's output and, as the publisher does, the snapshot books right then. */
+function take(state: MarketState) {
+  const o = state.takeOutput();
+  const books = new Map([...o.snapshots.keys()].map((s) => [s, state.books.book(s)!.depth(Infinity)]));
+  return { ...o, books };
+}
+
+function assertBooksEqualEngine(sim: Simulation, state: MarketState) {
+  for (const m of sim.models) {
+    const symbol = m.instrument.symbol;
+    assert.equal(state.status(symbol), 'in_sync', `${symbol} in sync`);
+    assert.deepEqual(state.books.book(symbol)!.depth(Infinity), m.engine.book.depth(Infinity), `${symbol} book`);
+    assert.equal(state.books.book(symbol)!.sequence, m.engine.sequence);
+  }
+}
+
+describe('MarketState (ingest core) against the simulator', () => {
+  it('without faults: books equal the engine, every trade out once, every hash matches, no resync', () => {
+    const { sim, state, c, outputs } = play(NO_FAULTS);
+    assertBooksEqualEngine(sim, state);
+    assert.deepEqual(c.resync, {});
+    assert.ok((c.hash.match ?? 0) > 100, JSON.stringify(c.hash));
+    assert.equal(c.hash.mismatch, undefined);
+    const trades = outputs.flatMap((o) => o.trades);
+    assert.equal(new Set(trades.map((t) => t.trade.trade_id)).size, trades.length);
+    assert.ok(trades.length > 1000);
+  });
+
+  it('with gaps, duplicates, reordering, bad messages and crossed books: books still end equal to the engine', () => {
+    const { sim, state, c, dlq, injector, outputs } = play({ gap: 0.002, duplicate: 0.003, reorder: 0.003, bad: 0.002, crossed: 0.002 });
+    const f = injector.counts;
+    for (const [k, n] of Object.entries(f)) assert.ok(n > 0, `${k} injected`);
+    assertBooksEqualEngine(sim, state);
+    assert.equal(dlq, f.bad);
+    assert.equal(c.duplicate, f.duplicate);
+    assert.ok(c.gap >= f.gap, `gaps counted ${c.gap} >= injected ${f.gap}`);
+    assert.ok((c.resync.gap ?? 0) > 0 && (c.resync.crossed ?? 0) + (c.resync.hash_mismatch ?? 0) > 0, JSON.stringify(c.resync));
+    // no trade published twice, and no crossed book was ever passed on
+    const trades = outputs.flatMap((o) => o.trades);
+    assert.equal(new Set(trades.map((t) => t.trade.trade_id)).size, trades.length);
+  });
+
+  it('published deltas chain by prevSequence, restarting from each snapshot, and rebuild the engine book', () => {
+    const { sim, state, outputs } = play({ gap: 0.002, duplicate: 0.002, reorder: 0.002, bad: 0, crossed: 0.001 });
+    const rebuilt = new Map(sim.models.map((m) => [m.instrument.symbol, { seq: 0, bids: new Map<number, number>(), asks: new Map<number, number>() }]));
+    let deltas = 0;
+    for (const o of outputs) {
+      for (const [symbol, d] of o.deltas) {
+        const r = rebuilt.get(symbol)!;
+        assert.equal(d.prevSequence, r.seq, `${symbol} delta chain`);
+        for (const [p, s] of d.bids) s ? r.bids.set(p, s) : r.bids.delete(p);
+        for (const [p, s] of d.asks) s ? r.asks.set(p, s) : r.asks.delete(p);
+        r.seq = d.sequence;
+        deltas++;
+      }
+      for (const [symbol, snap] of o.snapshots) {
+        const book = o.books.get(symbol)!;
+        rebuilt.set(symbol, { seq: snap.sequence, bids: new Map(book.bids), asks: new Map(book.asks) });
+      }
+    }
+    assert.ok(deltas > 200, `${deltas} merged deltas`);
+    for (const m of sim.models) {
+      const r = rebuilt.get(m.instrument.symbol)!;
+      const engine = m.engine.book.depth(Infinity);
+      assert.deepEqual([...r.bids].sort((a, b) => b[0] - a[0]), engine.bids, `${m.instrument.symbol} bids rebuilt downstream`);
+      assert.deepEqual([...r.asks].sort((a, b) => a[0] - b[0]), engine.asks, `${m.instrument.symbol} asks rebuilt downstream`);
+    }
+    assertBooksEqualEngine(sim, state);
+  });
+
+  it('holds events of a symbol whose instrument is late, and rejects them if it never comes', () => {
+    const { observer, c } = counter();
+    const state = new MarketState(observer);
+    const sim = new Simulation({ ...simOptions, symbols: 1 });
+    const events = sim.next(50, simOptions.startTime).events;
+    for (const e of events) state.onEvent(e, 0);
+    state.onInstrument(sim.instruments()[0]!);
+    assert.deepEqual(state.books.book('BTCUSDT-PERP')!.depth(Infinity), sim.models[0]!.engine.book.depth(Infinity));
+
+    const state2 = new MarketState(observer);
+    for (const e of events) state2.onEvent({ ...e, symbol: 'NOPE' }, 0);
+    state2.tick(20_000);
+    assert.equal(c.rejected.unknown_symbol, events.length);
+    assert.equal(state2.takeOutput().rejected.length, events.length);
+  });
+
+  it('marks a halted symbol and publishes a fresh snapshot on resume', () => {
+    const { observer } = counter();
+    const state = new MarketState(observer);
+    const sim = new Simulation({ ...simOptions, symbols: 1 });
+    state.onInstrument(sim.instruments()[0]!);
+    state.onStatus({ symbol: 'BTCUSDT-PERP', status: 'halted', reason: 'test', sequence: 0, timestamp: 0 });
+    assert.equal(state.status('BTCUSDT-PERP'), 'halted');
+    state.onStatus({ symbol: 'BTCUSDT-PERP', status: 'trading', reason: '', sequence: 0, timestamp: 0 });
+    assert.equal(state.status('BTCUSDT-PERP'), 'in_sync');
+    assert.equal(state.takeOutput().snapshots.get('BTCUSDT-PERP')?.reason, 'resume');
+  });
+});
