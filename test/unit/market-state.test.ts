@@ -117,7 +117,7 @@ describe('MarketState (ingest core) against the simulator', () => {
         rebuilt.set(symbol, { seq: snap.sequence, bids: new Map(book.bids), asks: new Map(book.asks) });
       }
     }
-    assert.ok(deltas > 200, `${deltas} merged deltas`);
+    assert.ok(deltas > 50, `${deltas} merged deltas`);
     for (const m of sim.models) {
       const r = rebuilt.get(m.instrument.symbol)!;
       const engine = m.engine.book.depth(Infinity);
