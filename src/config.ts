@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+
 // Every environment variable the service reads, parsed and validated in one place.
 // A missing or malformed value throws a ConfigError whose message is one line naming the variable.
 
@@ -21,6 +23,14 @@ export interface Config {
   kafkaGroupId: string;
   /** Prepended to every topic name (engine inputs and md.* outputs), to share a cluster between environments. */
   topicPrefix: string;
+  /** Consume the engine topics (off for edge instances that only serve clients). */
+  ingestEnabled: boolean;
+  /** Partitions of engine and md.* topics when the service has to create them. */
+  topicPartitions: number;
+  /** Kafka transactional id of the ingest producer: stable per instance, unique across instances. */
+  kafkaTransactionalId: string;
+  /** How often every in-sync book is published whole to md.orderbook.snap.v1. */
+  mdSnapshotIntervalMs: number;
   schemaRegistryUrl: string;
   redisUrl: string;
   postgresUrl: string;
@@ -118,6 +128,10 @@ export function loadConfig(env: Env = process.env): Config {
     kafkaClientId: read(env, 'KAFKA_CLIENT_ID', 'market-data'),
     kafkaGroupId: read(env, 'KAFKA_GROUP_ID', 'market-data'),
     topicPrefix: topicPrefix(env, 'TOPIC_PREFIX'),
+    ingestEnabled: bool(env, 'INGEST_ENABLED', true),
+    topicPartitions: integer(env, 'TOPIC_PARTITIONS', 8, 1, 10_000),
+    kafkaTransactionalId: read(env, 'KAFKA_TRANSACTIONAL_ID', `${read(env, 'KAFKA_CLIENT_ID', 'market-data')}-${hostname()}`),
+    mdSnapshotIntervalMs: integer(env, 'MD_SNAPSHOT_INTERVAL_MS', 10_000, 100, 86_400_000),
     schemaRegistryUrl: url(env, 'SCHEMA_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7', ['http', 'https']),
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis', 'rediss']),
     postgresUrl: url(env, 'POSTGRES_URL', 'postgres://md@127.0.0.1:5432/md', ['postgres', 'postgresql']),

@@ -1,7 +1,9 @@
 // The composition root: the one place that builds every part of the service and wires them together.
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createApp, listen, registerNotFound, registerOpsRoutes } from './api/http-server.js';
+import { Ingest } from './ingest/ingest.js';
 import { createKafka } from './ingest/kafka-client.js';
+import { createSchemaRegistry } from './ingest/schema-registry.js';
 import { HealthChecker } from './obs/health.js';
 import { createLogger, type Logger } from './obs/logger.js';
 import { Metrics } from './obs/metrics.js';
@@ -61,12 +63,17 @@ async function main(): Promise<void> {
   const http = await listen(app, cfg.bindHost, cfg.httpPort);
   log.info({ host: cfg.bindHost, port: http.port }, 'http listening');
 
+  const kafka = createKafka(cfg.kafkaBrokers, cfg.kafkaClientId, log);
+  const ingest = cfg.ingestEnabled ? new Ingest(kafka, createSchemaRegistry(cfg.schemaRegistryUrl), cfg, metrics, log) : undefined;
+  if (ingest) await untilItWorks('ingest start', log, 120_000, () => ingest.start());
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
     http.close();
+    await ingest?.stop();
     await Promise.allSettled([kafkaAdmin.disconnect(), postgres.end(), redis.quit(), clickhouse.close()]);
     log.info('stopped');
     process.exit(0);

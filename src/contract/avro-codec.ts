@@ -56,6 +56,11 @@ export class AvroDecoder {
 
   constructor(private readonly registry: SchemaRegistry) {}
 
+  /** True when decodeSync needs no registry round trip for this message (or it is not framed at all). */
+  isPrepared(buf: Buffer | null): boolean {
+    return !buf || buf.length < 5 || buf[0] !== 0 || this.types.has(buf.readInt32BE(1));
+  }
+
   /** Resolves the writer schema of a message; the only async step, and only on a cache miss. */
   async prepare(buf: Buffer | null): Promise<void> {
     if (!buf || buf.length < 5 || buf[0] !== 0) return;

@@ -43,3 +43,14 @@ export function engineTopics(prefix = ''): Topics {
 }
 
 export const INSTRUMENT_ROLES: TopicRole[] = ['instrumentCreated', 'instrumentUpdated', 'instrumentHalt', 'instrumentResume'];
+
+/** Topics this service publishes (with the same prefix). Trades go to one topic per symbol. */
+export function mdTopics(prefix = '') {
+  return {
+    bookDelta: `${prefix}md.orderbook.delta.v1`,
+    bookSnapshot: `${prefix}md.orderbook.snap.v1`,
+    dlq: `${prefix}md.dlq.v1`,
+    trades: (symbol: string) => `${prefix}md.trades.v1.${symbol}`,
+  };
+}
+export type MdTopics = ReturnType<typeof mdTopics>;

@@ -35,6 +35,11 @@ export class EventSequencer<E extends Sequenced> {
     return this.held.size;
   }
 
+  /** The events waiting for a missing one (their offsets must not be committed yet). */
+  *heldEvents(): IterableIterator<E> {
+    for (const h of this.held.values()) yield h.e;
+  }
+
   /** Releases `e` and any held events that follow it into `out`, in order. */
   push(e: E, now: number, out: E[], gaps: Gap[]): PushResult {
     const seq = e.sequence;

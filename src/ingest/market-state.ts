@@ -18,6 +18,13 @@ import { EventSequencer, type Gap } from './event-sequencer.js';
 
 export type SymbolStatus = 'in_sync' | 'resyncing' | 'halted';
 
+/** Where an event came from in Kafka, so offsets are never committed past one still held. */
+export interface Origin {
+  partition: number;
+  offset: number;
+}
+type Held = WireEngineEvent & { origin?: Origin };
+
 export interface TradeOut {
   symbol: string;
   sequence: number;
@@ -72,6 +79,9 @@ export class MarketState implements BookSyncListener {
   private readonly current = new Map<string, { timestamp: number; sendTimeUs: number }>();
   /** When each symbol last had an event, to spot a lost tail (no later event shows the gap). */
   private readonly lastEventAt = new Map<string, number>();
+  /** The partition each symbol's events come from, and whether the consumer is at its end. */
+  private readonly partitionOf = new Map<string, number>();
+  private readonly partitionCaughtUp = new Map<number, boolean>();
   private out: BatchOutput = emptyOutput();
   private readonly released: WireEngineEvent[] = [];
   private readonly gaps: Gap[] = [];
@@ -152,7 +162,11 @@ export class MarketState implements BookSyncListener {
     this.syncs.get(h.symbol)?.onHash(h);
   }
 
-  onEvent(e: WireEngineEvent, now: number): void {
+  onEvent(e: WireEngineEvent, now: number, origin?: Origin): void {
+    if (origin) {
+      (e as Held).origin = origin;
+      this.partitionOf.set(e.symbol, origin.partition);
+    }
     const seqr = this.sequencers.get(e.symbol);
     if (!seqr) {
       this.holdOrphan(e, now);
@@ -172,7 +186,8 @@ export class MarketState implements BookSyncListener {
 
   /**
    * Periodic housekeeping: declare gaps that waited too long; resync a book that a newer engine
-   * snapshot shows to be behind while no event has come for a while (its last events were lost);
+   * snapshot shows to be behind while no event has come for a while although the consumer is at
+   * the end of the symbol's partition (its last events were lost);
    * drop orphans whose instrument never came.
    */
   tick(now: number): void {
@@ -188,6 +203,7 @@ export class MarketState implements BookSyncListener {
       if (
         sync.status === 'in_sync' &&
         seqr.heldCount === 0 &&
+        this.partitionCaughtUp.get(this.partitionOf.get(symbol) ?? -1) !== false &&
         snap &&
         snap.sequence > sync.sequence &&
         now - (this.lastEventAt.get(symbol) ?? 0) >= this.opts.tailWaitMs
@@ -203,9 +219,28 @@ export class MarketState implements BookSyncListener {
     }
   }
 
+  /** The consumer tells whether it has read a partition to its end (a lost tail is only judged then). */
+  setPartitionCaughtUp(partition: number, caughtUp: boolean): void {
+    this.partitionCaughtUp.set(partition, caughtUp);
+  }
+
   /** Marks every in-sync book for a full snapshot in the next output. */
   snapshotAll(reason: SnapshotReason): void {
     for (const symbol of this.syncs.keys()) if (this.status(symbol) === 'in_sync') this.markSnapshot(symbol, reason);
+  }
+
+  /**
+   * Per partition, the lowest offset of an event the state holds without having output it yet
+   * (waiting in a reorder window, or for its instrument). Offsets committed must stay below it.
+   */
+  heldOffsets(): Map<number, number> {
+    const min = new Map<number, number>();
+    const note = (e: Held) => {
+      if (e.origin && e.origin.offset < (min.get(e.origin.partition) ?? Infinity)) min.set(e.origin.partition, e.origin.offset);
+    };
+    for (const seqr of this.sequencers.values()) if (seqr.heldCount) for (const e of seqr.heldEvents()) note(e);
+    for (const o of this.orphans.values()) for (const e of o.events) note(e);
+    return min;
   }
 
   /**

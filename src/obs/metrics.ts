@@ -26,6 +26,77 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  // ---- ingest ----
+  readonly kafkaConsumed = new Counter({
+    name: 'md_kafka_messages_consumed_total',
+    help: 'Kafka messages consumed, by topic',
+    labelNames: ['topic'] as const,
+    registers: [this.registry],
+  });
+
+  readonly ingestLag = new Histogram({
+    name: 'md_ingest_lag_ms',
+    help: 'Engine send time (or Kafka timestamp) to processing, in milliseconds',
+    labelNames: ['topic'] as const,
+    buckets: [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000],
+    registers: [this.registry],
+  });
+
+  readonly seqGaps = new Counter({
+    name: 'md_seq_gap_total',
+    help: 'Engine sequence numbers that never arrived, by symbol',
+    labelNames: ['symbol'] as const,
+    registers: [this.registry],
+  });
+
+  readonly duplicates = new Counter({
+    name: 'md_ingest_duplicates_total',
+    help: 'Engine events dropped because their sequence was already processed',
+    labelNames: ['symbol'] as const,
+    registers: [this.registry],
+  });
+
+  readonly resyncs = new Counter({
+    name: 'md_book_resyncs_total',
+    help: 'Book resyncs from the engine snapshot, by symbol and reason (gap, crossed, hash_mismatch, rejected)',
+    labelNames: ['symbol', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly hashChecks = new Counter({
+    name: 'md_book_hash_checks_total',
+    help: 'Engine book hashes checked against our books, by result (match, mismatch, unverifiable)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rejected = new Counter({
+    name: 'md_ingest_rejected_total',
+    help: 'Decoded engine records refused (unknown symbol, price off the tick, ...), by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly dlq = new Counter({
+    name: 'md_dlq_messages_total',
+    help: 'Messages sent to md.dlq.v1, by source topic and reason',
+    labelNames: ['topic', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly ingestBatch = new Histogram({
+    name: 'md_ingest_batch_duration_ms',
+    help: 'Time to process one consumed batch and commit its outputs and offsets (one Kafka transaction)',
+    buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000],
+    registers: [this.registry],
+  });
+
+  readonly booksOutOfSync = new Gauge({
+    name: 'md_books_out_of_sync',
+    help: 'Books currently resyncing (their channels say so)',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -1,0 +1,176 @@
+// The hot path: a consumer group on engine.event.v1 feeding MarketState, and one transactional
+// producer that publishes each batch's outputs (md.* topics, DLQ) together with the consumed
+// offsets. Commit protocol (see docs/INGEST.md): outputs and offsets commit atomically in one
+// Kafka transaction, and the offset committed for a partition never passes an event the state
+// still holds without having output it.
+import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
+import { WireFormatError, type AvroDecoder } from '../contract/avro-codec.js';
+import type { WireEngineEvent } from '../contract/engine-wire.js';
+import { RECORD_NAME } from '../contract/topics.js';
+import type { Logger } from '../obs/logger.js';
+import type { Metrics } from '../obs/metrics.js';
+import type { MarketState } from './market-state.js';
+import type { DlqItem, MdPublisher } from './md-publisher.js';
+
+export interface EngineConsumerOptions {
+  eventsTopic: string;
+  groupId: string;
+  transactionalId: string;
+}
+
+export class EngineConsumer {
+  private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
+  /** Next offset to commit per partition of the events topic (one past the last processed). */
+  private readonly processed = new Map<number, number>();
+  private readonly committed = new Map<number, number>();
+  private pendingDlq: DlqItem[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private paused = false;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly decoder: AvroDecoder,
+    private readonly state: MarketState,
+    private readonly publisher: MdPublisher,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+    private readonly opts: EngineConsumerOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    this.producer = this.kafka.producer({
+      transactionalId: this.opts.transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      // Right after a commit the coordinator answers CONCURRENT_TRANSACTIONS until its markers are
+      // written (a few ms): retry at once, not after kafkajs's default 300 ms.
+      retry: { initialRetryTime: 5, maxRetryTime: 500, retries: 40, factor: 0.2, multiplier: 1.5 },
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+    });
+    await this.producer.connect();
+    this.consumer = this.kafka.consumer({
+      groupId: this.opts.groupId,
+      readUncommitted: false,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      sessionTimeout: 30_000,
+      allowAutoTopicCreation: false,
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.opts.eventsTopic, fromBeginning: true });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => this.log.info({ assignment: e.payload.memberAssignment }, 'engine consumer joined group'));
+    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (p) => this.onBatch(p) });
+  }
+
+  /** A record from a side topic that could not be used: published with the next flush. */
+  deadLetter(item: DlqItem): void {
+    this.pendingDlq.push(item);
+    this.metrics.dlq.inc({ topic: item.sourceTopic, reason: item.reason });
+  }
+
+  /** Stops fetching (downstream is saturated); resume() picks up where it stopped. */
+  pause(): void {
+    if (this.paused || !this.consumer) return;
+    this.paused = true;
+    this.consumer.pause([{ topic: this.opts.eventsTopic }]);
+  }
+
+  resume(): void {
+    if (!this.paused || !this.consumer) return;
+    this.paused = false;
+    this.consumer.resume([{ topic: this.opts.eventsTopic }]);
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
+    if (batch.messages.length === 0) return;
+    const started = performance.now();
+    const now = Date.now();
+    const topic = batch.topic;
+    let lastOffset = -1;
+    for (const m of batch.messages) {
+      const offset = Number(m.offset);
+      lastOffset = offset;
+      this.metrics.kafkaConsumed.inc({ topic });
+      // A registry round trip happens once per schema id; otherwise the batch runs without yielding.
+      if (!this.decoder.isPrepared(m.value)) await this.decoder.prepare(m.value);
+      let e: WireEngineEvent;
+      try {
+        e = this.decoder.decodeSync<WireEngineEvent>(m.value, RECORD_NAME.events);
+      } catch (err) {
+        const reason = err instanceof WireFormatError ? err.reason : 'bad_avro';
+        this.deadLetter({ reason, error: (err as Error).message, sourceTopic: topic, sourcePartition: batch.partition, sourceOffset: m.offset, key: m.key, value: m.value });
+        continue;
+      }
+      if (e.send_time_us > 0) this.metrics.ingestLag.observe({ topic }, Math.max(0, now - e.send_time_us / 1000));
+      this.state.onEvent(e, now, { partition: batch.partition, offset });
+    }
+    this.processed.set(batch.partition, lastOffset + 1);
+    this.state.setPartitionCaughtUp(batch.partition, BigInt(batch.highWatermark) <= BigInt(lastOffset + 1));
+    await this.flush();
+    resolveOffset(String(lastOffset));
+    await heartbeat();
+    this.metrics.ingestBatch.observe(performance.now() - started);
+  }
+
+  /**
+   * Publishes what the state has produced since the last flush, with the offsets that are now
+   * safe, in one transaction. Serialised: batches and timer flushes never interleave.
+   */
+  flush(): Promise<void> {
+    const run = this.chain.then(() => this.flushNow());
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async flushNow(): Promise<void> {
+    const producer = this.producer;
+    if (!producer) return;
+    const out = this.state.takeOutput();
+    const need = this.publisher.needsPreparing(out);
+    if (need.length) await this.publisher.prepareSymbols(need);
+    const dlq = this.pendingDlq;
+    this.pendingDlq = [];
+    const topicMessages = this.publisher.build(out, this.state, dlq);
+    const offsets = this.safeOffsets();
+    if (topicMessages.length === 0 && offsets.length === 0) return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const tx = await producer.transaction();
+        try {
+          if (topicMessages.length) await tx.sendBatch({ topicMessages });
+          if (offsets.length) {
+            await tx.sendOffsets({ consumerGroupId: this.opts.groupId, topics: [{ topic: this.opts.eventsTopic, partitions: offsets }] });
+          }
+          await tx.commit();
+        } catch (err) {
+          await tx.abort().catch(() => undefined);
+          throw err;
+        }
+        for (const p of offsets) this.committed.set(p.partition, Number(p.offset));
+        return;
+      } catch (err) {
+        // The outputs are already taken from the state: keep them and try again rather than lose them.
+        this.log.warn({ err: (err as Error).message, attempt }, 'publish transaction failed; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
+      }
+    }
+  }
+
+  /** Per partition: one past the last processed offset, but never past an event still held. */
+  private safeOffsets(): { partition: number; offset: string }[] {
+    const held = this.state.heldOffsets();
+    const out: { partition: number; offset: string }[] = [];
+    for (const [partition, next] of this.processed) {
+      const safe = Math.min(next, held.get(partition) ?? Infinity);
+      if (safe > (this.committed.get(partition) ?? -1)) out.push({ partition, offset: String(safe) });
+    }
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect().catch(() => undefined);
+    await this.chain;
+    await this.producer?.disconnect().catch(() => undefined);
+  }
+}

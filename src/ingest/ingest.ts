@@ -1,0 +1,110 @@
+// Wires the ingest path: side topics first (instruments, then the latest engine snapshots), then
+// the engine event consumer; timers for sequencing housekeeping and periodic md snapshots.
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { AvroDecoder, WireFormatError } from '../contract/avro-codec.js';
+import type { WireBookHash, WireBookSnapshot, WireInstrument, WireInstrumentStatus } from '../contract/engine-wire.js';
+import { ensureEngineTopics } from '../contract/topic-setup.js';
+import { engineTopics, INSTRUMENT_ROLES, mdTopics, RECORD_NAME, type TopicRole } from '../contract/topics.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../obs/logger.js';
+import type { Metrics } from '../obs/metrics.js';
+import { EngineConsumer } from './engine-consumer.js';
+import { MarketState, type IngestObserver } from './market-state.js';
+import { MdPublisher } from './md-publisher.js';
+import { TopicTail } from './topic-tail.js';
+
+export class Ingest {
+  readonly state: MarketState;
+  private consumer: EngineConsumer | undefined;
+  private readonly tails: TopicTail[] = [];
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly decoder: AvroDecoder;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly registry: SchemaRegistry,
+    private readonly cfg: Config,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {
+    this.decoder = new AvroDecoder(registry);
+    this.state = new MarketState(this.observer());
+  }
+
+  private observer(): IngestObserver {
+    const m = this.metrics;
+    const log = this.log;
+    return {
+      duplicate: (symbol) => m.duplicates.inc({ symbol }),
+      gap: (symbol, missing) => m.seqGaps.inc({ symbol }, missing),
+      resync: (symbol, reason, detail) => {
+        m.resyncs.inc({ symbol, reason });
+        log.warn({ symbol, event_type: 'resync', reason, detail }, 'book resync from engine snapshot');
+      },
+      hash: (_symbol, result) => m.hashChecks.inc({ result }),
+      rejected: (_symbol, reason) => m.rejected.inc({ reason }),
+    };
+  }
+
+  async start(): Promise<void> {
+    const topics = engineTopics(this.cfg.topicPrefix);
+    const admin = this.kafka.admin();
+    await admin.connect();
+    await ensureEngineTopics(admin, topics, this.cfg.topicPartitions);
+    const publisher = await MdPublisher.create(this.registry, admin, mdTopics(this.cfg.topicPrefix), this.cfg.topicPartitions);
+    const consumer = new EngineConsumer(this.kafka, this.decoder, this.state, publisher, this.metrics, this.log, {
+      eventsTopic: topics.events,
+      groupId: this.cfg.kafkaGroupId,
+      transactionalId: this.cfg.kafkaTransactionalId,
+    });
+    this.consumer = consumer;
+
+    const roleOf = new Map<string, TopicRole>(Object.entries(topics).map(([role, t]) => [t, role as TopicRole]));
+    const side = async (topic: string, partition: number, m: KafkaMessage) => {
+      const role = roleOf.get(topic)!;
+      this.metrics.kafkaConsumed.inc({ topic });
+      try {
+        const value = await this.decoder.decode<unknown>(m.value, RECORD_NAME[role]);
+        if (role === 'snapshots') this.state.onSnapshot(value as WireBookSnapshot);
+        else if (role === 'bookhashes') this.state.onHash(value as WireBookHash);
+        else if (role === 'instrumentHalt' || role === 'instrumentResume') this.state.onStatus(value as WireInstrumentStatus);
+        else this.state.onInstrument(value as WireInstrument);
+      } catch (err) {
+        const reason = err instanceof WireFormatError ? err.reason : 'bad_avro';
+        consumer.deadLetter({ reason, error: (err as Error).message, sourceTopic: topic, sourcePartition: partition, sourceOffset: m.offset, key: m.key, value: m.value });
+      }
+    };
+    const group = this.cfg.kafkaGroupId;
+    const instruments = new TopicTail(this.kafka, `${group}-instruments`, INSTRUMENT_ROLES.map((r) => topics[r]), true, side);
+    const snapshots = new TopicTail(this.kafka, `${group}-snapshots`, [topics.snapshots], true, side);
+    const hashes = new TopicTail(this.kafka, `${group}-bookhashes`, [topics.bookhashes], false, side);
+    this.tails.push(instruments, snapshots, hashes);
+
+    // Start-up order: every instrument, then the latest snapshot of every book, then events.
+    await instruments.start();
+    await instruments.caughtUp;
+    await snapshots.start();
+    await snapshots.caughtUp;
+    await hashes.start();
+    await publisher.prepareSymbols(this.state.symbols());
+    await admin.disconnect();
+    this.log.info({ symbols: this.state.symbols().length }, 'instruments and snapshots loaded; consuming engine events');
+    await consumer.start();
+
+    this.timers.push(
+      setInterval(() => {
+        this.state.tick(Date.now());
+        this.metrics.booksOutOfSync.set(this.state.symbols().filter((s) => this.state.status(s) === 'resyncing').length);
+        void consumer.flush().catch((err) => this.log.error({ err: (err as Error).message }, 'flush failed'));
+      }, 100),
+      setInterval(() => this.state.snapshotAll('periodic'), this.cfg.mdSnapshotIntervalMs),
+    );
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    await Promise.allSettled(this.tails.map((t) => t.stop()));
+    await this.consumer?.stop();
+  }
+}

@@ -1,0 +1,199 @@
+// Turns a batch's outputs into md.* Kafka messages (Avro, Confluent framing, keyed by symbol)
+// and DLQ records. Builds messages only; the engine consumer sends them in its transaction.
+import type { Admin, Message } from 'kafkajs';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { registerTopicSchema, type TopicEncoder } from '../contract/avro-codec.js';
+import type { MdTopics } from '../contract/topics.js';
+import { bookChecksum } from '../domain/book-checksum.js';
+import type { Level } from '../domain/order-book.js';
+import type { BatchOutput, MarketState } from './market-state.js';
+
+interface WireLevelOut {
+  price: string;
+  quantity: string;
+}
+
+interface MdTrade {
+  symbol: string;
+  trade_id: string;
+  sequence: number;
+  price: string;
+  quantity: string;
+  taker_side: 'buy' | 'sell';
+  maker_order_id: string;
+  taker_order_id: string;
+  timestamp: number;
+  engine_send_time_us: number;
+}
+
+interface MdDelta {
+  symbol: string;
+  sequence: number;
+  prev_sequence: number;
+  timestamp: number;
+  engine_send_time_us: number;
+  bids: WireLevelOut[];
+  asks: WireLevelOut[];
+  checksum: number;
+}
+
+interface MdSnapshot {
+  symbol: string;
+  sequence: number;
+  timestamp: number;
+  reason: 'start' | 'resync' | 'periodic' | 'resume';
+  status: 'in_sync' | 'resyncing' | 'halted';
+  bids: WireLevelOut[];
+  asks: WireLevelOut[];
+  checksum: number;
+}
+
+/** A record the service could not use, with where it came from. */
+export interface DlqItem {
+  reason: string;
+  error: string;
+  sourceTopic: string;
+  sourcePartition: number;
+  sourceOffset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+}
+
+export type TopicMessages = { topic: string; messages: Message[] }[];
+
+export const CHECKSUM_DEPTH = 25;
+
+export class MdPublisher {
+  private readonly tradeEncoders = new Map<string, TopicEncoder<MdTrade>>();
+
+  private constructor(
+    private readonly registry: SchemaRegistry,
+    private readonly admin: Admin,
+    private readonly topics: MdTopics,
+    private readonly partitions: number,
+    private readonly delta: TopicEncoder<MdDelta>,
+    private readonly snapshot: TopicEncoder<MdSnapshot>,
+  ) {}
+
+  static async create(registry: SchemaRegistry, admin: Admin, topics: MdTopics, partitions: number): Promise<MdPublisher> {
+    const existing = new Set(await admin.listTopics());
+    const wanted = [topics.bookDelta, topics.bookSnapshot, topics.dlq].filter((t) => !existing.has(t));
+    if (wanted.length) await admin.createTopics({ topics: wanted.map((topic) => ({ topic, numPartitions: partitions })), waitForLeaders: true });
+    return new MdPublisher(
+      registry,
+      admin,
+      topics,
+      partitions,
+      await registerTopicSchema<MdDelta>(registry, topics.bookDelta, 'md.orderbook.delta.v1.avsc'),
+      await registerTopicSchema<MdSnapshot>(registry, topics.bookSnapshot, 'md.orderbook.snap.v1.avsc'),
+    );
+  }
+
+  /** Creates md.trades.v1.{symbol} and registers its schema, once per symbol. */
+  async prepareSymbols(symbols: Iterable<string>): Promise<void> {
+    const missing = [...symbols].filter((s) => !this.tradeEncoders.has(s));
+    if (!missing.length) return;
+    const existing = new Set(await this.admin.listTopics());
+    const create = missing.map((s) => this.topics.trades(s)).filter((t) => !existing.has(t));
+    if (create.length) await this.admin.createTopics({ topics: create.map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true });
+    for (const s of missing) {
+      this.tradeEncoders.set(s, await registerTopicSchema<MdTrade>(this.registry, this.topics.trades(s), 'md.trades.v1.avsc'));
+    }
+  }
+
+  needsPreparing(out: BatchOutput): string[] {
+    const need = new Set<string>();
+    for (const t of out.trades) if (!this.tradeEncoders.has(t.symbol)) need.add(t.symbol);
+    return [...need];
+  }
+
+  /** Messages for one batch output; snapshots are built from `state`'s books as they are now. */
+  build(out: BatchOutput, state: MarketState, dlq: DlqItem[]): TopicMessages {
+    const result: TopicMessages = [];
+    const bySymbolTrades = new Map<string, Message[]>();
+    for (const t of out.trades) {
+      const enc = this.tradeEncoders.get(t.symbol)!;
+      const list = bySymbolTrades.get(t.symbol) ?? [];
+      bySymbolTrades.set(t.symbol, list);
+      list.push({
+        key: t.symbol,
+        value: enc.encode({
+          symbol: t.symbol,
+          trade_id: t.trade.trade_id,
+          sequence: t.sequence,
+          price: t.trade.price,
+          quantity: t.trade.quantity,
+          taker_side: t.trade.taker_side,
+          maker_order_id: t.trade.maker_order_id,
+          taker_order_id: t.trade.taker_order_id,
+          timestamp: t.timestamp,
+          engine_send_time_us: t.sendTimeUs,
+        }),
+      });
+    }
+    for (const [symbol, messages] of bySymbolTrades) result.push({ topic: this.topics.trades(symbol), messages });
+
+    const deltas: Message[] = [];
+    for (const d of out.deltas.values()) {
+      const inst = state.instrument(d.symbol)!;
+      const fmt = (m: Map<number, number>) => [...m].map(([p, s]) => ({ price: inst.tick.format(p), quantity: inst.lot.format(s) }));
+      deltas.push({
+        key: d.symbol,
+        value: this.delta.encode({
+          symbol: d.symbol,
+          sequence: d.sequence,
+          prev_sequence: d.prevSequence,
+          timestamp: d.timestamp,
+          engine_send_time_us: d.sendTimeUs,
+          bids: fmt(d.bids),
+          asks: fmt(d.asks),
+          checksum: bookChecksum(state.books.book(d.symbol)!, inst.tick, inst.lot, CHECKSUM_DEPTH),
+        }),
+      });
+    }
+    if (deltas.length) result.push({ topic: this.topics.bookDelta, messages: deltas });
+
+    const snaps: Message[] = [];
+    for (const [symbol, s] of out.snapshots) {
+      const inst = state.instrument(symbol)!;
+      const book = state.books.book(symbol)!;
+      const fmt = (ls: Level[]) => ls.map(([p, q]) => ({ price: inst.tick.format(p), quantity: inst.lot.format(q) }));
+      const d = book.depth(Infinity);
+      snaps.push({
+        key: symbol,
+        value: this.snapshot.encode({
+          symbol,
+          sequence: s.sequence,
+          timestamp: Date.now(),
+          reason: s.reason,
+          status: state.status(symbol) ?? 'resyncing',
+          bids: fmt(d.bids),
+          asks: fmt(d.asks),
+          checksum: bookChecksum(book, inst.tick, inst.lot, CHECKSUM_DEPTH),
+        }),
+      });
+    }
+    if (snaps.length) result.push({ topic: this.topics.bookSnapshot, messages: snaps });
+
+    const dead: Message[] = dlq.map((d) => ({
+      key: d.key,
+      value: d.value,
+      headers: {
+        'dlq.reason': d.reason,
+        'dlq.error': d.error.slice(0, 1000),
+        'dlq.source.topic': d.sourceTopic,
+        'dlq.source.partition': String(d.sourcePartition),
+        'dlq.source.offset': d.sourceOffset,
+      },
+    }));
+    for (const r of out.rejected) {
+      dead.push({
+        key: r.symbol,
+        value: Buffer.from(JSON.stringify(r)),
+        headers: { 'dlq.reason': r.reason.split(':')[0]!, 'dlq.error': r.reason, 'dlq.source.topic': 'engine', 'dlq.source.partition': '-1', 'dlq.source.offset': '-1' },
+      });
+    }
+    if (dead.length) result.push({ topic: this.topics.dlq, messages: dead });
+    return result;
+  }
+}
