@@ -3,8 +3,12 @@ import type { Kafka, KafkaMessage } from 'kafkajs';
 
 export type ReadMessage = KafkaMessage & { topic: string; partition: number };
 
-/** Reads every message of the topics up to their current end offsets (per-partition order kept). */
-export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 60_000): Promise<ReadMessage[]> {
+/**
+ * Reads every message of the topics up to their current end offsets (per-partition order kept).
+ * Read-committed: transactional topics end in a commit marker that is never delivered, so a
+ * partition also counts as read once nothing more has come for `idleMs`.
+ */
+export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 60_000, idleMs = 1500): Promise<ReadMessage[]> {
   const admin = kafka.admin();
   await admin.connect();
   const remaining = new Map<string, bigint>();
@@ -21,10 +25,22 @@ export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 60_
   try {
     for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`reading ${topics.join(',')}: ${remaining.size} partitions unfinished after ${timeoutMs} ms`)), timeoutMs);
+      let lastActivity = Date.now();
+      const idle = setInterval(() => {
+        if (Date.now() - lastActivity >= idleMs) {
+          clearInterval(idle);
+          clearTimeout(timer);
+          resolve();
+        }
+      }, 100);
+      const timer = setTimeout(() => {
+        clearInterval(idle);
+        reject(new Error(`reading ${topics.join(',')}: ${remaining.size} partitions unfinished after ${timeoutMs} ms`));
+      }, timeoutMs);
       void consumer.run({
         autoCommit: false,
         eachBatch: async ({ batch }) => {
+          lastActivity = Date.now();
           const key = `${batch.topic}/${batch.partition}`;
           const end = remaining.get(key);
           for (const m of batch.messages) {
@@ -34,6 +50,7 @@ export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 60_
           if (end !== undefined && last && BigInt(last.offset) + 1n >= end) remaining.delete(key);
           if (remaining.size === 0) {
             clearTimeout(timer);
+            clearInterval(idle);
             resolve();
           }
         },
