@@ -12,6 +12,9 @@ import type { Metrics } from '../obs/metrics.js';
 import type { MarketState } from './market-state.js';
 import type { DlqItem, MdPublisher } from './md-publisher.js';
 
+/** Processed events allowed to wait for a transaction before the consumer stops fetching. */
+const MAX_UNFLUSHED_EVENTS = 50_000;
+
 export interface EngineConsumerOptions {
   eventsTopic: string;
   groupId: string;
@@ -25,7 +28,11 @@ export class EngineConsumer {
   private readonly processed = new Map<number, number>();
   private readonly committed = new Map<number, number>();
   private pendingDlq: DlqItem[] = [];
-  private chain: Promise<void> = Promise.resolve();
+  /** The flush loop in progress, if any; `again` asks it for one more round. */
+  private flushing: Promise<void> | undefined;
+  private again = false;
+  /** Events processed since outputs were last taken: bounds what waits in memory for a transaction. */
+  private unflushed = 0;
   private paused = false;
 
   constructor(
@@ -107,32 +114,50 @@ export class EngineConsumer {
     }
     this.processed.set(batch.partition, lastOffset + 1);
     this.state.setPartitionCaughtUp(batch.partition, BigInt(batch.highWatermark) <= BigInt(lastOffset + 1));
-    await this.flush();
+    this.unflushed += batch.messages.length;
     resolveOffset(String(lastOffset));
+    // Return at once so the next fetch overlaps the transaction; wait only when too much is pending.
+    const flushing = this.flush();
+    if (this.unflushed > MAX_UNFLUSHED_EVENTS) await flushing;
     await heartbeat();
     this.metrics.ingestBatch.observe(performance.now() - started);
   }
 
   /**
-   * Publishes what the state has produced since the last flush, with the offsets that are now
-   * safe, in one transaction. Serialised: batches and timer flushes never interleave.
+   * Publishes what the state has produced, with the offsets that are then safe, in one Kafka
+   * transaction; what accumulates while a transaction runs goes in the next (group commit).
+   * Resolves when everything produced before the call is committed.
    */
   flush(): Promise<void> {
-    const run = this.chain.then(() => this.flushNow());
-    this.chain = run.catch(() => undefined);
-    return run;
+    if (this.flushing) {
+      this.again = true;
+      return this.flushing;
+    }
+    this.flushing = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.flushNow();
+        } while (this.again);
+      } finally {
+        this.flushing = undefined;
+      }
+    })();
+    return this.flushing;
   }
 
   private async flushNow(): Promise<void> {
     const producer = this.producer;
     if (!producer) return;
+    await this.publisher.prepareSymbols(this.state.symbols()); // a map lookup per symbol once prepared
+    // From here to build() nothing awaits: outputs, offsets and the books that snapshots and
+    // checksums are read from are all taken at the same instant.
     const out = this.state.takeOutput();
-    const need = this.publisher.needsPreparing(out);
-    if (need.length) await this.publisher.prepareSymbols(need);
+    const offsets = this.safeOffsets();
     const dlq = this.pendingDlq;
     this.pendingDlq = [];
+    this.unflushed = 0;
     const topicMessages = this.publisher.build(out, this.state, dlq);
-    const offsets = this.safeOffsets();
     if (topicMessages.length === 0 && offsets.length === 0) return;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -170,7 +195,7 @@ export class EngineConsumer {
 
   async stop(): Promise<void> {
     await this.consumer?.disconnect().catch(() => undefined);
-    await this.chain;
+    await this.flush();
     await this.producer?.disconnect().catch(() => undefined);
   }
 }

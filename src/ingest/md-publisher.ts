@@ -70,7 +70,6 @@ export class MdPublisher {
     private readonly registry: SchemaRegistry,
     private readonly admin: Admin,
     private readonly topics: MdTopics,
-    private readonly partitions: number,
     private readonly delta: TopicEncoder<MdDelta>,
     private readonly snapshot: TopicEncoder<MdSnapshot>,
   ) {}
@@ -83,7 +82,6 @@ export class MdPublisher {
       registry,
       admin,
       topics,
-      partitions,
       await registerTopicSchema<MdDelta>(registry, topics.bookDelta, 'md.orderbook.delta.v1.avsc'),
       await registerTopicSchema<MdSnapshot>(registry, topics.bookSnapshot, 'md.orderbook.snap.v1.avsc'),
     );
@@ -99,12 +97,6 @@ export class MdPublisher {
     for (const s of missing) {
       this.tradeEncoders.set(s, await registerTopicSchema<MdTrade>(this.registry, this.topics.trades(s), 'md.trades.v1.avsc'));
     }
-  }
-
-  needsPreparing(out: BatchOutput): string[] {
-    const need = new Set<string>();
-    for (const t of out.trades) if (!this.tradeEncoders.has(t.symbol)) need.add(t.symbol);
-    return [...need];
   }
 
   /** Messages for one batch output; snapshots are built from `state`'s books as they are now. */

@@ -24,10 +24,10 @@ export interface RunningService {
 }
 
 /** Starts the compiled service (dist/src/main.js) on free ports and waits until it answers HTTP. */
-export async function startService(env: Record<string, string> = {}, timeoutMs = 60_000): Promise<RunningService> {
+export async function startService(env: Record<string, string> = {}, timeoutMs = 60_000, nodeArgs: string[] = []): Promise<RunningService> {
   const httpPort = await freePort();
   const grpcPort = await freePort();
-  const proc = spawn(process.execPath, [repoPath('dist/src/main.js')], {
+  const proc = spawn(process.execPath, [...nodeArgs, repoPath('dist/src/main.js')], {
     env: { ...process.env, LOG_LEVEL: 'warn', HTTP_PORT: String(httpPort), GRPC_PORT: String(grpcPort), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,54 @@
+// Sustained ingest rate of one service process (decode, sequencing, books, md.* publish in
+// transactions) on an engine topic filled beforehand by the simulator, beside kcat's raw
+// consumption of the same topic in the same run.
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '../src/config.js';
+import { startService } from '../test/support/service.js';
+import { runSim } from '../test/support/sim.js';
+import { writeResult } from './lib/result.js';
+
+const cfg = loadConfig();
+const id = randomUUID().slice(0, 8);
+const prefix = `bench-ingest-${id}.`;
+const env = { TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: `bench-${id}`, KAFKA_TRANSACTIONAL_ID: `bench-${id}-tx`, LOG_LEVEL: 'error' };
+const duration = Number(process.env.BENCH_INGEST_SECONDS ?? 8);
+const summary = await runSim(['--symbols', '20', '--rate', '0', '--duration', String(duration), '--seed', '9'], env);
+const events = summary.messages - summary.snapshots - summary.hashes;
+const topic = `${prefix}engine.event.v1`;
+
+// kcat: read the whole topic once, discarding output
+const t0 = performance.now();
+execFileSync('kcat', ['-C', '-b', cfg.kafkaBrokers.join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%o\n'], { stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 1 << 30 });
+const kcatRate = events / ((performance.now() - t0) / 1000);
+
+// the service: from its first consumed event to its last
+const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+const svc = await startService(env, 120_000, profile);
+const consumed = async () => {
+  const text = await (await fetch(`${svc.baseUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`md_kafka_messages_consumed_total{topic="${topic}"}`));
+  return line ? Number(line.split(' ').pop()) : 0;
+};
+let first = 0;
+let firstAt = 0;
+for (;;) {
+  const n = await consumed();
+  if (n > 0 && !firstAt) {
+    first = n;
+    firstAt = performance.now();
+  }
+  if (n >= events) break;
+  await new Promise((r) => setTimeout(r, 50));
+}
+const serviceRate = (events - first) / ((performance.now() - firstAt) / 1000);
+await svc.stop();
+
+writeResult({
+  name: 'ingest',
+  metric: 'engine events ingested per second by one service process (decode, sequence, books, md.* publish)',
+  value: serviceRate,
+  unit: 'events/s',
+  baseline: { name: 'kcat raw consumption of the same topic', value: kcatRate },
+  detail: { events, symbols: 20, trades: summary.trades },
+});
