@@ -38,6 +38,12 @@ ${rows.join('\n')}
 - **sim**: \`npm run sim -- --symbols 10 --rate 0 --duration 6\` into the local Kafka (generation by
   the price-time-priority engine, Avro encoding, kafkajs batches), against kafkajs alone sending the
   same number of pre-encoded ~110-byte messages in the same 5,000-message batches. Target ≥ 50,000/s.
+- **ingest**: the simulator fills a fresh \`engine.event.v1\` (20 symbols, \`--rate 0\`) first; then
+  kcat reads the whole topic (\`kcat -C -e -q\`, output discarded), and a fresh service process
+  consumes it: decode, sequencing, books, md.* publishing in transactions. Rate from its first to its
+  last consumed event. Targets: ≥ 100,000 events/s and ≥ 0.5× kcat; the second is not met (about
+  0.2×): kafkajs does not overlap fetching with processing, and everything runs on one JS thread,
+  where kcat is librdkafka in C.
 - **book-memory**: V8 heap growth (after forced GC) for 500 books of 2 × 1,000 levels built level by
   level; ratio below 1 means less memory than ccxt.
 `;
