@@ -11,7 +11,7 @@ import { writeResult } from './lib/result.js';
 const cfg = loadConfig();
 const id = randomUUID().slice(0, 8);
 const prefix = `bench-ingest-${id}.`;
-const env = { TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: `bench-${id}`, KAFKA_TRANSACTIONAL_ID: `bench-${id}-tx`, LOG_LEVEL: 'error' };
+const env = { TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: `bench-${id}`, KAFKA_TRANSACTIONAL_ID: `bench-${id}-tx`, LOG_LEVEL: 'warn' };
 const duration = Number(process.env.BENCH_INGEST_SECONDS ?? 8);
 const summary = await runSim(['--symbols', '20', '--rate', '0', '--duration', String(duration), '--seed', '9'], env);
 const events = summary.messages - summary.snapshots - summary.hashes;
@@ -32,7 +32,12 @@ const consumed = async () => {
 };
 let first = 0;
 let firstAt = 0;
+const deadline = Date.now() + 300_000;
 for (;;) {
+  if (Date.now() > deadline) {
+    await svc.stop();
+    throw new Error(`the service did not consume ${events} events within 300 s; its output:\n${svc.output().slice(-5000)}`);
+  }
   const n = await consumed();
   if (n > 0 && !firstAt) {
     first = n;

@@ -33,7 +33,7 @@ async function untilItWorks<T>(what: string, log: Logger, timeoutMs: number, fn:
       return await fn();
     } catch (err) {
       if (Date.now() > deadline) throw new Error(`${what} failed for ${timeoutMs / 1000}s: ${(err as Error).message}`);
-      if (attempt === 1) log.warn({ err: (err as Error).message }, `${what} failed; retrying`);
+      log.warn({ err: (err as Error).message, attempt }, `${what} failed; retrying`);
       await new Promise((r) => setTimeout(r, 1000));
     }
   }

@@ -90,9 +90,10 @@ export class BookSync {
     this.checkPendingHashes();
   }
 
-  /** A snapshot from engine.snapshot.v1; ends a resync when it is recent enough. */
+  /** A snapshot from engine.snapshot.v1: starts a book that has seen nothing yet, or ends a resync. */
   onSnapshot(snap: WireBookSnapshot): void {
-    if (this.status === 'resyncing' && snap.sequence >= this.needAtLeast) this.replaceFrom(snap);
+    if (this.status === 'in_sync' && this.sequence === 0 && snap.sequence > 0) this.replaceFrom(snap);
+    else if (this.status === 'resyncing' && snap.sequence >= this.needAtLeast) this.replaceFrom(snap);
   }
 
   /** A call that the stream skipped `from..to` for good (the sequencer gave up waiting). */

@@ -47,7 +47,18 @@ export class Ingest {
     };
   }
 
+  /** Starts everything; on failure stops what it started, so it can be called again. */
   async start(): Promise<void> {
+    try {
+      await this.startOnce();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  private async startOnce(): Promise<void> {
+    this.tails.length = 0;
     const topics = engineTopics(this.cfg.topicPrefix);
     const admin = this.kafka.admin();
     await admin.connect();
@@ -104,7 +115,9 @@ export class Ingest {
 
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    this.timers.length = 0;
     await Promise.allSettled(this.tails.map((t) => t.stop()));
-    await this.consumer?.stop();
+    await this.consumer?.stop().catch(() => undefined);
+    this.consumer = undefined;
   }
 }
