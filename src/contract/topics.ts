@@ -50,6 +50,11 @@ export function mdTopics(prefix = '') {
     bookDelta: `${prefix}md.orderbook.delta.v1`,
     bookSnapshot: `${prefix}md.orderbook.snap.v1`,
     dlq: `${prefix}md.dlq.v1`,
+    ohlcv: `${prefix}md.ohlcv.v1`,
+    ticker: `${prefix}md.ticker24h.v1`,
+    mark: `${prefix}md.mark.v1`,
+    index: `${prefix}md.index.v1`,
+    funding: `${prefix}md.funding.v1`,
     trades: (symbol: string) => `${prefix}md.trades.v1.${symbol}`,
   };
 }

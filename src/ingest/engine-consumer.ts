@@ -9,7 +9,7 @@ import type { WireEngineEvent } from '../contract/engine-wire.js';
 import { RECORD_NAME } from '../contract/topics.js';
 import type { Logger } from '../obs/logger.js';
 import type { Metrics } from '../obs/metrics.js';
-import type { MarketState } from './market-state.js';
+import type { BatchOutput, MarketState } from './market-state.js';
 import type { DlqItem, MdPublisher } from './md-publisher.js';
 
 /** Processed events allowed to wait for a transaction before the consumer stops fetching. */
@@ -34,6 +34,8 @@ export class EngineConsumer {
   /** Events processed since outputs were last taken: bounds what waits in memory for a transaction. */
   private unflushed = 0;
   private paused = false;
+  /** The internal bus: told of every batch output, synchronously, before it goes to Kafka. */
+  private readonly listeners: ((out: BatchOutput, state: MarketState) => void)[] = [];
 
   constructor(
     private readonly kafka: Kafka,
@@ -74,6 +76,11 @@ export class EngineConsumer {
   deadLetter(item: DlqItem): void {
     this.pendingDlq.push(item);
     this.metrics.dlq.inc({ topic: item.sourceTopic, reason: item.reason });
+  }
+
+  /** Subscribes to every batch output (WebSocket, REST caches, stores); called before the transaction. */
+  onOutput(listener: (out: BatchOutput, state: MarketState) => void): void {
+    this.listeners.push(listener);
   }
 
   /** Stops fetching (downstream is saturated); resume() picks up where it stopped. */
@@ -158,6 +165,7 @@ export class EngineConsumer {
     this.pendingDlq = [];
     this.unflushed = 0;
     const topicMessages = this.publisher.build(out, this.state, dlq);
+    for (const l of this.listeners) l(out, this.state);
     if (topicMessages.length === 0 && offsets.length === 0) return;
     for (let attempt = 1; ; attempt++) {
       try {

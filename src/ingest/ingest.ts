@@ -44,6 +44,7 @@ export class Ingest {
       },
       hash: (_symbol, result) => m.hashChecks.inc({ result }),
       rejected: (_symbol, reason) => m.rejected.inc({ reason }),
+      candleClosed: (symbol, interval) => m.candlesClosed.inc({ symbol, interval }),
     };
   }
 
@@ -110,6 +111,8 @@ export class Ingest {
         void consumer.flush().catch((err) => this.log.error({ err: (err as Error).message }, 'flush failed'));
       }, 100),
       setInterval(() => this.state.snapshotAll('periodic'), this.cfg.mdSnapshotIntervalMs),
+      setInterval(() => this.state.markCandleUpdates(), 250),
+      setInterval(() => this.state.markTickers(), 1000),
     );
   }
 

@@ -15,6 +15,7 @@ import { makeInstrument, type Instrument } from '../domain/instrument.js';
 import type { Side } from '../domain/order-book.js';
 import { BookSync, type BookSyncListener, type HashResult, type ResyncReason } from './book-sync.js';
 import { EventSequencer, type Gap } from './event-sequencer.js';
+import { TradeAggregates, type ClosedCandle } from './trade-aggregates.js';
 
 export type SymbolStatus = 'in_sync' | 'resyncing' | 'halted';
 
@@ -53,6 +54,12 @@ export interface BatchOutput {
   snapshots: Map<string, { reason: SnapshotReason; sequence: number }>;
   /** Records the service refused, with the reason (they go to the DLQ). */
   rejected: { symbol: string; sequence: number; reason: string }[];
+  /** Candles that closed (each exactly once). */
+  candles: ClosedCandle[];
+  /** In-progress candles that changed since the last update (coalesced). */
+  candleUpdates: ClosedCandle[];
+  /** Symbols whose 24h ticker is due. */
+  tickers: string[];
 }
 
 /** What the state reports as it goes; the composition root turns these into metrics and logs. */
@@ -62,12 +69,16 @@ export interface IngestObserver {
   resync(symbol: string, reason: ResyncReason, detail: string): void;
   hash(symbol: string, result: HashResult): void;
   rejected(symbol: string, reason: string): void;
+  candleClosed(symbol: string, interval: string): void;
 }
 
-const emptyOutput = (): BatchOutput => ({ trades: [], deltas: new Map(), snapshots: new Map(), rejected: [] });
+const emptyOutput = (): BatchOutput => ({ trades: [], deltas: new Map(), snapshots: new Map(), rejected: [], candles: [], candleUpdates: [], tickers: [] });
 
 export class MarketState implements BookSyncListener {
   readonly books = new Books();
+  readonly aggregates = new TradeAggregates();
+  /** Latest open interest per perpetual, as the engine reported it. */
+  readonly openInterest = new Map<string, string>();
   readonly latestSnapshots = new Map<string, WireBookSnapshot>();
   private readonly syncs = new Map<string, BookSync>();
   private readonly sequencers = new Map<string, EventSequencer<WireEngineEvent>>();
@@ -173,6 +184,7 @@ export class MarketState implements BookSyncListener {
       return;
     }
     this.lastEventAt.set(e.symbol, now);
+    this.aggregates.observeEngineTime(e.timestamp, now);
     const released = this.released;
     const gaps = this.gaps;
     released.length = 0;
@@ -212,6 +224,9 @@ export class MarketState implements BookSyncListener {
         sync.onGap(sync.sequence + 1, snap.sequence);
       }
     }
+    const before = this.out.candles.length;
+    this.aggregates.closeByClock(now, (symbol) => this.partitionCaughtUp.get(this.partitionOf.get(symbol) ?? -1) !== false, this.out.candles);
+    for (let i = before; i < this.out.candles.length; i++) this.observer.candleClosed(this.out.candles[i]!.symbol, this.out.candles[i]!.candle.interval);
     for (const [symbol, o] of this.orphans) {
       if (now - o.since < this.opts.orphanMaxMs) continue;
       this.orphans.delete(symbol);
@@ -222,6 +237,16 @@ export class MarketState implements BookSyncListener {
   /** The consumer tells whether it has read a partition to its end (a lost tail is only judged then). */
   setPartitionCaughtUp(partition: number, caughtUp: boolean): void {
     this.partitionCaughtUp.set(partition, caughtUp);
+  }
+
+  /** Puts the in-progress candles that changed since the last call into the next output (coalescing). */
+  markCandleUpdates(): void {
+    this.out.candleUpdates.push(...this.aggregates.takeDirty().filter((c) => !c.candle.closed));
+  }
+
+  /** Puts every symbol's 24h ticker into the next output. */
+  markTickers(): void {
+    this.out.tickers = this.symbols();
   }
 
   /** Marks every in-sync book for a full snapshot in the next output. */
@@ -272,20 +297,36 @@ export class MarketState implements BookSyncListener {
     for (const e of released) {
       this.current.set(symbol, { timestamp: e.timestamp, sendTimeUs: e.send_time_us });
       if (e.kind === 'TRADE' && e.trade) this.acceptTrade(e);
+      else if (e.kind === 'OPEN_INTEREST' && e.open_interest) this.acceptOpenInterest(e);
       sync.onEvent(e);
     }
   }
 
   private acceptTrade(e: WireEngineEvent): void {
     const inst = this.books.instrument(e.symbol)!;
+    let price: number;
+    let quantity: number;
     try {
-      inst.tick.toUnits(e.trade!.price);
-      if (inst.lot.toUnits(e.trade!.quantity) === 0) throw new DecimalError('malformed', 'zero quantity');
+      price = inst.tick.toUnits(e.trade!.price);
+      quantity = inst.lot.toUnits(e.trade!.quantity);
+      if (quantity === 0) throw new DecimalError('malformed', 'zero quantity');
     } catch (err) {
       this.reject(e.symbol, e.sequence, `trade_${(err as DecimalError).reason ?? 'invalid'}`);
       return;
     }
     this.out.trades.push({ symbol: e.symbol, sequence: e.sequence, timestamp: e.timestamp, sendTimeUs: e.send_time_us, trade: e.trade! });
+    const before = this.out.candles.length;
+    this.aggregates.onTrade(e.symbol, price, quantity, e.timestamp, this.out.candles);
+    for (let i = before; i < this.out.candles.length; i++) this.observer.candleClosed(e.symbol, this.out.candles[i]!.candle.interval);
+  }
+
+  private acceptOpenInterest(e: WireEngineEvent): void {
+    const inst = this.books.instrument(e.symbol)!;
+    try {
+      this.openInterest.set(e.symbol, inst.lot.format(inst.lot.toUnits(e.open_interest!.quantity)));
+    } catch (err) {
+      this.reject(e.symbol, e.sequence, `open_interest_${(err as DecimalError).reason ?? 'invalid'}`);
+    }
   }
 
   private holdOrphan(e: WireEngineEvent, now: number): void {

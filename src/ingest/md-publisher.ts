@@ -6,6 +6,7 @@ import { registerTopicSchema, type TopicEncoder } from '../contract/avro-codec.j
 import type { MdTopics } from '../contract/topics.js';
 import { bookChecksum } from '../domain/book-checksum.js';
 import type { Level } from '../domain/order-book.js';
+import { candleView, tickerView, type CandleView, type TickerView } from '../domain/wire-views.js';
 import type { BatchOutput, MarketState } from './market-state.js';
 
 interface WireLevelOut {
@@ -63,6 +64,9 @@ export type TopicMessages = { topic: string; messages: Message[] }[];
 
 export const CHECKSUM_DEPTH = 25;
 
+/** Avro enum symbols cannot start with a digit. */
+const AVRO_INTERVAL: Record<string, string> = { '1m': 'm1', '5m': 'm5', '15m': 'm15', '1h': 'h1', '4h': 'h4', '1d': 'd1' };
+
 export class MdPublisher {
   private readonly tradeEncoders = new Map<string, TopicEncoder<MdTrade>>();
 
@@ -72,11 +76,13 @@ export class MdPublisher {
     private readonly topics: MdTopics,
     private readonly delta: TopicEncoder<MdDelta>,
     private readonly snapshot: TopicEncoder<MdSnapshot>,
+    private readonly ohlcv: TopicEncoder<Omit<CandleView, 'interval'> & { interval: string }>,
+    private readonly ticker: TopicEncoder<TickerView>,
   ) {}
 
   static async create(registry: SchemaRegistry, admin: Admin, topics: MdTopics, partitions: number): Promise<MdPublisher> {
     const existing = new Set(await admin.listTopics());
-    const wanted = [topics.bookDelta, topics.bookSnapshot, topics.dlq].filter((t) => !existing.has(t));
+    const wanted = [topics.bookDelta, topics.bookSnapshot, topics.dlq, topics.ohlcv, topics.ticker].filter((t) => !existing.has(t));
     if (wanted.length) await admin.createTopics({ topics: wanted.map((topic) => ({ topic, numPartitions: partitions })), waitForLeaders: true });
     return new MdPublisher(
       registry,
@@ -84,6 +90,8 @@ export class MdPublisher {
       topics,
       await registerTopicSchema<MdDelta>(registry, topics.bookDelta, 'md.orderbook.delta.v1.avsc'),
       await registerTopicSchema<MdSnapshot>(registry, topics.bookSnapshot, 'md.orderbook.snap.v1.avsc'),
+      await registerTopicSchema(registry, topics.ohlcv, 'md.ohlcv.v1.avsc'),
+      await registerTopicSchema<TickerView>(registry, topics.ticker, 'md.ticker24h.v1.avsc'),
     );
   }
 
@@ -166,6 +174,25 @@ export class MdPublisher {
       });
     }
     if (snaps.length) result.push({ topic: this.topics.bookSnapshot, messages: snaps });
+
+    const candles: Message[] = [];
+    for (const { symbol, candle } of [...out.candles, ...out.candleUpdates]) {
+      const v = candleView(state.instrument(symbol)!, candle);
+      candles.push({ key: symbol, value: this.ohlcv.encode({ ...v, interval: AVRO_INTERVAL[v.interval] }) });
+    }
+    if (candles.length) result.push({ topic: this.topics.ohlcv, messages: candles });
+
+    // The 24h window follows the engine clock (as candles do), not this machine's.
+    const now = state.aggregates.engineNow(Date.now());
+    const tickers: Message[] = [];
+    for (const symbol of out.tickers) {
+      const inst = state.instrument(symbol);
+      const t = state.aggregates.ticker(symbol);
+      if (!inst) continue;
+      const stats = t ? t.stats(now) : { openTime: now - 86_400_000, closeTime: now, open: undefined, high: undefined, low: undefined, last: undefined, volume: 0, quoteVolume: 0n, count: 0 };
+      tickers.push({ key: symbol, value: this.ticker.encode(tickerView(inst, stats, state.books.book(symbol), state.openInterest.get(symbol) ?? null, now)) });
+    }
+    if (tickers.length) result.push({ topic: this.topics.ticker, messages: tickers });
 
     const dead: Message[] = dlq.map((d) => ({
       key: d.key,

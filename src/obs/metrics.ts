@@ -91,6 +91,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly candlesClosed = new Counter({
+    name: 'md_ohlcv_candles_closed_total',
+    help: 'Candles closed, by symbol and interval',
+    labelNames: ['symbol', 'interval'] as const,
+    registers: [this.registry],
+  });
+
   readonly booksOutOfSync = new Gauge({
     name: 'md_books_out_of_sync',
     help: 'Books currently resyncing (their channels say so)',

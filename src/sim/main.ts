@@ -16,7 +16,7 @@ import { nowMicros, Simulation } from './simulation.js';
 
 const USAGE = `usage: npm run sim -- [--symbols N] [--rate EVENTS_PER_S (0 = as fast as possible)] [--duration S (0 = until stopped)]
   [--seed K] [--start-time EPOCH_MS] [--snapshot-interval-ms MS] [--hash-interval-ms MS] [--seed-levels N] [--max-orders N]
-  [--partitions N] [--gap-rate P] [--dup-rate P] [--reorder-rate P] [--bad-rate P] [--cross-rate P] [--quiet]`;
+  [--engine-speed X (engine ms per wall ms)] [--partitions N] [--gap-rate P] [--dup-rate P] [--reorder-rate P] [--bad-rate P] [--cross-rate P] [--quiet]`;
 
 function numberOption(values: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
   const raw = values[name];
@@ -35,7 +35,7 @@ const { values } = (() => {
     return parseArgs({
       options: {
         symbols: opt(), rate: opt(), duration: opt(), seed: opt(), 'start-time': opt(), 'snapshot-interval-ms': opt(),
-        'hash-interval-ms': opt(), 'seed-levels': opt(), 'max-orders': opt(), partitions: opt(), 'gap-rate': opt(),
+        'hash-interval-ms': opt(), 'seed-levels': opt(), 'max-orders': opt(), partitions: opt(), 'engine-speed': opt(), 'gap-rate': opt(),
         'dup-rate': opt(), 'reorder-rate': opt(), 'bad-rate': opt(), 'cross-rate': opt(), quiet: opt('boolean'), help: opt('boolean'),
       },
     });
@@ -70,6 +70,7 @@ const sim = new Simulation({
   maxOrders: numberOption(v, 'max-orders', 3000, 10, 10_000_000),
 });
 const partitions = numberOption(v, 'partitions', 8, 1, 1000);
+const engineSpeed = numberOption(v, 'engine-speed', 1, 0.001, 100_000);
 const quiet = Boolean(v.quiet);
 
 const cfg = loadConfig();
@@ -122,7 +123,7 @@ async function publish(events: WireEngineEvent[], snapshots: WireBookSnapshot[],
 // content (and its timestamps) depends only on the seed and the options, not on the machine.
 const started = performance.now();
 const nominalRate = rate > 0 ? rate : 50_000;
-const engineTime = () => sim.opts.startTime + Math.floor((totals.events * 1000) / nominalRate);
+const engineTime = () => sim.opts.startTime + Math.floor((totals.events * 1000 * engineSpeed) / nominalRate);
 let lastReport = started;
 while (!stopping) {
   const elapsed = (performance.now() - started) / 1000;

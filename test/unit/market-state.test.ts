@@ -15,6 +15,7 @@ function counter() {
     resync: (_s, r) => (c.resync[r] = (c.resync[r] ?? 0) + 1),
     hash: (_s, r) => (c.hash[r] = (c.hash[r] ?? 0) + 1),
     rejected: (_s, r) => (c.rejected[r] = (c.rejected[r] ?? 0) + 1),
+    candleClosed: () => undefined,
   };
   return { c, observer };
 }

@@ -1,0 +1,96 @@
+// Candles (every interval) and the 24h ticker of every symbol, fed with released trades in
+// engine order. Candles close on a later trade or on the engine clock: wall time corrected by the
+// offset between wall and engine time seen on the latest event, so a lagging or skewed engine
+// clock never closes a candle before its trades are in. Pure.
+import { CandleBuilder, INTERVAL_NAMES, type Candle, type Interval } from '../domain/candle.js';
+import { RollingTicker } from '../domain/rolling-ticker.js';
+
+export interface ClosedCandle {
+  symbol: string;
+  candle: Candle;
+}
+
+interface SymbolAggregates {
+  candles: Map<Interval, CandleBuilder>;
+  ticker: RollingTicker;
+  /** Intervals whose in-progress candle changed since the last coalesced update. */
+  dirty: Set<Interval>;
+}
+
+export class TradeAggregates {
+  private readonly bySymbol = new Map<string, SymbolAggregates>();
+  /** wall − engine time on the latest event: engine now ≈ wall now − offset. */
+  private clockOffset: number | undefined;
+  late = 0;
+
+  constructor(private readonly graceMs = 2000) {}
+
+  private of(symbol: string): SymbolAggregates {
+    let a = this.bySymbol.get(symbol);
+    if (!a) {
+      a = { candles: new Map(INTERVAL_NAMES.map((i) => [i, new CandleBuilder(i)])), ticker: new RollingTicker(), dirty: new Set() };
+      this.bySymbol.set(symbol, a);
+    }
+    return a;
+  }
+
+  /** Notes the engine time of any event, to follow the engine clock. */
+  observeEngineTime(engineTs: number, wallNow: number): void {
+    this.clockOffset = wallNow - engineTs;
+  }
+
+  engineNow(wallNow: number): number {
+    return wallNow - (this.clockOffset ?? 0);
+  }
+
+  onTrade(symbol: string, price: number, quantity: number, ts: number, closedOut: ClosedCandle[]): void {
+    const a = this.of(symbol);
+    const closed: Candle[] = [];
+    for (const [interval, b] of a.candles) {
+      if (b.addTrade(price, quantity, ts, closed) === 'late') this.late++;
+      a.dirty.add(interval);
+    }
+    for (const candle of closed) closedOut.push({ symbol, candle });
+    a.ticker.addTrade(price, quantity, ts);
+  }
+
+  /** Closes by the engine clock the candles of the symbols `canClose` allows (their partition is caught up). */
+  closeByClock(wallNow: number, canClose: (symbol: string) => boolean, closedOut: ClosedCandle[]): void {
+    if (this.clockOffset === undefined) return;
+    const until = this.engineNow(wallNow) - this.graceMs;
+    for (const [symbol, a] of this.bySymbol) {
+      if (!canClose(symbol)) continue;
+      const closed: Candle[] = [];
+      for (const b of a.candles.values()) b.closeUntil(until, closed);
+      for (const candle of closed) {
+        closedOut.push({ symbol, candle });
+        a.dirty.add(candle.interval);
+      }
+    }
+  }
+
+  /** In-progress candles that changed since the last call (the coalesced updates). */
+  takeDirty(): ClosedCandle[] {
+    const out: ClosedCandle[] = [];
+    for (const [symbol, a] of this.bySymbol) {
+      for (const interval of a.dirty) {
+        const c = a.candles.get(interval)!.candle;
+        if (c) out.push({ symbol, candle: { ...c } });
+      }
+      a.dirty.clear();
+    }
+    return out;
+  }
+
+  candle(symbol: string, interval: Interval): Candle | undefined {
+    return this.bySymbol.get(symbol)?.candles.get(interval)?.candle;
+  }
+
+  ticker(symbol: string): RollingTicker | undefined {
+    return this.bySymbol.get(symbol)?.ticker;
+  }
+
+  symbols(): string[] {
+    return [...this.bySymbol.keys()];
+  }
+}
