@@ -31,6 +31,19 @@ export interface Config {
   kafkaTransactionalId: string;
   /** How often every in-sync book is published whole to md.orderbook.snap.v1. */
   mdSnapshotIntervalMs: number;
+  pricing: {
+    enabled: boolean;
+    /** Index sources and their weights. */
+    sources: { id: 'binance' | 'coinbase' | 'kraken' | 'okx'; weight: string }[];
+    /** Replaces every exchange API host (local stand-ins, or a proxy); empty for the real exchanges. */
+    exchangeBaseUrl: string | undefined;
+    pollMs: number;
+    staleMs: number;
+    /** A source further than this fraction from the median of the others is excluded. */
+    maxDeviation: string;
+    /** EMA span of the premium, in 1 s samples. */
+    emaSpan: number;
+  };
   schemaRegistryUrl: string;
   redisUrl: string;
   postgresUrl: string;
@@ -98,6 +111,26 @@ function topicPrefix(env: Env, name: string): string {
   return raw;
 }
 
+function indexSources(env: Env, name: string, fallback: string): Config['pricing']['sources'] {
+  const raw = read(env, name, fallback);
+  const ids = ['binance', 'coinbase', 'kraken', 'okx'];
+  const out = raw.split(',').map((part) => {
+    const [id, weight] = part.trim().split(':');
+    if (!id || !ids.includes(id) || !weight || !/^(0|[1-9]\d*)(\.\d+)?$/.test(weight) || Number(weight) === 0) {
+      throw new ConfigError(name, 'a comma-separated list of exchange:weight (binance, coinbase, kraken, okx; weight > 0)', raw);
+    }
+    return { id: id as Config['pricing']['sources'][number]['id'], weight };
+  });
+  if (new Set(out.map((s) => s.id)).size !== out.length) throw new ConfigError(name, 'each exchange at most once', raw);
+  return out;
+}
+
+function fraction(env: Env, name: string, fallback: string): string {
+  const raw = read(env, name, fallback);
+  if (!/^0(\.\d{1,18})?$|^1(\.0+)?$/.test(raw)) throw new ConfigError(name, 'a decimal fraction from 0 to 1', raw);
+  return raw;
+}
+
 function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
   const raw = read(env, name, fallback);
   if (!allowed.includes(raw as T)) throw new ConfigError(name, `one of ${allowed.join('|')}`, raw);
@@ -132,6 +165,15 @@ export function loadConfig(env: Env = process.env): Config {
     topicPartitions: integer(env, 'TOPIC_PARTITIONS', 8, 1, 10_000),
     kafkaTransactionalId: read(env, 'KAFKA_TRANSACTIONAL_ID', `${read(env, 'KAFKA_CLIENT_ID', 'market-data')}-${hostname()}`),
     mdSnapshotIntervalMs: integer(env, 'MD_SNAPSHOT_INTERVAL_MS', 10_000, 100, 86_400_000),
+    pricing: {
+      enabled: bool(env, 'PRICING_ENABLED', true),
+      sources: indexSources(env, 'INDEX_SOURCES', 'binance:1,coinbase:1,kraken:1,okx:1'),
+      exchangeBaseUrl: env.INDEX_EXCHANGE_BASE_URL?.trim() ? url(env, 'INDEX_EXCHANGE_BASE_URL', '', ['http', 'https']).replace(/\/$/, '') : undefined,
+      pollMs: integer(env, 'INDEX_POLL_MS', 500, 50, 60_000),
+      staleMs: integer(env, 'INDEX_STALE_MS', 2000, 100, 600_000),
+      maxDeviation: fraction(env, 'INDEX_MAX_DEVIATION', '0.05'),
+      emaSpan: integer(env, 'MARK_EMA_SPAN', 30, 1, 100_000),
+    },
     schemaRegistryUrl: url(env, 'SCHEMA_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7', ['http', 'https']),
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis', 'rediss']),
     postgresUrl: url(env, 'POSTGRES_URL', 'postgres://md@127.0.0.1:5432/md', ['postgres', 'postgresql']),

@@ -1,7 +1,9 @@
 // The composition root: the one place that builds every part of the service and wires them together.
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createApp, listen, registerNotFound, registerOpsRoutes } from './api/http-server.js';
+import { mdTopics } from './contract/topics.js';
 import { Ingest } from './ingest/ingest.js';
+import { PricingWorker } from './pricing/pricing-worker.js';
 import { createKafka } from './ingest/kafka-client.js';
 import { createSchemaRegistry } from './ingest/schema-registry.js';
 import { HealthChecker } from './obs/health.js';
@@ -64,8 +66,12 @@ async function main(): Promise<void> {
   log.info({ host: cfg.bindHost, port: http.port }, 'http listening');
 
   const kafka = createKafka(cfg.kafkaBrokers, cfg.kafkaClientId, log);
-  const ingest = cfg.ingestEnabled ? new Ingest(kafka, createSchemaRegistry(cfg.schemaRegistryUrl), cfg, metrics, log) : undefined;
+  const registry = createSchemaRegistry(cfg.schemaRegistryUrl);
+  const ingest = cfg.ingestEnabled ? new Ingest(kafka, registry, cfg, metrics, log) : undefined;
   if (ingest) await untilItWorks('ingest start', log, 120_000, () => ingest.start());
+  const pricing =
+    ingest && cfg.pricing.enabled ? new PricingWorker(cfg.pricing, ingest.state, kafka, registry, mdTopics(cfg.topicPrefix), metrics, log) : undefined;
+  if (pricing) await untilItWorks('pricing start', log, 60_000, () => pricing.start());
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -73,6 +79,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     http.close();
+    await pricing?.stop();
     await ingest?.stop();
     await Promise.allSettled([kafkaAdmin.disconnect(), postgres.end(), redis.quit(), clickhouse.close()]);
     log.info('stopped');

@@ -98,6 +98,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly indexStaleness = new Gauge({
+    name: 'md_index_price_source_staleness_ms',
+    help: 'Age of the newest quote from each index source (the worst over indices), -1 before the first',
+    labelNames: ['exchange'] as const,
+    registers: [this.registry],
+  });
+
+  readonly indexSourceErrors = new Counter({
+    name: 'md_index_source_errors_total',
+    help: 'Failed or refused index source polls, by exchange and error',
+    labelNames: ['exchange', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly booksOutOfSync = new Gauge({
     name: 'md_books_out_of_sync',
     help: 'Books currently resyncing (their channels say so)',

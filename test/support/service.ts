@@ -28,7 +28,8 @@ export async function startService(env: Record<string, string> = {}, timeoutMs =
   const httpPort = await freePort();
   const grpcPort = await freePort();
   const proc = spawn(process.execPath, [...nodeArgs, repoPath('dist/src/main.js')], {
-    env: { ...process.env, LOG_LEVEL: 'warn', HTTP_PORT: String(httpPort), GRPC_PORT: String(grpcPort), ...env },
+    // Pricing polls exchanges: off unless a test points it at the local stand-ins (never the internet).
+    env: { ...process.env, LOG_LEVEL: 'warn', PRICING_ENABLED: 'false', HTTP_PORT: String(httpPort), GRPC_PORT: String(grpcPort), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

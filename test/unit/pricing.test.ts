@@ -65,3 +65,30 @@ describe('mark and funding', () => {
     assert.equal(formatFixed(fromUnits(640005, 1), 1), '64000.5');
   });
 });
+
+describe('Pricer (mark and funding per perpetual)', async () => {
+  const { Pricer } = await import('../../src/pricing/pricer.js');
+  it('mark = index + EMA(mid − index); funding from the averaged premium rate; stale index keeps the last mark', () => {
+    const p = new Pricer({ emaSpan: 3, fundingIntervalHours: 8, interestRate: toFixed('0.0001') });
+    const t = Date.UTC(2026, 10, 22, 7, 59, 58);
+    // premium 10 on index 1000 → ema 10, mark 1010, rate 0.01
+    let s = p.step(t, toFixed('1000'), toFixed('1010'));
+    assert.equal(f(s.mark, 2), '1010.00');
+    assert.equal(f(s.premiumRateAvg), '0.01000000');
+    assert.equal(f(s.fundingRate), '0.00750000'); // 0.01 + 0.0001 capped at 0.75 %
+    // premium −10 → ema 0 (α = 0.5), mark = index; avg rate (0.01 − 0.01)/2 = 0 → funding 0.0001
+    s = p.step(t + 1000, toFixed('1000'), toFixed('990'));
+    assert.equal(f(s.mark, 2), '1000.00');
+    assert.equal(f(s.fundingRate), '0.00010000');
+    assert.equal(s.countdownSeconds, 1);
+    // index stale: mark repeats and says so
+    s = p.step(t + 1500, undefined, toFixed('5000'));
+    assert.equal(f(s.mark, 2), '1000.00');
+    assert.equal(s.markStale, true);
+    assert.equal(s.indexStale, true);
+    // after the funding time the averaging restarts
+    s = p.step(t + 3000, toFixed('1000'), toFixed('1002'));
+    assert.equal(s.samples, 1);
+    assert.equal(s.nextFundingTime, Date.UTC(2026, 10, 22, 16, 0, 0));
+  });
+});

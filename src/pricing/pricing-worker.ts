@@ -1,0 +1,227 @@
+// The index worker: polls each configured exchange for the spot price of every index the
+// perpetuals track (ccxt REST, exact strings), keeps the raw quotes for the audit trail, and once a
+// second computes index, mark and funding and publishes them (md.index.v1, md.mark.v1,
+// md.funding.v1, and the in-process listeners).
+import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import type { Exchange } from 'ccxt';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { registerTopicSchema, type TopicEncoder } from '../contract/avro-codec.js';
+import type { MdTopics } from '../contract/topics.js';
+import type { Config } from '../config.js';
+import { formatFixed, fromUnits, indexPrice, toFixed, type Fixed, type SourceQuote } from '../domain/pricing.js';
+import type { MarketState } from '../ingest/market-state.js';
+import type { Logger } from '../obs/logger.js';
+import type { Metrics } from '../obs/metrics.js';
+import { Pricer } from './pricer.js';
+import { createExchange, MAPPERS, type SourceId } from './sources.js';
+
+export interface IndexView {
+  index_symbol: string;
+  price: string | null;
+  stale: boolean;
+  timestamp: number;
+  sources_used: string[];
+  sources_excluded: { source: string; reason: string }[];
+}
+export interface MarkView {
+  symbol: string;
+  index_symbol: string;
+  mark_price: string | null;
+  index_price: string | null;
+  premium_ema: string | null;
+  stale: boolean;
+  timestamp: number;
+}
+export interface FundingView {
+  symbol: string;
+  funding_rate: string;
+  premium_rate_avg: string;
+  interest_rate: string;
+  next_funding_time: number;
+  countdown_seconds: number;
+  timestamp: number;
+}
+export interface PricingOutput {
+  indices: IndexView[];
+  marks: MarkView[];
+  funding: FundingView[];
+}
+
+/** A raw quote as an exchange gave it: the index audit trail (stored by the persistence layer). */
+export interface RawQuote {
+  indexSymbol: string;
+  source: SourceId;
+  price: string;
+  receivedAt: number;
+}
+
+const DECIMAL = /^(0|[1-9]\d*)(\.\d{1,18})?$/;
+const RATE_DECIMALS = 8;
+
+interface IndexDef {
+  symbol: string;
+  base: string;
+  quote: string;
+  decimals: number;
+}
+
+export class PricingWorker {
+  private readonly exchanges = new Map<SourceId, Exchange>();
+  private readonly latest = new Map<string, SourceQuote>(); // `${index}/${source}`
+  private readonly pricers = new Map<string, Pricer>();
+  private readonly inFlight = new Set<string>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly listeners: ((out: PricingOutput) => void)[] = [];
+  private raw: RawQuote[] = [];
+  private producer: Producer | undefined;
+  private enc: { index: TopicEncoder<IndexView>; mark: TopicEncoder<MarkView>; funding: TopicEncoder<FundingView> } | undefined;
+  readonly lastOutput: PricingOutput = { indices: [], marks: [], funding: [] };
+
+  constructor(
+    private readonly cfg: Config['pricing'],
+    private readonly state: MarketState,
+    private readonly kafka: Kafka,
+    private readonly registry: SchemaRegistry,
+    private readonly topics: MdTopics,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {
+    for (const s of cfg.sources) this.exchanges.set(s.id, createExchange(MAPPERS[s.id], Math.min(cfg.staleMs, 5000), cfg.exchangeBaseUrl));
+  }
+
+  onOutput(listener: (out: PricingOutput) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Raw quotes received since the last call (bounded: the oldest are dropped past 100,000). */
+  takeRawQuotes(): RawQuote[] {
+    const r = this.raw;
+    this.raw = [];
+    return r;
+  }
+
+  async start(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    const existing = new Set(await admin.listTopics());
+    const wanted = [this.topics.index, this.topics.mark, this.topics.funding].filter((t) => !existing.has(t));
+    if (wanted.length) await admin.createTopics({ topics: wanted.map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true });
+    await admin.disconnect();
+    this.enc = {
+      index: await registerTopicSchema<IndexView>(this.registry, this.topics.index, 'md.index.v1.avsc'),
+      mark: await registerTopicSchema<MarkView>(this.registry, this.topics.mark, 'md.mark.v1.avsc'),
+      funding: await registerTopicSchema<FundingView>(this.registry, this.topics.funding, 'md.funding.v1.avsc'),
+    };
+    this.producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+    await this.producer.connect();
+    this.timers.push(
+      setInterval(() => this.poll(), this.cfg.pollMs),
+      setInterval(() => void this.tick().catch((err) => this.log.warn({ err: (err as Error).message }, 'pricing publish failed')), 1000),
+    );
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    await this.producer?.disconnect().catch(() => undefined);
+  }
+
+  /** Every index some perpetual tracks, priced in the perpetual's tick decimals. */
+  private indices(): IndexDef[] {
+    const out = new Map<string, IndexDef>();
+    for (const symbol of this.state.symbols()) {
+      const inst = this.state.instrument(symbol)!;
+      if (inst.perpetual && !out.has(inst.perpetual.indexSymbol)) {
+        out.set(inst.perpetual.indexSymbol, { symbol: inst.perpetual.indexSymbol, base: inst.base, quote: inst.quote, decimals: inst.tick.decimals });
+      }
+    }
+    return [...out.values()];
+  }
+
+  private poll(): void {
+    for (const idx of this.indices()) {
+      for (const [id, ex] of this.exchanges) {
+        const key = `${idx.symbol}/${id}`;
+        if (this.inFlight.has(key)) continue; // a slow source is not asked twice at once
+        this.inFlight.add(key);
+        MAPPERS[id]
+          .lastPrice(ex, idx.base, idx.quote)
+          .then((price) => {
+            if (!DECIMAL.test(price) || /^0(\.0*)?$/.test(price)) throw new Error(`not a positive decimal: ${price.slice(0, 40)}`);
+            const receivedAt = Date.now();
+            const weight = this.cfg.sources.find((s) => s.id === id)!.weight;
+            this.latest.set(key, { source: id, price: toFixed(price), weight: toFixed(weight), receivedAt });
+            this.raw.push({ indexSymbol: idx.symbol, source: id, price, receivedAt });
+            if (this.raw.length > 100_000) this.raw.shift();
+          })
+          .catch((err: Error) => this.metrics.indexSourceErrors.inc({ exchange: id, reason: err.constructor.name }))
+          .finally(() => this.inFlight.delete(key));
+      }
+    }
+  }
+
+  /** Once a second: index, mark and funding for everything, then publish. */
+  async tick(now = Date.now()): Promise<PricingOutput> {
+    const out: PricingOutput = { indices: [], marks: [], funding: [] };
+    const indexBySymbol = new Map<string, { price: Fixed | undefined; decimals: number }>();
+    const staleness = new Map<SourceId, number>();
+    for (const idx of this.indices()) {
+      const quotes: SourceQuote[] = [];
+      for (const id of this.exchanges.keys()) {
+        const q = this.latest.get(`${idx.symbol}/${id}`);
+        if (q) quotes.push(q);
+        staleness.set(id, Math.max(staleness.get(id) ?? 0, q ? now - q.receivedAt : Infinity));
+      }
+      const r = indexPrice(quotes, now, this.cfg.staleMs, toFixed(this.cfg.maxDeviation));
+      for (const id of this.exchanges.keys()) if (!quotes.some((q) => q.source === id)) r.excluded.push({ source: id, reason: 'stale' });
+      indexBySymbol.set(idx.symbol, { price: r.price, decimals: idx.decimals });
+      out.indices.push({
+        index_symbol: idx.symbol,
+        price: r.price === undefined ? null : formatFixed(r.price, idx.decimals),
+        stale: r.price === undefined,
+        timestamp: now,
+        sources_used: r.used,
+        sources_excluded: r.excluded,
+      });
+    }
+    for (const [id, ms] of staleness) this.metrics.indexStaleness.set({ exchange: id }, Number.isFinite(ms) ? ms : -1);
+
+    for (const symbol of this.state.symbols()) {
+      const inst = this.state.instrument(symbol)!;
+      if (!inst.perpetual) continue;
+      const idx = indexBySymbol.get(inst.perpetual.indexSymbol)!;
+      let pricer = this.pricers.get(symbol);
+      if (!pricer) {
+        pricer = new Pricer({ emaSpan: this.cfg.emaSpan, fundingIntervalHours: inst.perpetual.fundingIntervalHours, interestRate: toFixed(inst.perpetual.interestRate) });
+        this.pricers.set(symbol, pricer);
+      }
+      const book = this.state.books.book(symbol);
+      const m2 = this.state.status(symbol) === 'in_sync' ? book?.midTimesTwo() : undefined;
+      const mid = m2 === undefined ? undefined : fromUnits(BigInt(m2) * BigInt(inst.tick.step), inst.tick.decimals) / 2n;
+      const s = pricer.step(now, idx.price, mid);
+      const fmt = (v: Fixed | undefined) => (v === undefined ? null : formatFixed(v, inst.tick.decimals));
+      out.marks.push({ symbol, index_symbol: inst.perpetual.indexSymbol, mark_price: fmt(s.mark), index_price: fmt(s.index), premium_ema: fmt(s.premiumEma), stale: s.markStale, timestamp: now });
+      out.funding.push({
+        symbol,
+        funding_rate: formatFixed(s.fundingRate, RATE_DECIMALS),
+        premium_rate_avg: formatFixed(s.premiumRateAvg, RATE_DECIMALS),
+        interest_rate: inst.perpetual.interestRate,
+        next_funding_time: s.nextFundingTime,
+        countdown_seconds: s.countdownSeconds,
+        timestamp: now,
+      });
+    }
+    Object.assign(this.lastOutput, out);
+    for (const l of this.listeners) l(out);
+    if (this.producer && this.enc) {
+      const enc = this.enc;
+      const msgs = <T>(items: T[], key: (t: T) => string, e: TopicEncoder<T>): Message[] => items.map((i) => ({ key: key(i), value: e.encode(i) }));
+      const topicMessages = [
+        { topic: this.topics.index, messages: msgs(out.indices, (i) => i.index_symbol, enc.index) },
+        { topic: this.topics.mark, messages: msgs(out.marks, (m) => m.symbol, enc.mark) },
+        { topic: this.topics.funding, messages: msgs(out.funding, (f) => f.symbol, enc.funding) },
+      ].filter((t) => t.messages.length);
+      if (topicMessages.length) await this.producer.sendBatch({ topicMessages });
+    }
+    return out;
+  }
+}

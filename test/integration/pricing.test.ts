@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../../src/config.js';
+import { AvroDecoder } from '../../src/contract/avro-codec.js';
+import { createKafka } from '../../src/ingest/kafka-client.js';
+import { createSchemaRegistry } from '../../src/ingest/schema-registry.js';
+import { createLogger } from '../../src/obs/logger.js';
+import type { FundingView, IndexView, MarkView } from '../../src/pricing/pricing-worker.js';
+import { EXCHANGES, FakeExchanges } from '../../src/sim/exchanges.js';
+import { readTopics } from '../support/kafka.js';
+import { startService } from '../support/service.js';
+import { runSim } from '../support/sim.js';
+
+const cfg = loadConfig();
+const kafka = createKafka(cfg.kafkaBrokers, 'test-pricing', createLogger('error'));
+const decoder = new AvroDecoder(createSchemaRegistry(cfg.schemaRegistryUrl));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('index, mark and funding through ccxt against local exchange stand-ins', () => {
+  it('renormalises around stale, garbage and outlying sources, and marks everything stale when all are down', async () => {
+    const fake = new FakeExchanges(7);
+    const port = await fake.start();
+    const id = randomUUID().slice(0, 8);
+    const prefix = `t${id}.`;
+    const env = {
+      TOPIC_PREFIX: prefix,
+      KAFKA_GROUP_ID: `md-${id}`,
+      KAFKA_TRANSACTIONAL_ID: `md-${id}-tx`,
+      PRICING_ENABLED: 'true',
+      INDEX_EXCHANGE_BASE_URL: `http://127.0.0.1:${port}`,
+      INDEX_POLL_MS: '250',
+      INDEX_STALE_MS: '1500',
+    };
+    const svc = await startService(env);
+    const phases: Record<string, [number, number]> = {};
+    try {
+      const sim = runSim(['--symbols', '1', '--rate', '300', '--duration', '22', '--seed', '3'], env);
+      const phase = async (name: string, ms: number) => {
+        const start = Date.now();
+        await sleep(ms);
+        phases[name] = [start, Date.now()];
+      };
+      await phase('warmup', 5000);
+      await phase('all_ok', 4000);
+      fake.setMode('okx', 'off');
+      await phase('okx_outlier', 4000);
+      fake.setMode('okx', 'ok');
+      fake.setMode('coinbaseexchange', 'down');
+      fake.setMode('kraken', 'garbage');
+      await phase('two_broken', 4000);
+      for (const e of EXCHANGES) fake.setMode(e, 'hang');
+      await phase('all_down', 4000);
+      await sim;
+
+      const metrics = await (await fetch(`${svc.baseUrl}/metrics`)).text();
+      assert.match(metrics, /md_index_price_source_staleness_ms\{exchange="binance"\} \d+/);
+      assert.match(metrics, /md_index_source_errors_total\{exchange="kraken",reason="[A-Za-z]+"\} \d+/);
+      assert.match(metrics, /md_index_source_errors_total\{exchange="coinbase",reason="[A-Za-z]+"\} \d+/);
+
+      const indices = await Promise.all((await readTopics(kafka, [`${prefix}md.index.v1`])).map((m) => decoder.decode<IndexView>(m.value)));
+      const marks = await Promise.all((await readTopics(kafka, [`${prefix}md.mark.v1`])).map((m) => decoder.decode<MarkView>(m.value)));
+      const funding = await Promise.all((await readTopics(kafka, [`${prefix}md.funding.v1`])).map((m) => decoder.decode<FundingView>(m.value)));
+      // judge each phase after the staleness threshold has passed (2 s margin)
+      const during = <T extends { timestamp: number }>(xs: T[], name: string) => xs.filter((x) => x.timestamp >= phases[name]![0] + 2000 && x.timestamp <= phases[name]![1]);
+
+      const ok = during(indices, 'all_ok');
+      assert.ok(ok.length >= 1, 'index published every second');
+      for (const i of ok) {
+        assert.equal(i.index_symbol, 'BTCUSDT-INDEX');
+        assert.deepEqual([...i.sources_used].sort(), ['binance', 'coinbase', 'kraken', 'okx']);
+        assert.equal(i.stale, false);
+        assert.ok(Math.abs(Number(i.price) - 64000) < 640, i.price!);
+        assert.match(i.price!, /^\d+\.\d$/, 'in the perpetual tick decimals, as a string');
+      }
+      for (const i of during(indices, 'okx_outlier')) {
+        assert.deepEqual([...i.sources_used].sort(), ['binance', 'coinbase', 'kraken']);
+        assert.deepEqual(i.sources_excluded.map((e) => ({ ...e })), [{ source: 'okx', reason: 'outlier' }]);
+      }
+      for (const i of during(indices, 'two_broken')) {
+        assert.deepEqual([...i.sources_used].sort(), ['binance', 'okx']);
+        assert.deepEqual(i.sources_excluded.map((e) => `${e.source}:${e.reason}`).sort(), ['coinbase:stale', 'kraken:stale']);
+      }
+      const down = during(indices, 'all_down');
+      assert.ok(down.length >= 1);
+      for (const i of down) assert.deepEqual([i.stale, i.price, i.sources_used], [true, null, []]);
+
+      // mark: fresh while the index is, then it keeps its last value and says it is stale
+      const okMarks = during(marks, 'all_ok');
+      assert.ok(okMarks.length >= 1 && okMarks.every((m) => !m.stale && m.mark_price !== null && m.index_price !== null));
+      const staleMarks = during(marks, 'all_down');
+      assert.ok(staleMarks.length >= 1 && staleMarks.every((m) => m.stale && m.index_price === null));
+      const lastFresh = marks.filter((m) => !m.stale).pop()!;
+      for (const m of staleMarks) assert.equal(m.mark_price, lastFresh.mark_price);
+
+      // funding once per second, within the cap, counting down to the next funding time
+      const f = during(funding, 'all_ok');
+      assert.ok(f.length >= 1);
+      for (const x of f) {
+        assert.ok(Math.abs(Number(x.funding_rate)) <= 0.0075);
+        assert.equal(x.interest_rate, '0.0001');
+        assert.equal(x.next_funding_time % (8 * 3_600_000), 0);
+        assert.equal(x.countdown_seconds, Math.ceil((x.next_funding_time - x.timestamp) / 1000));
+      }
+    } finally {
+      await svc.stop();
+      await fake.stop();
+    }
+  });
+});
