@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NODE_TEST := node --test --test-concurrency=1 --test-timeout=600000
 
 help:
-	@echo "make dev          stack up, migrations, simulator and service in the foreground"
+	@echo "make dev          stack up, migrations, exchange stand-ins, simulator, and the service in the foreground"
 	@echo "make test         stack up, build, run every test"
 	@echo "make stack-up | stack-down | stack-status   the local Kafka, registry, ClickHouse, PostgreSQL, Redis"
 	@echo "make service      the service alone against a running stack"
@@ -34,12 +34,13 @@ stack-status:
 migrate: build
 	node dist/src/store/migrate-cli.js
 
+# The service alone; its index sources point at the local stand-ins (npm run exchanges), never the internet.
 service: build
-	node dist/src/main.js
+	INDEX_EXCHANGE_BASE_URL=$${INDEX_EXCHANGE_BASE_URL:-http://127.0.0.1:9100} node dist/src/main.js
 
 dev: stack-up build
 	node dist/src/store/migrate-cli.js
-	node dist/src/main.js
+	bash stack/dev.sh
 
 test: stack-up build
 	$(NODE_TEST) dist/test/unit/*.test.js dist/test/integration/*.test.js

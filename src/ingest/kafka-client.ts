@@ -16,8 +16,9 @@ export function createKafka(brokers: string[], clientId: string, log: Logger, re
       ({ level, log: entry }: LogEntry) => {
         const { message, ...extra } = entry;
         // Transactions meet CONCURRENT_TRANSACTIONS right after a commit and kafkajs retries: not an error.
-        if (message.includes('another concurrent operation on the same transaction')) kafkaLog.debug(extra, message);
-        else if (level === logLevel.ERROR) kafkaLog.error(extra, message);
+        if (`${message} ${String((extra as { error?: unknown }).error ?? '')}`.includes('another concurrent operation on the same transaction')) {
+          kafkaLog.debug(extra, message);
+        } else if (level === logLevel.ERROR) kafkaLog.error(extra, message);
         else if (level === logLevel.WARN) kafkaLog.warn(extra, message);
         else kafkaLog.debug(extra, message);
       },

@@ -114,6 +114,11 @@ export class PricingWorker {
     };
     this.producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
     await this.producer.connect();
+    this.startLoops();
+  }
+
+  /** Polling and the once-a-second computation; publishing only once start() has set up Kafka. */
+  startLoops(): void {
     this.timers.push(
       setInterval(() => this.poll(), this.cfg.pollMs),
       setInterval(() => void this.tick().catch((err) => this.log.warn({ err: (err as Error).message }, 'pricing publish failed')), 1000),

@@ -56,7 +56,8 @@ export const MAPPERS: Record<SourceId, SourceMapper> = {
  */
 export function createExchange(mapper: SourceMapper, timeoutMs: number, baseUrl?: string): Exchange {
   const Ctor = (ccxt as unknown as Record<string, new (cfg: object) => Exchange>)[mapper.ccxtId]!;
-  const ex = new Ctor({ enableRateLimit: true, timeout: timeoutMs });
+  // ccxt's client-side rate limit protects the real exchanges; local stand-ins have none.
+  const ex = new Ctor({ enableRateLimit: !baseUrl, timeout: timeoutMs });
   if (baseUrl) {
     const rewrite = (v: unknown): unknown =>
       typeof v === 'string' ? v.replace(/^https?:\/\/[^/]+/, `${baseUrl}/${mapper.ccxtId}`) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rewrite(x)])) : v;

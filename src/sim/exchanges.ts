@@ -72,6 +72,8 @@ export class FakeExchanges {
   }
 
   private quote(exchange: ExchangeId, base: string): string | undefined {
+    // any other base asset the simulator lists (SYM11, ...) trades around 100.00
+    if (/^[A-Z0-9]{2,12}$/.test(base) && !this.markets.has(base)) this.markets.set(base, { units: 10000n, decimals: 2 });
     const m = this.modes.get(exchange) === 'frozen' ? this.frozen.get(`${exchange}/${base}`) : this.markets.get(base);
     if (!m) return undefined;
     // each venue a hair apart from the others; 'off' is 20 % away
