@@ -65,3 +65,25 @@ describe('config', () => {
     assert.equal(r.stderr, 'config: HTTP_PORT must be a whole number from 1 to 65535, got "eighty"\n');
   });
 });
+
+describe('pricing config', () => {
+  it('parses index sources with weights and the stand-in base URL', () => {
+    const cfg = loadConfig({ INDEX_SOURCES: 'binance:2,okx:0.5', INDEX_EXCHANGE_BASE_URL: 'http://127.0.0.1:9100/' });
+    assert.deepEqual(cfg.pricing.sources, [{ id: 'binance', weight: '2' }, { id: 'okx', weight: '0.5' }]);
+    assert.equal(cfg.pricing.exchangeBaseUrl, 'http://127.0.0.1:9100');
+    assert.equal(loadConfig({}).pricing.exchangeBaseUrl, undefined);
+  });
+  for (const [name, value] of [
+    ['INDEX_SOURCES', 'binance'],
+    ['INDEX_SOURCES', 'ftx:1'],
+    ['INDEX_SOURCES', 'binance:0'],
+    ['INDEX_SOURCES', 'binance:1,binance:2'],
+    ['INDEX_MAX_DEVIATION', '5%'],
+    ['INDEX_STALE_MS', '10'],
+    ['INDEX_EXCHANGE_BASE_URL', 'ftp://x'],
+  ] as const) {
+    it(`rejects ${name}=${value} with one line`, () => {
+      assert.throws(() => loadConfig({ [name]: value }), (e: unknown) => e instanceof ConfigError && e.variable === name && !e.message.includes('\n'));
+    });
+  }
+});
