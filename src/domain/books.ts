@@ -91,13 +91,9 @@ export class Books {
     sequence: number,
     onLevel?: LevelObserver,
   ): BookRejectedError | undefined {
-    const inst = this.instruments.get(symbol);
-    const book = this.books.get(symbol);
-    if (!inst || !book) return new BookRejectedError('unknown_symbol', `unknown symbol ${JSON.stringify(symbol)}`);
-    const b = toLevels(inst, bids);
-    if (b instanceof BookRejectedError) return b;
-    const a = toLevels(inst, asks);
-    if (a instanceof BookRejectedError) return a;
+    const v = this.validate(symbol, bids, asks);
+    if (v instanceof BookRejectedError) return v;
+    const { book, b, a } = v;
     if (onLevel) {
       for (const [p, s] of b) onLevel('bid', p, book.bids.set(p, s), s);
       for (const [p, s] of a) onLevel('ask', p, book.asks.set(p, s), s);
@@ -111,6 +107,14 @@ export class Books {
 
   /** Replaces a book from a full snapshot, validated first. */
   applySnapshot(symbol: string, bids: readonly WireLevel[], asks: readonly WireLevel[], sequence: number): BookRejectedError | undefined {
+    const v = this.validate(symbol, bids, asks);
+    if (v instanceof BookRejectedError) return v;
+    v.book.replace(v.b, v.a, sequence);
+    return undefined;
+  }
+
+  /** Every level of both sides in ticks and lots, or the first reason one is refused. */
+  private validate(symbol: string, bids: readonly WireLevel[], asks: readonly WireLevel[]): BookRejectedError | { book: OrderBook; b: Level[]; a: Level[] } {
     const inst = this.instruments.get(symbol);
     const book = this.books.get(symbol);
     if (!inst || !book) return new BookRejectedError('unknown_symbol', `unknown symbol ${JSON.stringify(symbol)}`);
@@ -118,8 +122,7 @@ export class Books {
     if (b instanceof BookRejectedError) return b;
     const a = toLevels(inst, asks);
     if (a instanceof BookRejectedError) return a;
-    book.replace(b, a, sequence);
-    return undefined;
+    return { book, b, a };
   }
 
   /** The book as wire decimals, top `n` levels per side. */

@@ -12,21 +12,6 @@ export interface PerpetualTerms {
   interestRate: string;
 }
 
-export interface Instrument {
-  symbol: string;
-  base: string;
-  quote: string;
-  kind: InstrumentKind;
-  status: InstrumentStatus;
-  tickSize: string;
-  lotSize: string;
-  /** Prices are whole numbers of ticks. */
-  tick: Increment;
-  /** Sizes are whole numbers of lots. */
-  lot: Increment;
-  perpetual?: PerpetualTerms;
-}
-
 export interface InstrumentSpec {
   symbol: string;
   base: string;
@@ -36,6 +21,13 @@ export interface InstrumentSpec {
   tickSize: string;
   lotSize: string;
   perpetual?: PerpetualTerms;
+}
+
+export interface Instrument extends InstrumentSpec {
+  /** Prices are whole numbers of ticks. */
+  tick: Increment;
+  /** Sizes are whole numbers of lots. */
+  lot: Increment;
 }
 
 const SYMBOL = /^[A-Z0-9][A-Z0-9_-]{0,31}$/;
