@@ -47,7 +47,8 @@ addr_of() { local h=${1^^}_HOST p=${1^^}_PORT; echo "${!h}:${!p}"; }
 log() { printf '%s\n' "$*" >&2; }
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 is_loopback() { [[ $1 == 127.* || $1 == localhost || $1 == ::1 ]]; }
-pidfile() { echo "$STACK_DIR/run/$1.pid"; }
+# One pid file per component and port: an instance this script started elsewhere is not "ours" here.
+pidfile() { local p=${1^^}_PORT; echo "$STACK_DIR/run/$1-${!p}.pid"; }
 managed_pid() { # prints the pid if this script started NAME and it is alive
   local f; f=$(pidfile "$1")
   [[ -f $f ]] || return 1
