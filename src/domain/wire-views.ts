@@ -68,7 +68,8 @@ export function candleView(inst: Instrument, c: Candle): CandleView {
 export function percentChange(open: number, last: number): string {
   const scaled = (BigInt(last - open) * 100_000n * 2n) / BigInt(open); // ×1000 for 3 decimals, ×100 for %, ×2 to round
   const rounded = scaled >= 0n ? (scaled + 1n) / 2n : (scaled - 1n) / 2n;
-  return formatScaled(rounded, 3);
+  const digits = (rounded < 0n ? -rounded : rounded).toString().padStart(4, '0');
+  return `${rounded < 0n ? '-' : ''}${digits.slice(0, -3)}.${digits.slice(-3)}`;
 }
 
 export function tickerView(inst: Instrument, s: TickerStats, book: OrderBook | undefined, openInterest: string | null, now: number): TickerView {

@@ -156,3 +156,42 @@ describe('MarketState (ingest core) against the simulator', () => {
     assert.equal(state.takeOutput().snapshots.get('BTCUSDT-PERP')?.reason, 'resume');
   });
 });
+
+describe('open interest and the 24h ticker view', () => {
+  it('takes the engine open interest into the ticker, and refuses a malformed one', async () => {
+    const { tickerView } = await import('../../src/domain/wire-views.js');
+    const { observer, c } = counter();
+    const state = new MarketState(observer);
+    const sim = new Simulation({ ...simOptions, symbols: 1 });
+    state.onInstrument(sim.instruments()[0]!);
+    const events = sim.next(200, simOptions.startTime).events;
+    for (const e of events) state.onEvent(e, 0);
+    const last = events[events.length - 1]!;
+    const oi = (sequence: number, quantity: string) => ({ ...last, sequence, kind: 'OPEN_INTEREST' as const, trade: null, book_delta: null, open_interest: { quantity } });
+    state.onEvent(oi(last.sequence + 1, '1234.5'), 0);
+    assert.equal(state.openInterest.get('BTCUSDT-PERP'), '1234.500');
+    state.onEvent(oi(last.sequence + 2, '-1'), 0);
+    assert.equal(c.rejected.open_interest_negative, 1);
+    assert.equal(state.openInterest.get('BTCUSDT-PERP'), '1234.500');
+    const inst = state.instrument('BTCUSDT-PERP')!;
+    const view = tickerView(inst, state.aggregates.ticker('BTCUSDT-PERP')!.stats(simOptions.startTime + 1000), state.books.book('BTCUSDT-PERP'), state.openInterest.get('BTCUSDT-PERP')!, 0);
+    assert.equal(view.open_interest, '1234.500');
+    const trades = events.filter((e) => e.kind === 'TRADE');
+    assert.equal(view.trade_count, trades.length);
+    assert.equal(view.last, trades[trades.length - 1]!.trade!.price);
+    assert.match(view.price_change_percent!, /^-?\d+\.\d{3}$/);
+    assert.equal(view.best_bid, inst.tick.format(state.books.book('BTCUSDT-PERP')!.bestBid()![0]));
+  });
+});
+
+describe('percentChange', () => {
+  it('is rounded half away from zero to exactly 3 decimals', async () => {
+    const { percentChange } = await import('../../src/domain/wire-views.js');
+    assert.equal(percentChange(1000, 1000), '0.000');
+    assert.equal(percentChange(3, 4), '33.333');
+    assert.equal(percentChange(3, 2), '-33.333');
+    assert.equal(percentChange(200000, 200001), '0.001'); // 0.0005 % rounds away from zero
+    assert.equal(percentChange(200001, 200000), '0.000'); // −0.0004999975 % is nearer 0 than −0.001
+    assert.equal(percentChange(8, 9), '12.500');
+  });
+});
