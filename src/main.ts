@@ -14,6 +14,7 @@ import { createClickHouse } from './store/clickhouse.js';
 import { migrateAll } from './store/migrate.js';
 import { createPostgresPool } from './store/postgres.js';
 import { createRedis } from './store/redis.js';
+import { RedisLatestWriter } from './store/redis-latest.js';
 
 function configOrExit(): Config {
   try {
@@ -68,10 +69,18 @@ async function main(): Promise<void> {
   const kafka = createKafka(cfg.kafkaBrokers, cfg.kafkaClientId, log);
   const registry = createSchemaRegistry(cfg.schemaRegistryUrl);
   const ingest = cfg.ingestEnabled ? new Ingest(kafka, registry, cfg, metrics, log) : undefined;
-  if (ingest) await untilItWorks('ingest start', log, 120_000, () => ingest.start());
+  const latest = ingest ? new RedisLatestWriter(redis, ingest.state, cfg.topicPrefix, metrics, log) : undefined;
+  if (ingest && latest) {
+    ingest.onOutput((out) => latest.onIngest(out));
+    latest.start();
+    await untilItWorks('ingest start', log, 120_000, () => ingest.start());
+  }
   const pricing =
     ingest && cfg.pricing.enabled ? new PricingWorker(cfg.pricing, ingest.state, kafka, registry, mdTopics(cfg.topicPrefix), metrics, log) : undefined;
-  if (pricing) await untilItWorks('pricing start', log, 60_000, () => pricing.start());
+  if (pricing) {
+    if (latest) pricing.onOutput((out) => latest.onPricing(out));
+    await untilItWorks('pricing start', log, 60_000, () => pricing.start());
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -81,6 +90,7 @@ async function main(): Promise<void> {
     http.close();
     await pricing?.stop();
     await ingest?.stop();
+    await latest?.stop().catch(() => undefined);
     await Promise.allSettled([kafkaAdmin.disconnect(), postgres.end(), redis.quit(), clickhouse.close()]);
     log.info('stopped');
     process.exit(0);

@@ -33,7 +33,6 @@ export class EngineConsumer {
   private again = false;
   /** Events processed since outputs were last taken: bounds what waits in memory for a transaction. */
   private unflushed = 0;
-  private paused = false;
   /** The internal bus: told of every batch output, synchronously, before it goes to Kafka. */
   private readonly listeners: ((out: BatchOutput, state: MarketState) => void)[] = [];
 
@@ -81,19 +80,6 @@ export class EngineConsumer {
   /** Subscribes to every batch output (WebSocket, REST caches, stores); called before the transaction. */
   onOutput(listener: (out: BatchOutput, state: MarketState) => void): void {
     this.listeners.push(listener);
-  }
-
-  /** Stops fetching (downstream is saturated); resume() picks up where it stopped. */
-  pause(): void {
-    if (this.paused || !this.consumer) return;
-    this.paused = true;
-    this.consumer.pause([{ topic: this.opts.eventsTopic }]);
-  }
-
-  resume(): void {
-    if (!this.paused || !this.consumer) return;
-    this.paused = false;
-    this.consumer.resume([{ topic: this.opts.eventsTopic }]);
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {

@@ -10,12 +10,14 @@ import type { Config } from '../config.js';
 import type { Logger } from '../obs/logger.js';
 import type { Metrics } from '../obs/metrics.js';
 import { EngineConsumer } from './engine-consumer.js';
-import { MarketState, type IngestObserver } from './market-state.js';
+import { MarketState, type BatchOutput, type IngestObserver } from './market-state.js';
 import { MdPublisher } from './md-publisher.js';
 import { TopicTail } from './topic-tail.js';
 
 export class Ingest {
   readonly state: MarketState;
+  /** In-process listeners of every batch output (Redis latest now; WebSocket and REST later). */
+  private readonly listeners: ((out: BatchOutput, state: MarketState) => void)[] = [];
   private consumer: EngineConsumer | undefined;
   private readonly tails: TopicTail[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
@@ -48,6 +50,10 @@ export class Ingest {
     };
   }
 
+  onOutput(listener: (out: BatchOutput, state: MarketState) => void): void {
+    this.listeners.push(listener);
+  }
+
   /** Starts everything; on failure stops what it started, so it can be called again. */
   async start(): Promise<void> {
     try {
@@ -71,6 +77,7 @@ export class Ingest {
       transactionalId: this.cfg.kafkaTransactionalId,
     });
     this.consumer = consumer;
+    for (const l of this.listeners) consumer.onOutput(l);
 
     const roleOf = new Map<string, TopicRole>(Object.entries(topics).map(([role, t]) => [t, role as TopicRole]));
     const side = async (topic: string, partition: number, m: KafkaMessage) => {
