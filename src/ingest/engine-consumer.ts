@@ -87,11 +87,12 @@ export class EngineConsumer {
     const started = performance.now();
     const now = Date.now();
     const topic = batch.topic;
+    const lag = this.metrics.ingestLag.labels(topic); // one label lookup per batch, not per message
+    this.metrics.kafkaConsumed.inc({ topic }, batch.messages.length);
     let lastOffset = -1;
     for (const m of batch.messages) {
       const offset = Number(m.offset);
       lastOffset = offset;
-      this.metrics.kafkaConsumed.inc({ topic });
       // A registry round trip happens once per schema id; otherwise the batch runs without yielding.
       if (!this.decoder.isPrepared(m.value)) await this.decoder.prepare(m.value);
       let e: WireEngineEvent;
@@ -102,7 +103,7 @@ export class EngineConsumer {
         this.deadLetter({ reason, error: (err as Error).message, sourceTopic: topic, sourcePartition: batch.partition, sourceOffset: m.offset, key: m.key, value: m.value });
         continue;
       }
-      if (e.send_time_us > 0) this.metrics.ingestLag.observe({ topic }, Math.max(0, now - e.send_time_us / 1000));
+      if (e.send_time_us > 0) lag.observe(Math.max(0, now - e.send_time_us / 1000));
       this.state.onEvent(e, now, { partition: batch.partition, offset });
     }
     this.processed.set(batch.partition, lastOffset + 1);

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { AvroDecoder } from '../../src/contract/avro-codec.js';
@@ -11,7 +10,7 @@ import { createSchemaRegistry } from '../../src/ingest/schema-registry.js';
 import { createLogger } from '../../src/obs/logger.js';
 import { listings } from '../../src/sim/instruments.js';
 import { readTopics } from '../support/kafka.js';
-import { startService } from '../support/service.js';
+import { isolatedEnv, startService } from '../support/service.js';
 import { runSim } from '../support/sim.js';
 
 const cfg = loadConfig();
@@ -21,9 +20,7 @@ const FROM_AVRO: Record<string, Interval> = { m1: '1m', m5: '5m', m15: '15m', h1
 
 describe('candles and tickers end to end (real Kafka)', () => {
   it('every closed candle on md.ohlcv.v1 equals a batch recomputation from md.trades, for every interval', async () => {
-    const id = randomUUID().slice(0, 8);
-    const prefix = `t${id}.`;
-    const env = { TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: `md-${id}`, KAFKA_TRANSACTIONAL_ID: `md-${id}-tx` };
+    const { prefix, env } = isolatedEnv();
     const svc = await startService(env);
     try {
       // 120 engine seconds per wall second: 8 s of wall time is 16 engine minutes

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { AvroDecoder } from '../../src/contract/avro-codec.js';
@@ -10,7 +9,7 @@ import { createSchemaRegistry } from '../../src/ingest/schema-registry.js';
 import { createLogger } from '../../src/obs/logger.js';
 import { readTopics } from '../support/kafka.js';
 import { rebuildFromMdTopics } from '../support/md-book.js';
-import { startService, type RunningService } from '../support/service.js';
+import { isolatedEnv, startService, type RunningService } from '../support/service.js';
 import { runSim, type SimSummary } from '../support/sim.js';
 import { waitUntil } from '../support/stack.js';
 
@@ -18,11 +17,6 @@ const cfg = loadConfig();
 const kafka = createKafka(cfg.kafkaBrokers, 'test-ingest', createLogger('error'));
 const decoder = new AvroDecoder(createSchemaRegistry(cfg.schemaRegistryUrl));
 
-function isolatedEnv() {
-  const id = randomUUID().slice(0, 8);
-  const prefix = `t${id}.`;
-  return { prefix, env: { TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: `md-${id}`, KAFKA_TRANSACTIONAL_ID: `md-${id}-tx`, MD_SNAPSHOT_INTERVAL_MS: '1500' } };
-}
 
 async function engineFinalBooks(prefix: string): Promise<Map<string, WireBookSnapshot>> {
   const latest = new Map<string, WireBookSnapshot>();
@@ -79,7 +73,7 @@ async function mdTrades(prefix: string, symbols: string[]): Promise<{ id: string
 
 describe('ingestion: engine topics → books → md.* topics (real Kafka and registry)', () => {
   it('with gaps, duplicates, reordering, bad messages and crossed books: md books end equal to the engine, bad messages in the DLQ', async () => {
-    const { prefix, env } = isolatedEnv();
+    const { prefix, env } = isolatedEnv({ MD_SNAPSHOT_INTERVAL_MS: '1500' });
     const svc = await startService(env);
     try {
       const summary = await runSim(
@@ -111,7 +105,7 @@ describe('ingestion: engine topics → books → md.* topics (real Kafka and reg
   });
 
   it('kill -9 mid-stream and restart: books right again, every trade in md.trades exactly once', async () => {
-    const { prefix, env } = isolatedEnv();
+    const { prefix, env } = isolatedEnv({ MD_SNAPSHOT_INTERVAL_MS: '1500' });
     let svc = await startService(env);
     const sim = runSim(['--symbols', '3', '--rate', '2500', '--duration', '9', '--seed', '32', '--snapshot-interval-ms', '500'], env);
     await new Promise((r) => setTimeout(r, 3500));

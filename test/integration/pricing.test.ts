@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { AvroDecoder } from '../../src/contract/avro-codec.js';
@@ -9,7 +8,7 @@ import { createLogger } from '../../src/obs/logger.js';
 import type { FundingView, IndexView, MarkView } from '../../src/pricing/pricing-worker.js';
 import { EXCHANGES, FakeExchanges } from '../../src/sim/exchanges.js';
 import { readTopics } from '../support/kafka.js';
-import { startService } from '../support/service.js';
+import { isolatedEnv, startService } from '../support/service.js';
 import { runSim } from '../support/sim.js';
 
 const cfg = loadConfig();
@@ -21,17 +20,12 @@ describe('index, mark and funding through ccxt against local exchange stand-ins'
   it('renormalises around stale, garbage and outlying sources, and marks everything stale when all are down', async () => {
     const fake = new FakeExchanges(7);
     const port = await fake.start();
-    const id = randomUUID().slice(0, 8);
-    const prefix = `t${id}.`;
-    const env = {
-      TOPIC_PREFIX: prefix,
-      KAFKA_GROUP_ID: `md-${id}`,
-      KAFKA_TRANSACTIONAL_ID: `md-${id}-tx`,
+    const { prefix, env } = isolatedEnv({
       PRICING_ENABLED: 'true',
       INDEX_EXCHANGE_BASE_URL: `http://127.0.0.1:${port}`,
       INDEX_POLL_MS: '250',
       INDEX_STALE_MS: '1500',
-    };
+    });
     const svc = await startService(env);
     const phases: Record<string, [number, number]> = {};
     try {

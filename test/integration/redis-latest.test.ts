@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { AvroDecoder } from '../../src/contract/avro-codec.js';
@@ -12,7 +11,7 @@ import { FakeExchanges } from '../../src/sim/exchanges.js';
 import { createRedis } from '../../src/store/redis.js';
 import { BOOK_DEPTH, RedisLatestReader } from '../../src/store/redis-latest.js';
 import { readTopics } from '../support/kafka.js';
-import { startService } from '../support/service.js';
+import { isolatedEnv, startService } from '../support/service.js';
 import { runSim } from '../support/sim.js';
 import { stack, waitUntil } from '../support/stack.js';
 
@@ -25,15 +24,10 @@ describe('Redis latest values (real Redis)', () => {
   it('hold each book top 50, ticker, mark, index and funding, and catch up after a Redis outage', async () => {
     const fake = new FakeExchanges(3);
     const port = await fake.start();
-    const id = randomUUID().slice(0, 8);
-    const prefix = `t${id}.`;
-    const env = {
-      TOPIC_PREFIX: prefix,
-      KAFKA_GROUP_ID: `md-${id}`,
-      KAFKA_TRANSACTIONAL_ID: `md-${id}-tx`,
+    const { prefix, env } = isolatedEnv({
       PRICING_ENABLED: 'true',
       INDEX_EXCHANGE_BASE_URL: `http://127.0.0.1:${port}`,
-    };
+    });
     const svc = await startService(env);
     const redis = createRedis(cfg.redisUrl, log);
     const reader = new RedisLatestReader(redis, prefix);

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { repoPath } from '../../src/paths.js';
 
@@ -62,4 +63,14 @@ export async function startService(env: Record<string, string> = {}, timeoutMs =
       return exited;
     },
   };
+}
+
+/**
+ * An environment of its own for one test: topic prefix, consumer group and transactional id, so
+ * tests share the stack without seeing each other's data.
+ */
+export function isolatedEnv(extra: Record<string, string> = {}): { prefix: string; env: Record<string, string> } {
+  const id = randomUUID().slice(0, 8);
+  const prefix = `t${id}.`;
+  return { prefix, env: { TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: `md-${id}`, KAFKA_TRANSACTIONAL_ID: `md-${id}-tx`, ...extra } };
 }
