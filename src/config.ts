@@ -25,6 +25,8 @@ export interface Config {
   topicPrefix: string;
   /** Consume the engine topics (off for edge instances that only serve clients). */
   ingestEnabled: boolean;
+  /** Write trades (ClickHouse) and closed candles (PostgreSQL) before committing offsets. */
+  persistEnabled: boolean;
   /** Partitions of engine and md.* topics when the service has to create them. */
   topicPartitions: number;
   /** Kafka transactional id of the ingest producer: stable per instance, unique across instances. */
@@ -162,6 +164,7 @@ export function loadConfig(env: Env = process.env): Config {
     kafkaGroupId: read(env, 'KAFKA_GROUP_ID', 'market-data'),
     topicPrefix: topicPrefix(env, 'TOPIC_PREFIX'),
     ingestEnabled: bool(env, 'INGEST_ENABLED', true),
+    persistEnabled: bool(env, 'PERSIST_ENABLED', true),
     topicPartitions: integer(env, 'TOPIC_PARTITIONS', 8, 1, 10_000),
     kafkaTransactionalId: read(env, 'KAFKA_TRANSACTIONAL_ID', `${read(env, 'KAFKA_CLIENT_ID', 'market-data')}-${hostname()}`),
     mdSnapshotIntervalMs: integer(env, 'MD_SNAPSHOT_INTERVAL_MS', 10_000, 100, 86_400_000),

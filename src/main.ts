@@ -15,6 +15,9 @@ import { migrateAll } from './store/migrate.js';
 import { createPostgresPool } from './store/postgres.js';
 import { createRedis } from './store/redis.js';
 import { RedisLatestWriter } from './store/redis-latest.js';
+import { CandleStore } from './store/candle-store.js';
+import { Persister } from './store/persister.js';
+import { TradeStore } from './store/trade-store.js';
 
 function configOrExit(): Config {
   try {
@@ -68,7 +71,10 @@ async function main(): Promise<void> {
 
   const kafka = createKafka(cfg.kafkaBrokers, cfg.kafkaClientId, log);
   const registry = createSchemaRegistry(cfg.schemaRegistryUrl);
-  const ingest = cfg.ingestEnabled ? new Ingest(kafka, registry, cfg, metrics, log) : undefined;
+  const persister = cfg.persistEnabled
+    ? new Persister(new TradeStore(clickhouse, cfg.clickhouse.database), new CandleStore(postgres), metrics, log)
+    : undefined;
+  const ingest = cfg.ingestEnabled ? new Ingest(kafka, registry, cfg, metrics, log, persister) : undefined;
   const latest = ingest ? new RedisLatestWriter(redis, ingest.state, cfg.topicPrefix, metrics, log) : undefined;
   if (ingest && latest) {
     ingest.onOutput((out) => latest.onIngest(out));

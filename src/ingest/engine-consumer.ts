@@ -33,6 +33,7 @@ export class EngineConsumer {
   private again = false;
   /** Events processed since outputs were last taken: bounds what waits in memory for a transaction. */
   private unflushed = 0;
+  private paused = false;
   /** The internal bus: told of every batch output, synchronously, before it goes to Kafka. */
   private readonly listeners: ((out: BatchOutput, state: MarketState) => void)[] = [];
 
@@ -44,6 +45,8 @@ export class EngineConsumer {
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly opts: EngineConsumerOptions,
+    /** Makes a flush's rows durable before its transaction (see Persister). */
+    private readonly persist?: (out: BatchOutput) => Promise<void>,
   ) {}
 
   async start(): Promise<void> {
@@ -53,7 +56,7 @@ export class EngineConsumer {
       maxInFlightRequests: 1,
       // Right after a commit the coordinator answers CONCURRENT_TRANSACTIONS until its markers are
       // written (a few ms): retry at once, not after kafkajs's default 300 ms.
-      retry: { initialRetryTime: 5, maxRetryTime: 500, retries: 40, factor: 0.2, multiplier: 1.5 },
+      retry: { initialRetryTime: 5, maxRetryTime: 500, retries: Number.MAX_SAFE_INTEGER, factor: 0.2, multiplier: 1.5 },
       createPartitioner: Partitioners.DefaultPartitioner,
       allowAutoTopicCreation: false,
     });
@@ -110,9 +113,19 @@ export class EngineConsumer {
     this.state.setPartitionCaughtUp(batch.partition, BigInt(batch.highWatermark) <= BigInt(lastOffset + 1));
     this.unflushed += batch.messages.length;
     resolveOffset(String(lastOffset));
-    // Return at once so the next fetch overlaps the transaction; wait only when too much is pending.
+    // Return at once so the next fetch overlaps the transaction. When too much waits for it (a
+    // store is down, say), stop fetching until the flush is through: Kafka is the buffer, and the
+    // group session stays alive because this handler does not block.
     const flushing = this.flush();
-    if (this.unflushed > MAX_UNFLUSHED_EVENTS) await flushing;
+    if (this.unflushed > MAX_UNFLUSHED_EVENTS && !this.paused) {
+      this.paused = true;
+      this.consumer!.pause([{ topic }]);
+      this.log.warn({ topic, waiting: this.unflushed }, 'consumption paused until pending outputs are stored and committed');
+      void flushing.finally(() => {
+        this.paused = false;
+        this.consumer?.resume([{ topic }]);
+      });
+    }
     await heartbeat();
     this.metrics.ingestBatch.observe(performance.now() - started);
   }
@@ -153,6 +166,8 @@ export class EngineConsumer {
     this.unflushed = 0;
     const topicMessages = this.publisher.build(out, this.state, dlq);
     for (const l of this.listeners) l(out, this.state);
+    // Stores first: the offsets below may only commit once these rows are durable.
+    if (this.persist) await this.persist(out);
     if (topicMessages.length === 0 && offsets.length === 0) return;
     for (let attempt = 1; ; attempt++) {
       try {

@@ -13,6 +13,7 @@ import { EngineConsumer } from './engine-consumer.js';
 import { MarketState, type BatchOutput, type IngestObserver } from './market-state.js';
 import { MdPublisher } from './md-publisher.js';
 import { TopicTail } from './topic-tail.js';
+import type { Persister } from '../store/persister.js';
 
 export class Ingest {
   readonly state: MarketState;
@@ -29,6 +30,7 @@ export class Ingest {
     private readonly cfg: Config,
     private readonly metrics: Metrics,
     private readonly log: Logger,
+    private readonly persister?: Persister,
   ) {
     this.decoder = new AvroDecoder(registry);
     this.state = new MarketState(this.observer());
@@ -75,7 +77,7 @@ export class Ingest {
       eventsTopic: topics.events,
       groupId: this.cfg.kafkaGroupId,
       transactionalId: this.cfg.kafkaTransactionalId,
-    });
+    }, this.persister ? (out) => this.persister!.persist(out, (s) => this.state.instrument(s)) : undefined);
     this.consumer = consumer;
     for (const l of this.listeners) consumer.onOutput(l);
 

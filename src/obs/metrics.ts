@@ -112,6 +112,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly storeWriteFailures = new Counter({
+    name: 'md_store_write_failures_total',
+    help: 'Failed store writes (each is retried until it succeeds), by repository',
+    labelNames: ['repository'] as const,
+    registers: [this.registry],
+  });
+
   readonly booksOutOfSync = new Gauge({
     name: 'md_books_out_of_sync',
     help: 'Books currently resyncing (their channels say so)',

@@ -8,7 +8,8 @@ export function createClickHouse(cfg: Config['clickhouse'], database = cfg.datab
   return createClient({
     url: cfg.url,
     database,
-    request_timeout: 30000,
+    // A server that is shutting down can hold a request without answering: fail it and retry (writes are idempotent).
+    request_timeout: 10000,
     compression: { request: false, response: false },
     clickhouse_settings: {},
   });
