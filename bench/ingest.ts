@@ -51,7 +51,7 @@ await svc.stop();
 
 writeResult({
   name: 'ingest',
-  metric: 'engine events ingested per second by one service process (decode, sequence, books, md.* publish)',
+  metric: 'engine events ingested per second by one service process (decode, sequence, books, candles, tickers, ClickHouse + PostgreSQL writes, md.* publish)',
   value: serviceRate,
   unit: 'events/s',
   baseline: { name: 'kcat raw consumption of the same topic', value: kcatRate },

@@ -65,6 +65,9 @@ export class EngineConsumer {
       groupId: this.opts.groupId,
       readUncommitted: false,
       maxBytesPerPartition: 4 * 1024 * 1024,
+      // kafkajs idles this long when every partition is paused (and the broker holds an empty fetch
+      // this long): short, so consumption resumes at once after a pause for a slow store.
+      maxWaitTimeInMs: 100,
       sessionTimeout: 30_000,
       allowAutoTopicCreation: false,
     });
