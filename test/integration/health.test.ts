@@ -31,8 +31,13 @@ describe('/health against the real stack', () => {
     ['kafka', 'kafka'],
   ];
   for (const [component, dependency] of components) {
-    it(`turns 503 naming ${dependency} while it is stopped, and 200 again once it is back`, async () => {
-      await stack('stop', component);
+    it(`turns 503 naming ${dependency} while it is stopped, and 200 again once it is back`, async (t) => {
+      const out = await stack('stop', component);
+      if (out.includes('not started by this stack')) {
+        // a stack this checkout reused (another checkout's, or the machine's) is not ours to stop
+        t.skip(`${component} was not started by this checkout's stack; cannot stop it`);
+        return;
+      }
       try {
         await waitUntil(`503 naming ${dependency}`, async () => {
           const h = await health(svc);

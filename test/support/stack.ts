@@ -7,8 +7,9 @@ const run = promisify(execFile);
 export type Component = 'kafka' | 'registry' | 'clickhouse' | 'postgres' | 'redis';
 
 /** Stops or starts one component of the local stack through the same script `make stack-up` uses. */
-export async function stack(action: 'start' | 'stop', component: Component): Promise<string> {
-  const { stdout, stderr } = await run('bash', [repoPath('stack/stack.sh'), action, component], { timeout: 240_000 });
+export async function stack(action: 'start' | 'stop' | 'status', component: Component): Promise<string> {
+  const args = action === 'status' ? ['status'] : [action, component];
+  const { stdout, stderr } = await run('bash', [repoPath('stack/stack.sh'), ...args], { timeout: 240_000 });
   return stdout + stderr;
 }
 
