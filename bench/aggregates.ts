@@ -61,7 +61,7 @@ const fake = spawn(process.execPath, [repoPath('dist/src/sim/exchanges-main.js')
 await new Promise((res) => setTimeout(res, 1500));
 const cfg = loadConfig({ INDEX_EXCHANGE_BASE_URL: `http://127.0.0.1:${port}`, INDEX_POLL_MS: '500' });
 async function workerCpu(indices: number): Promise<number> {
-  const state = new MarketState({ duplicate() {}, gap() {}, resync() {}, hash() {}, rejected() {}, candleClosed() {} });
+  const state = new MarketState({ duplicate() {}, gap() {}, resync() {}, hash() {}, rejected() {}, candleClosed() {}, lateTrade() {} });
   for (const i of new Simulation({ ...sim.opts, symbols: indices * 2 }).instruments().filter((x) => x.kind === 'perpetual').slice(0, indices)) state.onInstrument(i);
   const worker = new PricingWorker(cfg.pricing, state, undefined as never, undefined as never, mdTopics(''), new Metrics(), createLogger('silent'));
   worker.startLoops();

@@ -1,5 +1,6 @@
 import { crc32 } from 'node:zlib';
 import type { Increment } from './decimal.js';
+import { levelStrings } from './instrument.js';
 import type { OrderBook } from './order-book.js';
 
 /**
@@ -35,6 +36,5 @@ export function checksumOfStrings(bids: readonly (readonly [string, string])[], 
 /** The checksum of a book held in ticks and lots, formatted with the instrument's increments. */
 export function bookChecksum(book: OrderBook, tick: Increment, lot: Increment, depth = 0): number {
   const n = depth > 0 ? depth : Infinity;
-  const fmt = (levels: readonly (readonly [number, number])[]) => levels.map(([p, s]) => [tick.format(p), lot.format(s)] as const);
-  return checksumOfStrings(fmt(book.bids.top(n)), fmt(book.asks.top(n)), depth);
+  return checksumOfStrings(levelStrings({ tick, lot }, book.bids.top(n)), levelStrings({ tick, lot }, book.asks.top(n)), depth);
 }

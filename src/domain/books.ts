@@ -1,5 +1,5 @@
 import { DecimalError, type DecimalRejection } from './decimal.js';
-import type { Instrument } from './instrument.js';
+import { levelStrings, type Instrument } from './instrument.js';
 import { OrderBook, type Level, type Side } from './order-book.js';
 
 /** Told of each level a delta changed: its price and size (ticks, lots) before and after. */
@@ -130,8 +130,7 @@ export class Books {
     const inst = this.instruments.get(symbol);
     const book = this.books.get(symbol);
     if (!inst || !book) return undefined;
-    const fmt = (levels: Level[]) => levels.map(([p, s]) => [inst.tick.format(p), inst.lot.format(s)] as [string, string]);
     const d = book.depth(n);
-    return { bids: fmt(d.bids), asks: fmt(d.asks), sequence: book.sequence };
+    return { bids: levelStrings(inst, d.bids), asks: levelStrings(inst, d.asks), sequence: book.sequence };
   }
 }

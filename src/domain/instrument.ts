@@ -38,3 +38,13 @@ export function makeInstrument(spec: InstrumentSpec): Instrument {
   if (spec.kind === 'perpetual' && !spec.perpetual) throw new Error(`perpetual ${spec.symbol} has no funding terms`);
   return { ...spec, tick: Increment.parse(spec.tickSize), lot: Increment.parse(spec.lotSize) };
 }
+
+type Increments = Pick<Instrument, 'tick' | 'lot'>;
+
+/** Levels held in ticks and lots as the wire's [price, quantity] decimal strings. */
+export const levelStrings = (inc: Increments, levels: Iterable<readonly [number, number]>): [string, string][] =>
+  Array.from(levels, ([p, q]) => [inc.tick.format(p), inc.lot.format(q)]);
+
+/** The same as Avro/JSON records: { price, quantity }. */
+export const levelRecords = (inc: Increments, levels: Iterable<readonly [number, number]>): { price: string; quantity: string }[] =>
+  Array.from(levels, ([p, q]) => ({ price: inc.tick.format(p), quantity: inc.lot.format(q) }));

@@ -3,7 +3,8 @@
 // while buffering later events so none is lost. Pure: snapshots and hashes are handed in.
 import { bookChecksum, checksumOfStrings, CHECKSUM_ALGORITHM } from '../domain/book-checksum.js';
 import type { Books } from '../domain/books.js';
-import type { Level, Side } from '../domain/order-book.js';
+import { levelStrings } from '../domain/instrument.js';
+import type { Side } from '../domain/order-book.js';
 import type { WireBookHash, WireBookSnapshot, WireEngineEvent } from '../contract/engine-wire.js';
 import { UndoLog } from './undo-log.js';
 
@@ -134,8 +135,7 @@ export class BookSync {
         return;
       }
       const n = h.depth > 0 ? h.depth : Infinity;
-      const fmt = (ls: Level[]) => ls.slice(0, n).map(([p, s]) => [inst.tick.format(p), inst.lot.format(s)] as const);
-      ours = checksumOfStrings(fmt(then.bids), fmt(then.asks), h.depth);
+      ours = checksumOfStrings(levelStrings(inst, then.bids.slice(0, n)), levelStrings(inst, then.asks.slice(0, n)), h.depth);
     }
     if (ours === h.hash) {
       this.listener.hashChecked(this.symbol, 'match');

@@ -49,6 +49,7 @@ export class Ingest {
       hash: (_symbol, result) => m.hashChecks.inc({ result }),
       rejected: (_symbol, reason) => m.rejected.inc({ reason }),
       candleClosed: (symbol, interval) => m.candlesClosed.inc({ symbol, interval }),
+      lateTrade: (symbol) => m.lateTrades.inc({ symbol }),
     };
   }
 

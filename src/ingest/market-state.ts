@@ -70,6 +70,8 @@ export interface IngestObserver {
   hash(symbol: string, result: HashResult): void;
   rejected(symbol: string, reason: string): void;
   candleClosed(symbol: string, interval: string): void;
+  /** A trade older than a candle that had already closed: it is in the ticker but not in that candle. */
+  lateTrade(symbol: string): void;
 }
 
 const emptyOutput = (): BatchOutput => ({ trades: [], deltas: new Map(), snapshots: new Map(), rejected: [], candles: [], candleUpdates: [], tickers: [] });
@@ -316,7 +318,7 @@ export class MarketState implements BookSyncListener {
     }
     this.out.trades.push({ symbol: e.symbol, sequence: e.sequence, timestamp: e.timestamp, sendTimeUs: e.send_time_us, trade: e.trade! });
     const before = this.out.candles.length;
-    this.aggregates.onTrade(e.symbol, price, quantity, e.timestamp, this.out.candles);
+    if (this.aggregates.onTrade(e.symbol, price, quantity, e.timestamp, this.out.candles) > 0) this.observer.lateTrade(e.symbol);
     for (let i = before; i < this.out.candles.length; i++) this.observer.candleClosed(e.symbol, this.out.candles[i]!.candle.interval);
   }
 

@@ -5,7 +5,7 @@ import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { registerTopicSchema, type TopicEncoder } from '../contract/avro-codec.js';
 import type { MdTopics } from '../contract/topics.js';
 import { bookChecksum } from '../domain/book-checksum.js';
-import type { Level } from '../domain/order-book.js';
+import { levelRecords } from '../domain/instrument.js';
 import { candleView, tickerView, type CandleView, type TickerView } from '../domain/wire-views.js';
 import type { BatchOutput, MarketState } from './market-state.js';
 
@@ -136,7 +136,6 @@ export class MdPublisher {
     const deltas: Message[] = [];
     for (const d of out.deltas.values()) {
       const inst = state.instrument(d.symbol)!;
-      const fmt = (m: Map<number, number>) => [...m].map(([p, s]) => ({ price: inst.tick.format(p), quantity: inst.lot.format(s) }));
       deltas.push({
         key: d.symbol,
         value: this.delta.encode({
@@ -145,8 +144,8 @@ export class MdPublisher {
           prev_sequence: d.prevSequence,
           timestamp: d.timestamp,
           engine_send_time_us: d.sendTimeUs,
-          bids: fmt(d.bids),
-          asks: fmt(d.asks),
+          bids: levelRecords(inst, d.bids),
+          asks: levelRecords(inst, d.asks),
           checksum: bookChecksum(state.books.book(d.symbol)!, inst.tick, inst.lot, CHECKSUM_DEPTH),
         }),
       });
@@ -157,7 +156,6 @@ export class MdPublisher {
     for (const [symbol, s] of out.snapshots) {
       const inst = state.instrument(symbol)!;
       const book = state.books.book(symbol)!;
-      const fmt = (ls: Level[]) => ls.map(([p, q]) => ({ price: inst.tick.format(p), quantity: inst.lot.format(q) }));
       const d = book.depth(Infinity);
       snaps.push({
         key: symbol,
@@ -167,8 +165,8 @@ export class MdPublisher {
           timestamp: Date.now(),
           reason: s.reason,
           status: state.status(symbol) ?? 'resyncing',
-          bids: fmt(d.bids),
-          asks: fmt(d.asks),
+          bids: levelRecords(inst, d.bids),
+          asks: levelRecords(inst, d.asks),
           checksum: bookChecksum(book, inst.tick, inst.lot, CHECKSUM_DEPTH),
         }),
       });

@@ -21,7 +21,6 @@ export class TradeAggregates {
   private readonly bySymbol = new Map<string, SymbolAggregates>();
   /** wall − engine time on the latest event: engine now ≈ wall now − offset. */
   private clockOffset: number | undefined;
-  late = 0;
 
   constructor(private readonly graceMs = 2000) {}
 
@@ -43,15 +42,18 @@ export class TradeAggregates {
     return wallNow - (this.clockOffset ?? 0);
   }
 
-  onTrade(symbol: string, price: number, quantity: number, ts: number, closedOut: ClosedCandle[]): void {
+  /** Returns how many intervals refused the trade as late (its bucket had already closed). */
+  onTrade(symbol: string, price: number, quantity: number, ts: number, closedOut: ClosedCandle[]): number {
     const a = this.of(symbol);
     const closed: Candle[] = [];
+    let late = 0;
     for (const [interval, b] of a.candles) {
-      if (b.addTrade(price, quantity, ts, closed) === 'late') this.late++;
+      if (b.addTrade(price, quantity, ts, closed) === 'late') late++;
       a.dirty.add(interval);
     }
     for (const candle of closed) closedOut.push({ symbol, candle });
     a.ticker.addTrade(price, quantity, ts);
+    return late;
   }
 
   /** Closes by the engine clock the candles of the symbols `canClose` allows (their partition is caught up). */

@@ -119,6 +119,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly lateTrades = new Counter({
+    name: 'md_ohlcv_late_trades_total',
+    help: 'Trades that arrived after their candle had closed (kept out of that candle), by symbol',
+    labelNames: ['symbol'] as const,
+    registers: [this.registry],
+  });
+
   readonly booksOutOfSync = new Gauge({
     name: 'md_books_out_of_sync',
     help: 'Books currently resyncing (their channels say so)',

@@ -3,7 +3,7 @@
 // each fill is a trade at the maker's price, and one book delta then reports every level the
 // action changed. Every emitted event takes the next sequence number.
 import type { WireBookDelta, WireTrade } from '../contract/engine-wire.js';
-import type { Instrument } from '../domain/instrument.js';
+import { levelRecords, type Instrument } from '../domain/instrument.js';
 import { OrderBook, type Side } from '../domain/order-book.js';
 
 export type EngineOutput =
@@ -130,9 +130,8 @@ export class MatchingEngine {
 
   private flush(): EngineOutput[] {
     if (this.changed.bid.size || this.changed.ask.size) {
-      const fmt = (m: Map<number, number>) =>
-        [...m].map(([p, s]) => ({ price: this.instrument.tick.format(p), quantity: this.instrument.lot.format(s) }));
-      this.out.push({ kind: 'BOOK_DELTA', sequence: ++this.sequence, delta: { bids: fmt(this.changed.bid), asks: fmt(this.changed.ask) } });
+      const delta = { bids: levelRecords(this.instrument, this.changed.bid), asks: levelRecords(this.instrument, this.changed.ask) };
+      this.out.push({ kind: 'BOOK_DELTA', sequence: ++this.sequence, delta });
       this.changed = { bid: new Map(), ask: new Map() };
     }
     this.book.sequence = this.sequence;

@@ -2,7 +2,7 @@
 // snapshots and book hashes. Produces wire records; knows nothing of Kafka.
 import { bookChecksum, CHECKSUM_ALGORITHM } from '../domain/book-checksum.js';
 import type { WireBookHash, WireBookSnapshot, WireEngineEvent, WireInstrument } from '../contract/engine-wire.js';
-import { makeInstrument, type Instrument } from '../domain/instrument.js';
+import { levelRecords, makeInstrument, type Instrument } from '../domain/instrument.js';
 import { listings } from './instruments.js';
 import { MarketModel } from './market-model.js';
 import type { EngineOutput } from './matching-engine.js';
@@ -94,10 +94,8 @@ export class Simulation {
 
   snapshots(time: number): WireBookSnapshot[] {
     return this.models.map(({ instrument, engine }) => {
-      const fmt = (levels: readonly (readonly [number, number])[]) =>
-        levels.map(([p, s]) => ({ price: instrument.tick.format(p), quantity: instrument.lot.format(s) }));
       const d = engine.book.depth(Infinity);
-      return { symbol: instrument.symbol, sequence: engine.sequence, timestamp: time, send_time_us: 0, bids: fmt(d.bids), asks: fmt(d.asks) };
+      return { symbol: instrument.symbol, sequence: engine.sequence, timestamp: time, send_time_us: 0, bids: levelRecords(instrument, d.bids), asks: levelRecords(instrument, d.asks) };
     });
   }
 

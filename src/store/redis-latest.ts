@@ -4,6 +4,7 @@
 // down the newest value per key waits (bounded: one per key) and goes out on recovery.
 import type { Redis } from 'ioredis';
 import { bookChecksum } from '../domain/book-checksum.js';
+import { levelStrings } from '../domain/instrument.js';
 import { tickerView } from '../domain/wire-views.js';
 import type { MarketState } from '../ingest/market-state.js';
 import type { Logger } from '../obs/logger.js';
@@ -119,14 +120,13 @@ export class RedisLatestWriter {
     const inst = this.state.instrument(symbol);
     const book = this.state.books.book(symbol);
     if (!inst || !book) return undefined;
-    const fmt = (levels: readonly (readonly [number, number])[]) => levels.map(([p, q]) => [inst.tick.format(p), inst.lot.format(q)] as [string, string]);
     const d = book.depth(BOOK_DEPTH);
     const v: LatestBook = {
       symbol,
       sequence: book.sequence,
       status: this.state.status(symbol) ?? 'resyncing',
-      bids: fmt(d.bids),
-      asks: fmt(d.asks),
+      bids: levelStrings(inst, d.bids),
+      asks: levelStrings(inst, d.asks),
       checksum: bookChecksum(book, inst.tick, inst.lot, 25),
       timestamp: now,
     };

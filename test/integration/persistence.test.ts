@@ -91,7 +91,7 @@ describe('persistence through store outages (real ClickHouse, PostgreSQL, Kafka)
       let compared = 0;
       for (const symbol of symbols) {
         const inst = makeInstrument(listings(2).find((l) => l.spec.symbol === symbol)!.spec);
-        const trades = rows.filter((r) => r.symbol === symbol).map((r) => ({ price: inst.tick.toUnits(r.price.replace(/\.?0+$/, '') || '0'), quantity: inst.lot.toUnits(r.quantity.replace(/\.?0+$/, '') || '0'), ts: Number(r.ts_ms) }));
+        const trades = rows.filter((r) => r.symbol === symbol).map((r) => ({ price: inst.tick.toUnits(r.price), quantity: inst.lot.toUnits(r.quantity), ts: Number(r.ts_ms) }));
         const stored = (
           await candlesDb.query(
             `SELECT symbol, interval, open_time, close_time, open::text, high::text, low::text, close::text, volume::text, quote_volume::text, trade_count

@@ -16,6 +16,7 @@ function counter() {
     hash: (_s, r) => (c.hash[r] = (c.hash[r] ?? 0) + 1),
     rejected: (_s, r) => (c.rejected[r] = (c.rejected[r] ?? 0) + 1),
     candleClosed: () => undefined,
+    lateTrade: () => undefined,
   };
   return { c, observer };
 }
