@@ -35,7 +35,7 @@ const aggSeconds = medianSeconds(5, () => {
   const a = new TradeAggregates();
   const closed: ClosedCandle[] = [];
   for (let i = 0; i < N; i++) {
-    a.onTrade('BTCUSDT-PERP', prices[i]!, qtys[i]!, ts[i]!, closed);
+    a.onTrade('BTCUSDT-PERP', i, prices[i]!, qtys[i]!, ts[i]!, closed);
     if (closed.length > 10_000) closed.length = 0;
   }
   a.ticker('BTCUSDT-PERP')!.stats(t);

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createApp, listen, registerNotFound, registerOpsRoutes } from './api/http-server.js';
 import { mdTopics } from './contract/topics.js';
 import { Ingest } from './ingest/ingest.js';
-import { PricingWorker } from './pricing/pricing-worker.js';
+import { PricingWorker, type PricingOutput, type RawQuote } from './pricing/pricing-worker.js';
 import { createKafka } from './ingest/kafka-client.js';
 import { createSchemaRegistry } from './ingest/schema-registry.js';
 import { HealthChecker } from './obs/health.js';
@@ -17,7 +17,13 @@ import { createRedis } from './store/redis.js';
 import { RedisLatestWriter } from './store/redis-latest.js';
 import { CandleStore } from './store/candle-store.js';
 import { Persister } from './store/persister.js';
+import { AnalyticsStore } from './store/analytics-store.js';
+import { BufferedWriter } from './store/buffered-writer.js';
+import { LatestBookStore } from './store/latest-book-store.js';
+import { PricingHistoryStore } from './store/pricing-history-store.js';
 import { TradeStore } from './store/trade-store.js';
+import { TradeHistory } from './store/trade-history.js';
+import { restoreAggregates } from './ingest/aggregate-restore.js';
 
 function configOrExit(): Config {
   try {
@@ -71,10 +77,20 @@ async function main(): Promise<void> {
 
   const kafka = createKafka(cfg.kafkaBrokers, cfg.kafkaClientId, log);
   const registry = createSchemaRegistry(cfg.schemaRegistryUrl);
+  const chDb = cfg.clickhouse.database;
+  const analytics = new AnalyticsStore(clickhouse, chDb);
+  const pricingStore = new PricingHistoryStore(postgres);
   const persister = cfg.persistEnabled
-    ? new Persister(new TradeStore(clickhouse, cfg.clickhouse.database), new CandleStore(postgres), metrics, log)
+    ? new Persister(
+        { trades: new TradeStore(clickhouse, chDb), candles: new CandleStore(postgres), latestBooks: new LatestBookStore(postgres), analytics },
+        metrics,
+        log,
+      )
     : undefined;
-  const ingest = cfg.ingestEnabled ? new Ingest(kafka, registry, cfg, metrics, log, persister) : undefined;
+  const history = cfg.persistEnabled ? new TradeHistory(clickhouse, cfg.clickhouse.database, metrics) : undefined;
+  const ingest = cfg.ingestEnabled
+    ? new Ingest(kafka, registry, cfg, metrics, log, persister, history ? (state) => restoreAggregates(state, history) : undefined)
+    : undefined;
   const latest = ingest ? new RedisLatestWriter(redis, ingest.state, cfg.topicPrefix, metrics, log) : undefined;
   if (ingest && latest) {
     ingest.onOutput((out) => latest.onIngest(out));
@@ -83,8 +99,16 @@ async function main(): Promise<void> {
   }
   const pricing =
     ingest && cfg.pricing.enabled ? new PricingWorker(cfg.pricing, ingest.state, kafka, registry, mdTopics(cfg.topicPrefix), metrics, log) : undefined;
+  const pricingHistory = pricing && cfg.persistEnabled ? new BufferedWriter('pg_pricing_history', (outs: PricingOutput[]) => pricingStore.insertAll(outs), metrics, log) : undefined;
+  const indexQuotes = pricing && cfg.persistEnabled ? new BufferedWriter('ch_index_quotes', (q: RawQuote[]) => analytics.insertQuotes(q), metrics, log) : undefined;
   if (pricing) {
     if (latest) pricing.onOutput((out) => latest.onPricing(out));
+    if (pricingHistory && indexQuotes) {
+      pricing.onOutput((out) => {
+        pricingHistory.add([out]);
+        indexQuotes.add(pricing.takeRawQuotes());
+      });
+    }
     await untilItWorks('pricing start', log, 60_000, () => pricing.start());
   }
 
@@ -96,6 +120,7 @@ async function main(): Promise<void> {
     http.close();
     await pricing?.stop();
     await ingest?.stop();
+    await Promise.allSettled([pricingHistory?.close(), indexQuotes?.close()]);
     await latest?.stop().catch(() => undefined);
     await Promise.allSettled([kafkaAdmin.disconnect(), postgres.end(), redis.quit(), clickhouse.close()]);
     log.info('stopped');

@@ -3,6 +3,9 @@ import type { Increment } from './decimal.js';
 import { levelStrings } from './instrument.js';
 import type { OrderBook } from './order-book.js';
 
+/** Levels per side covered by the checksum on every published book message. */
+export const CHECKSUM_DEPTH = 25;
+
 /**
  * The book checksum (algorithm "crc32-interleaved-v1"), used both for the engine's book hashes
  * (depth 0 = every level) and for the WebSocket book checksum (top 25 levels):

@@ -96,6 +96,34 @@ export class CandleBuilder {
   }
 }
 
+/**
+ * The candle of `interval` that contains the last of `seconds` (per-second summaries, oldest
+ * first), as it stood after that second: how a restart rebuilds an in-progress candle.
+ */
+export function candleFromSeconds(
+  interval: Interval,
+  seconds: readonly { sec: number; open: number; high: number; low: number; close: number; volume: number; quoteVolume: bigint; count: number }[],
+): Candle | undefined {
+  const last = seconds[seconds.length - 1];
+  if (!last) return undefined;
+  const start = bucketStart(last.sec * 1000, interval);
+  let c: Candle | undefined;
+  for (const s of seconds) {
+    if (s.sec * 1000 < start) continue;
+    if (!c) {
+      c = { ...opened(interval, start, s.open), high: s.high, low: s.low };
+    } else {
+      if (s.high > c.high) c.high = s.high;
+      if (s.low < c.low) c.low = s.low;
+    }
+    c.close = s.close;
+    c.volume += s.volume;
+    c.quoteVolume += s.quoteVolume;
+    c.tradeCount += s.count;
+  }
+  return c;
+}
+
 /** Batch recomputation from a list of trades (the reference the incremental builder must equal). */
 export function candlesFromTrades(trades: readonly { price: number; quantity: number; ts: number }[], interval: Interval, until: number): Candle[] {
   const out: Candle[] = [];

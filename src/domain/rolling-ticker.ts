@@ -5,9 +5,8 @@
 
 export const WINDOW_SECONDS = 86_400;
 
-interface Bucket {
-  /** Sequential id, for the deques. */
-  id: number;
+/** The trades of one second, summarised (what a restart restores the window from). */
+export interface SecondSummary {
   sec: number;
   open: number;
   high: number;
@@ -16,6 +15,11 @@ interface Bucket {
   volume: number;
   quoteVolume: bigint;
   count: number;
+}
+
+interface Bucket extends SecondSummary {
+  /** Sequential id, for the deques. */
+  id: number;
 }
 
 export interface TickerStats {
@@ -69,6 +73,22 @@ export class RollingTicker {
     push(this.maxQ, b, (x) => x.high, (a, c) => a <= c);
     push(this.minQ, b, (x) => x.low, (a, c) => a >= c);
     return true;
+  }
+
+  /** Restores seconds summarised from stored trades (after a restart), oldest first, before any addTrade. */
+  restore(seconds: readonly SecondSummary[]): void {
+    for (const s of seconds) {
+      if (s.sec <= this.lastSec) continue;
+      const b: Bucket = { ...s, id: this.nextId++ };
+      this.buckets.push(b);
+      this.lastSec = s.sec;
+      this.volume += s.volume;
+      this.quoteVolume += s.quoteVolume;
+      this.count += s.count;
+      this.last = s.close;
+      push(this.maxQ, b, (x) => x.high, (a, c) => a <= c);
+      push(this.minQ, b, (x) => x.low, (a, c) => a >= c);
+    }
   }
 
   /** The ticker over the 24h ending at the second of `now` (ms). */

@@ -6,6 +6,7 @@
 import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
 import { WireFormatError, type AvroDecoder } from '../contract/avro-codec.js';
 import type { WireEngineEvent } from '../contract/engine-wire.js';
+import { symbolPartitioner } from '../contract/symbol-partition.js';
 import { RECORD_NAME } from '../contract/topics.js';
 import type { Logger } from '../obs/logger.js';
 import type { Metrics } from '../obs/metrics.js';
@@ -72,9 +73,40 @@ export class EngineConsumer {
       allowAutoTopicCreation: false,
     });
     await this.consumer.connect();
+    const admin = this.kafka.admin();
+    await admin.connect();
+    const meta = await admin.fetchTopicMetadata({ topics: [this.opts.eventsTopic] }).finally(() => admin.disconnect());
+    this.state.setSymbolPartitioner(symbolPartitioner(meta.topics[0]!.partitions.length));
     await this.consumer.subscribe({ topic: this.opts.eventsTopic, fromBeginning: true });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => this.log.info({ assignment: e.payload.memberAssignment }, 'engine consumer joined group'));
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      this.log.info({ assignment: e.payload.memberAssignment }, 'engine consumer joined group');
+      const partitions = e.payload.memberAssignment[this.opts.eventsTopic] ?? [];
+      this.state.setAssignedPartitions(partitions);
+      void this.markIdlePartitionsCaughtUp(partitions).catch((err) => this.log.warn({ err: (err as Error).message }, 'could not read consumer lag'));
+    });
     await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (p) => this.onBatch(p) });
+  }
+
+  /**
+   * A partition with nothing to read delivers no batch, so nothing else would say it is caught
+   * up: those whose committed offset is already at the end are marked so right after a join.
+   */
+  private async markIdlePartitionsCaughtUp(partitions: number[]): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const [committed] = await admin.fetchOffsets({ groupId: this.opts.groupId, topics: [this.opts.eventsTopic] });
+      const ends = await admin.fetchTopicOffsets(this.opts.eventsTopic);
+      for (const p of partitions) {
+        const end = BigInt(ends.find((x) => x.partition === p)?.high ?? '0');
+        const low = BigInt(ends.find((x) => x.partition === p)?.low ?? '0');
+        const at = committed?.partitions.find((x) => x.partition === p)?.offset ?? '-1';
+        const next = at === '-1' ? low : BigInt(at);
+        if (next >= end && !this.processed.has(p)) this.state.setPartitionCaughtUp(p, true);
+      }
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /** A record from a side topic that could not be used: published with the next flush. */
@@ -143,17 +175,16 @@ export class EngineConsumer {
       this.again = true;
       return this.flushing;
     }
-    this.flushing = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.flushNow();
-        } while (this.again);
-      } finally {
-        this.flushing = undefined;
-      }
-    })();
+    // .finally runs after the assignment even when the loop finishes without awaiting
+    this.flushing = this.flushLoop().finally(() => (this.flushing = undefined));
     return this.flushing;
+  }
+
+  private async flushLoop(): Promise<void> {
+    do {
+      this.again = false;
+      await this.flushNow();
+    } while (this.again);
   }
 
   private async flushNow(): Promise<void> {

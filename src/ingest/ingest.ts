@@ -31,6 +31,8 @@ export class Ingest {
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly persister?: Persister,
+    /** Rebuilds candles and tickers from stored trades before events are consumed (after a restart). */
+    private readonly restore?: (state: MarketState) => Promise<number>,
   ) {
     this.decoder = new AvroDecoder(registry);
     this.state = new MarketState(this.observer());
@@ -78,7 +80,7 @@ export class Ingest {
       eventsTopic: topics.events,
       groupId: this.cfg.kafkaGroupId,
       transactionalId: this.cfg.kafkaTransactionalId,
-    }, this.persister ? (out) => this.persister!.persist(out, (s) => this.state.instrument(s)) : undefined);
+    }, this.persister ? (out) => this.persister!.persist(out, this.state) : undefined);
     this.consumer = consumer;
     for (const l of this.listeners) consumer.onOutput(l);
 
@@ -111,7 +113,8 @@ export class Ingest {
     await hashes.start();
     await publisher.prepareSymbols(this.state.symbols());
     await admin.disconnect();
-    this.log.info({ symbols: this.state.symbols().length }, 'instruments and snapshots loaded; consuming engine events');
+    const restored = this.restore ? await this.restore(this.state) : 0;
+    this.log.info({ symbols: this.state.symbols().length, restored }, 'instruments, snapshots and aggregates loaded; consuming engine events');
     await consumer.start();
 
     this.timers.push(

@@ -95,6 +95,7 @@ export class MarketState implements BookSyncListener {
   /** The partition each symbol's events come from, and whether the consumer is at its end. */
   private readonly partitionOf = new Map<string, number>();
   private readonly partitionCaughtUp = new Map<number, boolean>();
+  private symbolPartition: ((symbol: string) => number) | undefined;
   private out: BatchOutput = emptyOutput();
   private readonly released: WireEngineEvent[] = [];
   private readonly gaps: Gap[] = [];
@@ -217,7 +218,7 @@ export class MarketState implements BookSyncListener {
       if (
         sync.status === 'in_sync' &&
         seqr.heldCount === 0 &&
-        this.partitionCaughtUp.get(this.partitionOf.get(symbol) ?? -1) !== false &&
+        this.caughtUp(symbol) &&
         snap &&
         snap.sequence > sync.sequence &&
         now - (this.lastEventAt.get(symbol) ?? 0) >= this.opts.tailWaitMs
@@ -227,7 +228,7 @@ export class MarketState implements BookSyncListener {
       }
     }
     const before = this.out.candles.length;
-    this.aggregates.closeByClock(now, (symbol) => this.partitionCaughtUp.get(this.partitionOf.get(symbol) ?? -1) !== false, this.out.candles);
+    this.aggregates.closeByClock(now, (symbol) => this.caughtUp(symbol), this.out.candles);
     for (let i = before; i < this.out.candles.length; i++) this.observer.candleClosed(this.out.candles[i]!.symbol, this.out.candles[i]!.candle.interval);
     for (const [symbol, o] of this.orphans) {
       if (now - o.since < this.opts.orphanMaxMs) continue;
@@ -239,6 +240,30 @@ export class MarketState implements BookSyncListener {
   /** The consumer tells whether it has read a partition to its end (a lost tail is only judged then). */
   setPartitionCaughtUp(partition: number, caughtUp: boolean): void {
     this.partitionCaughtUp.set(partition, caughtUp);
+  }
+
+  /** The partitions this instance consumes, none of them known to be caught up yet (a join or rebalance). */
+  setAssignedPartitions(partitions: readonly number[]): void {
+    this.partitionCaughtUp.clear();
+    for (const p of partitions) this.partitionCaughtUp.set(p, false);
+  }
+
+  /** Tells which partition carries a symbol's events before any of them is seen (see symbol-partition.ts). */
+  setSymbolPartitioner(partitionOf: (symbol: string) => number): void {
+    this.symbolPartition = partitionOf;
+  }
+
+  /**
+   * Whether every event of `symbol` that Kafka holds has been read: its partition is assigned to
+   * this instance and read to its end. Until then the clock closes none of its candles (after a
+   * restart the replay may still hold trades of the open candle; a partition another instance
+   * owns is not ours to close). Without partition tracking (pure use, no consumer) everything
+   * counts as read.
+   */
+  private caughtUp(symbol: string): boolean {
+    if (this.partitionCaughtUp.size === 0 && !this.symbolPartition) return true;
+    const p = this.partitionOf.get(symbol) ?? this.symbolPartition?.(symbol);
+    return p !== undefined && this.partitionCaughtUp.get(p) === true;
   }
 
   /** Puts the in-progress candles that changed since the last call into the next output (coalescing). */
@@ -318,7 +343,7 @@ export class MarketState implements BookSyncListener {
     }
     this.out.trades.push({ symbol: e.symbol, sequence: e.sequence, timestamp: e.timestamp, sendTimeUs: e.send_time_us, trade: e.trade! });
     const before = this.out.candles.length;
-    if (this.aggregates.onTrade(e.symbol, price, quantity, e.timestamp, this.out.candles) > 0) this.observer.lateTrade(e.symbol);
+    if (this.aggregates.onTrade(e.symbol, e.sequence, price, quantity, e.timestamp, this.out.candles) > 0) this.observer.lateTrade(e.symbol);
     for (let i = before; i < this.out.candles.length; i++) this.observer.candleClosed(e.symbol, this.out.candles[i]!.candle.interval);
   }
 

@@ -4,7 +4,7 @@ import type { Admin, Message } from 'kafkajs';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { registerTopicSchema, type TopicEncoder } from '../contract/avro-codec.js';
 import type { MdTopics } from '../contract/topics.js';
-import { bookChecksum } from '../domain/book-checksum.js';
+import { bookChecksum, CHECKSUM_DEPTH } from '../domain/book-checksum.js';
 import { levelRecords } from '../domain/instrument.js';
 import { candleView, tickerView, type CandleView, type TickerView } from '../domain/wire-views.js';
 import type { BatchOutput, MarketState } from './market-state.js';
@@ -62,7 +62,6 @@ export interface DlqItem {
 
 export type TopicMessages = { topic: string; messages: Message[] }[];
 
-export const CHECKSUM_DEPTH = 25;
 
 /** Avro enum symbols cannot start with a digit. */
 const AVRO_INTERVAL: Record<string, string> = { '1m': 'm1', '5m': 'm5', '15m': 'm15', '1h': 'h1', '4h': 'h4', '1d': 'd1' };

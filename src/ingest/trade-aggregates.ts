@@ -2,8 +2,8 @@
 // engine order. Candles close on a later trade or on the engine clock: wall time corrected by the
 // offset between wall and engine time seen on the latest event, so a lagging or skewed engine
 // clock never closes a candle before its trades are in. Pure.
-import { CandleBuilder, INTERVAL_NAMES, type Candle, type Interval } from '../domain/candle.js';
-import { RollingTicker } from '../domain/rolling-ticker.js';
+import { CandleBuilder, candleFromSeconds, INTERVAL_NAMES, type Candle, type Interval } from '../domain/candle.js';
+import { RollingTicker, type SecondSummary } from '../domain/rolling-ticker.js';
 
 export interface ClosedCandle {
   symbol: string;
@@ -15,6 +15,8 @@ interface SymbolAggregates {
   ticker: RollingTicker;
   /** Intervals whose in-progress candle changed since the last coalesced update. */
   dirty: Set<Interval>;
+  /** Trades at or below this sequence are already counted (restored from storage after a restart). */
+  restoredUpTo: number;
 }
 
 export class TradeAggregates {
@@ -27,7 +29,7 @@ export class TradeAggregates {
   private of(symbol: string): SymbolAggregates {
     let a = this.bySymbol.get(symbol);
     if (!a) {
-      a = { candles: new Map(INTERVAL_NAMES.map((i) => [i, new CandleBuilder(i)])), ticker: new RollingTicker(), dirty: new Set() };
+      a = { candles: new Map(INTERVAL_NAMES.map((i) => [i, new CandleBuilder(i)])), ticker: new RollingTicker(), dirty: new Set(), restoredUpTo: -1 };
       this.bySymbol.set(symbol, a);
     }
     return a;
@@ -42,9 +44,23 @@ export class TradeAggregates {
     return wallNow - (this.clockOffset ?? 0);
   }
 
-  /** Returns how many intervals refused the trade as late (its bucket had already closed). */
-  onTrade(symbol: string, price: number, quantity: number, ts: number, closedOut: ClosedCandle[]): number {
+  /**
+   * Restores a symbol from its stored trades, summarised per second (oldest first, the last 24h
+   * at least), up to and including `upToSequence`: the in-progress candle of every interval and
+   * the ticker window. Replayed trades at or below that sequence are then not counted again.
+   */
+  restore(symbol: string, seconds: readonly SecondSummary[], upToSequence: number): void {
     const a = this.of(symbol);
+    a.candles = new Map(INTERVAL_NAMES.map((i) => [i, new CandleBuilder(i, candleFromSeconds(i, seconds))]));
+    a.ticker = new RollingTicker();
+    a.ticker.restore(seconds);
+    a.restoredUpTo = upToSequence;
+  }
+
+  /** Returns how many intervals refused the trade as late (its bucket had already closed). */
+  onTrade(symbol: string, sequence: number, price: number, quantity: number, ts: number, closedOut: ClosedCandle[]): number {
+    const a = this.of(symbol);
+    if (sequence <= a.restoredUpTo) return 0;
     const closed: Candle[] = [];
     let late = 0;
     for (const [interval, b] of a.candles) {

@@ -112,6 +112,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly storeDropped = new Counter({
+    name: 'md_store_dropped_rows_total',
+    help: 'Rows dropped because a store stayed down until its bounded buffer was full (pricing history only; ingest pauses instead)',
+    labelNames: ['repository'] as const,
+    registers: [this.registry],
+  });
+
+  readonly storeBuffered = new Gauge({
+    name: 'md_store_buffered_rows',
+    help: 'Rows waiting in a store buffer, by repository',
+    labelNames: ['repository'] as const,
+    registers: [this.registry],
+  });
+
   readonly storeWriteFailures = new Counter({
     name: 'md_store_write_failures_total',
     help: 'Failed store writes (each is retried until it succeeds), by repository',

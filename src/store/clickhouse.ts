@@ -1,4 +1,5 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { Readable } from 'node:stream';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { Config } from '../config.js';
 
 export type { ClickHouseClient };
@@ -12,5 +13,26 @@ export function createClickHouse(cfg: Config['clickhouse'], database = cfg.datab
     request_timeout: 10000,
     compression: { request: false, response: false },
     clickhouse_settings: {},
+    // Failures reach the caller, which logs them once as JSON (pino) and retries: no raw stderr dumps.
+    log: { level: ClickHouseLogLevel.OFF },
   });
 }
+
+/** A value as a TabSeparated field: strings lose tabs, newlines and backslashes (never in our data). */
+const tsvField = (v: string | number): string => (typeof v === 'number' ? String(v) : v.replace(/[\t\n\\]/g, ' '));
+
+/** A ClickHouse array of exact decimals in TabSeparated form: [1.5,2]. */
+export const tsvDecimalArray = (values: readonly string[]): string => `[${values.join(',')}]`;
+
+/**
+ * Inserts rows as TabSeparated text, so decimals stay exact strings (ClickHouse 18.16 refuses
+ * quoted decimals in JSONEachRow).
+ */
+export async function insertTsv(ch: ClickHouseClient, table: string, columns: readonly string[], rows: readonly (readonly (string | number)[])[]): Promise<void> {
+  if (rows.length === 0) return;
+  const text = `${rows.map((r) => r.map(tsvField).join('\t')).join('\n')}\n`;
+  await ch.insert({ table, values: Readable.from([text], { objectMode: false }), format: 'TabSeparated', columns: [...columns] as [string, ...string[]] });
+}
+
+/** The UTC date of an epoch-ms time, for Date partition columns. */
+export const utcDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);

@@ -2,13 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { AvroDecoder } from '../../src/contract/avro-codec.js';
-import type { WireBookSnapshot } from '../../src/contract/engine-wire.js';
-import { engineTopics, RECORD_NAME } from '../../src/contract/topics.js';
 import { createKafka } from '../../src/ingest/kafka-client.js';
 import { createSchemaRegistry } from '../../src/ingest/schema-registry.js';
 import { createLogger } from '../../src/obs/logger.js';
 import { readTopics } from '../support/kafka.js';
-import { rebuildFromMdTopics } from '../support/md-book.js';
+import { engineFinalBooks, rebuildFromMdTopics } from '../support/md-book.js';
 import { isolatedEnv, startService, type RunningService } from '../support/service.js';
 import { runSim, type SimSummary } from '../support/sim.js';
 import { waitUntil } from '../support/stack.js';
@@ -17,15 +15,6 @@ const cfg = loadConfig();
 const kafka = createKafka(cfg.kafkaBrokers, 'test-ingest', createLogger('error'));
 const decoder = new AvroDecoder(createSchemaRegistry(cfg.schemaRegistryUrl));
 
-
-async function engineFinalBooks(prefix: string): Promise<Map<string, WireBookSnapshot>> {
-  const latest = new Map<string, WireBookSnapshot>();
-  for (const m of await readTopics(kafka, [engineTopics(prefix).snapshots])) {
-    const s = await decoder.decode<WireBookSnapshot>(m.value, RECORD_NAME.snapshots);
-    if ((latest.get(s.symbol)?.sequence ?? -1) <= s.sequence) latest.set(s.symbol, s);
-  }
-  return latest;
-}
 
 async function metric(svc: RunningService, name: string): Promise<number> {
   const text = await (await fetch(`${svc.baseUrl}/metrics`)).text();
@@ -37,7 +26,7 @@ async function metric(svc: RunningService, name: string): Promise<number> {
 
 /** Waits until what downstream rebuilds from md.* equals the engine's final book for every symbol. */
 async function assertMdBooksEqualEngine(prefix: string, summary: SimSummary): Promise<void> {
-  const engine = await engineFinalBooks(prefix);
+  const engine = await engineFinalBooks(kafka, decoder, prefix);
   assert.equal(engine.size, summary.symbols);
   let last = '';
   await waitUntil(

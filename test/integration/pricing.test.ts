@@ -9,6 +9,7 @@ import type { FundingView, IndexView, MarkView } from '../../src/pricing/pricing
 import { EXCHANGES, FakeExchanges } from '../../src/sim/exchanges.js';
 import { readTopics } from '../support/kafka.js';
 import { isolatedEnv, startService } from '../support/service.js';
+import { testStores } from '../support/stores.js';
 import { runSim } from '../support/sim.js';
 
 const cfg = loadConfig();
@@ -26,7 +27,8 @@ describe('index, mark and funding through ccxt against local exchange stand-ins'
       INDEX_POLL_MS: '250',
       INDEX_STALE_MS: '1500',
     });
-    const svc = await startService(env);
+    const stores = await testStores(prefix);
+    const svc = await startService({ ...env, ...stores.env });
     const phases: Record<string, [number, number]> = {};
     try {
       const sim = runSim(['--symbols', '1', '--rate', '300', '--duration', '22', '--seed', '3'], env);
@@ -96,9 +98,33 @@ describe('index, mark and funding through ccxt against local exchange stand-ins'
         assert.equal(x.next_funding_time % (8 * 3_600_000), 0);
         assert.equal(x.countdown_seconds, Math.ceil((x.next_funding_time - x.timestamp) / 1000));
       }
+
+      // history: a graceful stop writes what waits; every published value is in PostgreSQL once
+      assert.equal(await svc.stop(), 0);
+      const pgMarks = (await stores.pg.query('SELECT symbol, ts_ms, mark_price::text AS mark_price, stale FROM mark_prices ORDER BY ts_ms')).rows;
+      if (pgMarks.length !== marks.length) console.error(svc.output().slice(-4000), pgMarks.length, marks.length);
+      assert.deepEqual(
+        pgMarks.map((r) => [r.symbol, Number(r.ts_ms), r.mark_price, r.stale]),
+        marks.map((m) => [m.symbol, m.timestamp, m.mark_price, m.stale]),
+        'mark history equals md.mark.v1',
+      );
+      const pgIndex = (await stores.pg.query('SELECT count(*)::int AS n, count(price)::int AS priced FROM index_prices')).rows[0];
+      assert.deepEqual([pgIndex.n, pgIndex.priced], [indices.length, indices.filter((i) => i.price !== null).length], 'index history');
+      const pgFunding = (await stores.pg.query('SELECT count(*)::int AS n FROM funding_rates')).rows[0];
+      assert.equal(pgFunding.n, funding.length, 'funding history');
+      // the raw quotes behind the index: every source while it answered, exact decimals
+      const quotes = await (
+        await stores.ch.query({ query: `SELECT source, count() AS n, toString(min(price)) AS lo FROM ${stores.database}.index_quotes FINAL GROUP BY source ORDER BY source`, format: 'JSONEachRow' })
+      ).json<{ source: string; n: string; lo: string }>();
+      assert.deepEqual(quotes.map((q) => q.source), ['binance', 'coinbase', 'kraken', 'okx']);
+      for (const q of quotes) {
+        assert.ok(Number(q.n) >= 10, `${q.source}: ${q.n} raw quotes`);
+        assert.ok(Math.abs(Number(q.lo) - 64000) < 6400, `${q.source} ${q.lo}`);
+      }
     } finally {
       await svc.stop();
       await fake.stop();
+      await stores.drop();
     }
   });
 });

@@ -1,5 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { AvroDecoder } from '../../src/contract/avro-codec.js';
+import type { WireBookSnapshot } from '../../src/contract/engine-wire.js';
+import { engineTopics, RECORD_NAME } from '../../src/contract/topics.js';
 import { checksumOfStrings } from '../../src/domain/book-checksum.js';
 import { readTopics } from './kafka.js';
 
@@ -64,4 +66,14 @@ export async function rebuildFromMdTopics(kafka: Kafka, decoder: AvroDecoder, pr
     out.set(symbol, { sequence: seq, bids: sortSide(bids, true), asks: sortSide(asks, false), checksumFailures, deltasApplied });
   }
   return out;
+}
+
+/** The engine's latest snapshot of every symbol (engine.snapshot.v1): the books' ground truth. */
+export async function engineFinalBooks(kafka: Kafka, decoder: AvroDecoder, prefix: string): Promise<Map<string, WireBookSnapshot>> {
+  const latest = new Map<string, WireBookSnapshot>();
+  for (const m of await readTopics(kafka, [engineTopics(prefix).snapshots])) {
+    const s = await decoder.decode<WireBookSnapshot>(m.value, RECORD_NAME.snapshots);
+    if ((latest.get(s.symbol)?.sequence ?? -1) <= s.sequence) latest.set(s.symbol, s);
+  }
+  return latest;
 }
