@@ -54,7 +54,19 @@ export interface Config {
   bindHost: string;
   httpPort: number;
   grpcPort: number;
-  wsRateMaxMsgsPerSec: number;
+  ws: {
+    /** Messages per second a connection gets before its streams are conflated. */
+    rateMaxMsgsPerSec: number;
+    maxSubscriptions: number;
+    /** Largest client frame; a bigger one closes the connection (1009). */
+    maxFrameBytes: number;
+    /** A connection that sends nothing (not even a pong) for this long is closed. */
+    idleTimeoutS: number;
+    /** A client whose unsent data passes this is closed (4008). */
+    maxBufferedBytes: number;
+    /** A fresh book snapshot on every book stream this often. */
+    bookSnapshotIntervalMs: number;
+  };
   logLevel: LogLevel;
   /** Apply pending migrations at start (on by default; off for edge instances that must not touch schemas). */
   migrateOnStart: boolean;
@@ -184,7 +196,14 @@ export function loadConfig(env: Env = process.env): Config {
     bindHost: host(env, 'BIND_HOST', '127.0.0.1'),
     httpPort: port(env, 'HTTP_PORT', 8080),
     grpcPort: port(env, 'GRPC_PORT', 50051),
-    wsRateMaxMsgsPerSec: integer(env, 'WS_RATE_MAX_MSGS_PER_SEC', 100, 1, 100_000),
+    ws: {
+      rateMaxMsgsPerSec: integer(env, 'WS_RATE_MAX_MSGS_PER_SEC', 100, 1, 100_000),
+      maxSubscriptions: integer(env, 'WS_MAX_SUBSCRIPTIONS', 100, 1, 10_000),
+      maxFrameBytes: integer(env, 'WS_MAX_FRAME_BYTES', 4096, 256, 1_048_576),
+      idleTimeoutS: integer(env, 'WS_IDLE_TIMEOUT_S', 120, 8, 3600),
+      maxBufferedBytes: integer(env, 'WS_MAX_BUFFERED_BYTES', 1_048_576, 65_536, 1_073_741_824),
+      bookSnapshotIntervalMs: integer(env, 'WS_BOOK_SNAPSHOT_INTERVAL_MS', 30_000, 1000, 3_600_000),
+    },
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
     migrateOnStart: bool(env, 'MIGRATE_ON_START', true),
     healthTimeoutMs: integer(env, 'HEALTH_TIMEOUT_MS', 1500, 50, 60_000),

@@ -10,6 +10,12 @@ import { HealthChecker } from './obs/health.js';
 import { createLogger, type Logger } from './obs/logger.js';
 import { Metrics } from './obs/metrics.js';
 import { dependencyProbes } from './obs/probes.js';
+import { CatchUpReaders } from './api/catchup-readers.js';
+import { MarketHub } from './api/market-hub.js';
+import { registerRestRoutes } from './api/rest-routes.js';
+import { SseServer } from './api/sse.js';
+import { WsServer } from './api/ws-server.js';
+import { CandleReader } from './store/candle-reader.js';
 import { createClickHouse } from './store/clickhouse.js';
 import { migrateAll } from './store/migrate.js';
 import { createPostgresPool } from './store/postgres.js';
@@ -71,9 +77,6 @@ async function main(): Promise<void> {
   );
   const app = createApp();
   registerOpsRoutes(app, health, metrics);
-  registerNotFound(app, metrics);
-  const http = await listen(app, cfg.bindHost, cfg.httpPort);
-  log.info({ host: cfg.bindHost, port: http.port }, 'http listening');
 
   const kafka = createKafka(cfg.kafkaBrokers, cfg.kafkaClientId, log);
   const registry = createSchemaRegistry(cfg.schemaRegistryUrl);
@@ -95,7 +98,6 @@ async function main(): Promise<void> {
   if (ingest && latest) {
     ingest.onOutput((out) => latest.onIngest(out));
     latest.start();
-    await untilItWorks('ingest start', log, 120_000, () => ingest.start());
   }
   const pricing =
     ingest && cfg.pricing.enabled ? new PricingWorker(cfg.pricing, ingest.state, kafka, registry, mdTopics(cfg.topicPrefix), metrics, log) : undefined;
@@ -109,8 +111,38 @@ async function main(): Promise<void> {
         indexQuotes.add(pricing.takeRawQuotes());
       });
     }
-    await untilItWorks('pricing start', log, 60_000, () => pricing.start());
   }
+
+  // Client-facing API: WebSocket, REST, SSE, all fed by the hub from the in-process outputs.
+  let ws: WsServer | undefined;
+  let sse: SseServer | undefined;
+  if (ingest) {
+    const readers = new CatchUpReaders();
+    const hub = new MarketHub(ingest.state, {
+      publish: (key, json) => {
+        const n = app.numSubscribers(key);
+        if (n > 0) {
+          app.publish(key, json, false, false);
+          metrics.wsMessagesSent.inc({ mode: 'live' }, n);
+        }
+      },
+      wanted: (key) => app.numSubscribers(key) > 0 || readers.has(key),
+    });
+    ingest.onOutput((out, state) => hub.onIngest(out, state));
+    pricing?.onOutput((out) => hub.onPricing(out));
+    setInterval(() => hub.snapshotAllBooks(), cfg.ws.bookSnapshotIntervalMs).unref();
+    registerRestRoutes(app, { state: ingest.state, hub, candles: new CandleReader(postgres, metrics), pricing: () => pricing?.lastOutput, metrics });
+    sse = new SseServer(app, hub, ingest.state, readers, metrics);
+    sse.register();
+    ws = new WsServer(app, hub, ingest.state, readers, cfg.ws, metrics, log);
+    ws.register();
+  }
+  registerNotFound(app, metrics);
+  const http = await listen(app, cfg.bindHost, cfg.httpPort);
+  log.info({ host: cfg.bindHost, port: http.port }, 'http listening');
+  // Served from here on (/health tells how the start goes); the API answers as data arrives.
+  if (ingest) await untilItWorks('ingest start', log, 120_000, () => ingest.start());
+  if (pricing) await untilItWorks('pricing start', log, 60_000, () => pricing.start());
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -118,6 +150,8 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     http.close();
+    ws?.closeAll();
+    sse?.closeAll();
     await pricing?.stop();
     await ingest?.stop();
     await Promise.allSettled([pricingHistory?.close(), indexQuotes?.close()]);

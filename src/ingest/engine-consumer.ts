@@ -3,7 +3,7 @@
 // offsets. Commit protocol (see docs/INGEST.md): outputs and offsets commit atomically in one
 // Kafka transaction, and the offset committed for a partition never passes an event the state
 // still holds without having output it.
-import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
+import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Producer, type TopicMessages } from 'kafkajs';
 import { WireFormatError, type AvroDecoder } from '../contract/avro-codec.js';
 import type { WireEngineEvent } from '../contract/engine-wire.js';
 import { symbolPartitioner } from '../contract/symbol-partition.js';
@@ -12,9 +12,25 @@ import type { Logger } from '../obs/logger.js';
 import type { Metrics } from '../obs/metrics.js';
 import type { BatchOutput, MarketState } from './market-state.js';
 import type { DlqItem, MdPublisher } from './md-publisher.js';
+import type { PersistRows, Persister } from '../store/persister.js';
 
 /** Processed events allowed to wait for a transaction before the consumer stops fetching. */
-const MAX_UNFLUSHED_EVENTS = 50_000;
+const MAX_UNCOMMITTED_EVENTS = 50_000;
+
+/** One take of the state's output, on its way to the stores and the transaction. */
+interface Taken {
+  messages: TopicMessages[];
+  offsets: { partition: number; offset: string }[];
+  rows: PersistRows | undefined;
+  events: number;
+}
+
+/** Offsets of several takes: per partition the furthest (each take's are safe when taken). */
+function mergeOffsets(all: { partition: number; offset: string }[][]): { partition: number; offset: string }[] {
+  const best = new Map<number, number>();
+  for (const list of all) for (const p of list) best.set(p.partition, Math.max(best.get(p.partition) ?? -1, Number(p.offset)));
+  return [...best].map(([partition, offset]) => ({ partition, offset: String(offset) }));
+}
 
 export interface EngineConsumerOptions {
   eventsTopic: string;
@@ -29,11 +45,12 @@ export class EngineConsumer {
   private readonly processed = new Map<number, number>();
   private readonly committed = new Map<number, number>();
   private pendingDlq: DlqItem[] = [];
-  /** The flush loop in progress, if any; `again` asks it for one more round. */
-  private flushing: Promise<void> | undefined;
-  private again = false;
-  /** Events processed since outputs were last taken: bounds what waits in memory for a transaction. */
-  private unflushed = 0;
+  /** Outputs taken from the state, waiting to be stored and committed (oldest first). */
+  private readonly queue: Taken[] = [];
+  private draining: Promise<void> | undefined;
+  /** Events processed but not yet committed, and how many of them are in the queue. */
+  private uncommitted = 0;
+  private queuedEvents = 0;
   private paused = false;
   /** The internal bus: told of every batch output, synchronously, before it goes to Kafka. */
   private readonly listeners: ((out: BatchOutput, state: MarketState) => void)[] = [];
@@ -46,8 +63,8 @@ export class EngineConsumer {
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly opts: EngineConsumerOptions,
-    /** Makes a flush's rows durable before its transaction (see Persister). */
-    private readonly persist?: (out: BatchOutput) => Promise<void>,
+    /** Makes a flush's rows durable before its transaction. */
+    private readonly persister?: Persister,
   ) {}
 
   async start(): Promise<void> {
@@ -146,16 +163,16 @@ export class EngineConsumer {
     }
     this.processed.set(batch.partition, lastOffset + 1);
     this.state.setPartitionCaughtUp(batch.partition, BigInt(batch.highWatermark) <= BigInt(lastOffset + 1));
-    this.unflushed += batch.messages.length;
+    this.uncommitted += batch.messages.length;
     resolveOffset(String(lastOffset));
     // Return at once so the next fetch overlaps the transaction. When too much waits for it (a
-    // store is down, say), stop fetching until the flush is through: Kafka is the buffer, and the
-    // group session stays alive because this handler does not block.
+    // store is down, say), stop fetching until the backlog is committed: Kafka is the buffer,
+    // and the group session stays alive because this handler does not block.
     const flushing = this.flush();
-    if (this.unflushed > MAX_UNFLUSHED_EVENTS && !this.paused) {
+    if (this.uncommitted > MAX_UNCOMMITTED_EVENTS && !this.paused) {
       this.paused = true;
       this.consumer!.pause([{ topic }]);
-      this.log.warn({ topic, waiting: this.unflushed }, 'consumption paused until pending outputs are stored and committed');
+      this.log.warn({ topic, waiting: this.uncommitted }, 'consumption paused until pending outputs are stored and committed');
       void flushing.finally(() => {
         this.paused = false;
         this.consumer?.resume([{ topic }]);
@@ -166,43 +183,57 @@ export class EngineConsumer {
   }
 
   /**
-   * Publishes what the state has produced, with the offsets that are then safe, in one Kafka
-   * transaction; what accumulates while a transaction runs goes in the next (group commit).
-   * Resolves when everything produced before the call is committed.
+   * Takes what the state has produced (telling the in-process listeners at once, so WebSocket
+   * clients never wait for a store or a transaction), then makes sure it gets stored and
+   * committed with its offsets. Resolves when everything produced before the call is committed.
    */
-  flush(): Promise<void> {
-    if (this.flushing) {
-      this.again = true;
-      return this.flushing;
-    }
-    // .finally runs after the assignment even when the loop finishes without awaiting
-    this.flushing = this.flushLoop().finally(() => (this.flushing = undefined));
-    return this.flushing;
+  async flush(): Promise<void> {
+    await this.collect();
+    await this.drain();
   }
 
-  private async flushLoop(): Promise<void> {
-    do {
-      this.again = false;
-      await this.flushNow();
-    } while (this.again);
-  }
-
-  private async flushNow(): Promise<void> {
-    const producer = this.producer;
-    if (!producer) return;
+  private async collect(): Promise<void> {
+    if (!this.producer) return;
     await this.publisher.prepareSymbols(this.state.symbols()); // a map lookup per symbol once prepared
-    // From here to build() nothing awaits: outputs, offsets and the books that snapshots and
-    // checksums are read from are all taken at the same instant.
+    // From here to the end nothing awaits: outputs, offsets and the books that snapshots,
+    // checksums and stored rows are read from are all taken at the same instant.
     const out = this.state.takeOutput();
-    const offsets = this.safeOffsets();
     const dlq = this.pendingDlq;
     this.pendingDlq = [];
-    this.unflushed = 0;
-    const topicMessages = this.publisher.build(out, this.state, dlq);
+    const events = this.uncommitted - this.queuedEvents;
+    this.queuedEvents += events;
+    this.queue.push({
+      messages: this.publisher.build(out, this.state, dlq),
+      offsets: this.safeOffsets(),
+      rows: this.persister?.rows(out, this.state),
+      events,
+    });
     for (const l of this.listeners) l(out, this.state);
-    // Stores first: the offsets below may only commit once these rows are durable.
-    if (this.persist) await this.persist(out);
-    if (topicMessages.length === 0 && offsets.length === 0) return;
+  }
+
+  /** One drain loop at a time; a caller arriving as it ends gets a new one if anything waits. */
+  private drain(): Promise<void> {
+    const run = this.draining ?? (this.draining = this.drainLoop().finally(() => (this.draining = undefined)));
+    return run.then(() => (this.queue.length ? this.drain() : undefined));
+  }
+
+  /** Stores, then publishes and commits, everything queued: one transaction for all of it (group commit). */
+  private async drainLoop(): Promise<void> {
+    const producer = this.producer!;
+    while (this.queue.length) {
+      const taken = this.queue.splice(0);
+      // Stores first: the offsets below may only commit once these rows are durable.
+      if (this.persister) await this.persister.write(taken.flatMap((t) => (t.rows ? [t.rows] : [])));
+      const topicMessages = taken.flatMap((t) => t.messages);
+      const offsets = mergeOffsets(taken.map((t) => t.offsets));
+      if (topicMessages.length || offsets.length) await this.commit(producer, topicMessages, offsets);
+      const events = taken.reduce((a, t) => a + t.events, 0);
+      this.queuedEvents -= events;
+      this.uncommitted -= events;
+    }
+  }
+
+  private async commit(producer: Producer, topicMessages: TopicMessages[], offsets: { partition: number; offset: string }[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         const tx = await producer.transaction();

@@ -80,7 +80,7 @@ export class Ingest {
       eventsTopic: topics.events,
       groupId: this.cfg.kafkaGroupId,
       transactionalId: this.cfg.kafkaTransactionalId,
-    }, this.persister ? (out) => this.persister!.persist(out, this.state) : undefined);
+    }, this.persister);
     this.consumer = consumer;
     for (const l of this.listeners) consumer.onOutput(l);
 

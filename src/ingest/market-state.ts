@@ -157,6 +157,16 @@ export class MarketState implements BookSyncListener {
   }
 
   /** What a client of this symbol is told: in sync, resyncing (no book to trust), or halted. */
+  /** Sequence the symbol's book is at now (events applied, whether output yet or not). */
+  bookSequence(symbol: string): number | undefined {
+    return this.syncs.get(symbol)?.sequence;
+  }
+
+  /** Sequence of a symbol's book as last output (the base the next delta chains from). */
+  publishedSequence(symbol: string): number | undefined {
+    return this.published.get(symbol);
+  }
+
   status(symbol: string): SymbolStatus | undefined {
     const sync = this.syncs.get(symbol);
     if (!sync) return undefined;

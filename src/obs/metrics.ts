@@ -112,6 +112,46 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  // ---- WebSocket / SSE ----
+  readonly wsClients = new Gauge({
+    name: 'md_ws_clients',
+    help: 'Connected WebSocket clients',
+    registers: [this.registry],
+  });
+
+  readonly wsMessagesSent = new Counter({
+    name: 'md_ws_messages_sent_total',
+    help: 'Messages sent to WebSocket clients (live: published once, counted per subscriber; catchup: merged for a client over its budget)',
+    labelNames: ['mode'] as const,
+    registers: [this.registry],
+  });
+
+  readonly wsConflated = new Counter({
+    name: 'md_ws_conflated_total',
+    help: 'Times a connection went over its message budget and its streams were conflated',
+    registers: [this.registry],
+  });
+
+  readonly wsDropped = new Counter({
+    name: 'md_ws_dropped_connections_total',
+    help: 'Connections the server closed, by reason (slow_consumer, frame_too_large, flood, idle)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly wsErrors = new Counter({
+    name: 'md_ws_errors_total',
+    help: 'Error frames sent for bad client frames, by code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sseClients = new Gauge({
+    name: 'md_sse_clients',
+    help: 'Connected SSE clients',
+    registers: [this.registry],
+  });
+
   readonly storeDropped = new Counter({
     name: 'md_store_dropped_rows_total',
     help: 'Rows dropped because a store stayed down until its bounded buffer was full (pricing history only; ingest pauses instead)',

@@ -3,12 +3,12 @@
 // PostgreSQL. While a store is down it retries with backoff; the flush waits, so offsets never
 // pass unpersisted rows and consumption stops once enough is waiting (Kafka is the buffer).
 // Every write is idempotent, so rows written again after a crash or a retry land once.
-import { candleView } from '../domain/wire-views.js';
-import type { BatchOutput, MarketState } from '../ingest/market-state.js';
+import { candleView, type CandleView } from '../domain/wire-views.js';
+import type { BatchOutput, MarketState, TradeOut } from '../ingest/market-state.js';
 import type { Logger } from '../obs/logger.js';
 import type { Metrics } from '../obs/metrics.js';
 import type { AnalyticsStore } from './analytics-store.js';
-import { storedBooks } from './book-snapshot.js';
+import { storedBooks, type StoredBook } from './book-snapshot.js';
 import type { CandleStore } from './candle-store.js';
 import type { LatestBookStore } from './latest-book-store.js';
 import { writeWithRetry } from './retry.js';
@@ -21,6 +21,13 @@ export interface IngestStores {
   analytics: AnalyticsStore;
 }
 
+/** The rows one take of the ingest output gives each store (read from the state at take time). */
+export interface PersistRows {
+  trades: TradeOut[];
+  candles: CandleView[];
+  books: StoredBook[];
+}
+
 export class Persister {
   constructor(
     private readonly stores: IngestStores,
@@ -28,23 +35,30 @@ export class Persister {
     private readonly log: Logger,
   ) {}
 
-  /**
-   * Resolves once every row of `out` is stored (retrying as long as it takes). Reads the books of
-   * `out.snapshots` synchronously: call it before anything awaits after the output was taken.
-   */
-  async persist(out: BatchOutput, state: MarketState): Promise<void> {
+  /** The rows of `out`. Reads the books of `out.snapshots` now: call it as the output is taken. */
+  rows(out: BatchOutput, state: MarketState): PersistRows {
+    return {
+      trades: out.trades,
+      candles: out.candles.map(({ symbol, candle }) => candleView(state.instrument(symbol)!, candle)),
+      books: storedBooks(out.snapshots, state, Date.now()),
+    };
+  }
+
+  /** Resolves once every row is stored (retrying as long as it takes); the stores write concurrently. */
+  async write(all: readonly PersistRows[]): Promise<void> {
     const { trades, candles, latestBooks, analytics } = this.stores;
-    const closed = out.candles.map(({ symbol, candle }) => candleView(state.instrument(symbol)!, candle));
-    const books = storedBooks(out.snapshots, state, Date.now());
+    const t = all.flatMap((r) => r.trades);
+    const c = all.flatMap((r) => r.candles);
+    const b = all.flatMap((r) => r.books);
     const writes: Promise<unknown>[] = [];
     const write = (repository: string, rows: number, fn: () => Promise<void>) => {
       if (rows > 0) writes.push(writeWithRetry(repository, fn, this.metrics, this.log));
     };
-    write('ch_trades', out.trades.length, () => trades.insert(out.trades));
-    write('pg_candles', closed.length, () => candles.upsert(closed));
-    write('ch_candles', closed.length, () => analytics.insertCandles(closed));
-    write('ch_book_snapshots', books.length, () => analytics.insertBooks(books));
-    write('pg_latest_books', books.length, () => latestBooks.upsert(books));
+    write('ch_trades', t.length, () => trades.insert(t));
+    write('pg_candles', c.length, () => candles.upsert(c));
+    write('ch_candles', c.length, () => analytics.insertCandles(c));
+    write('ch_book_snapshots', b.length, () => analytics.insertBooks(b));
+    write('pg_latest_books', b.length, () => latestBooks.upsert(b));
     await Promise.all(writes);
   }
 }

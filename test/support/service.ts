@@ -30,7 +30,9 @@ export async function startService(env: Record<string, string> = {}, timeoutMs =
   const grpcPort = await freePort();
   const proc = spawn(process.execPath, [...nodeArgs, repoPath('dist/src/main.js')], {
     // Pricing polls exchanges: off unless a test points it at the local stand-ins (never the internet).
-    env: { ...process.env, LOG_LEVEL: 'warn', PRICING_ENABLED: 'false', HTTP_PORT: String(httpPort), GRPC_PORT: String(grpcPort), ...env },
+    // Persistence: off unless a test brings databases of its own (testStores), since stored trades
+    // of one test's simulator would be restored into another's candles (same symbols, same sequences).
+    env: { ...process.env, LOG_LEVEL: 'warn', PRICING_ENABLED: 'false', PERSIST_ENABLED: 'false', HTTP_PORT: String(httpPort), GRPC_PORT: String(grpcPort), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -40,7 +40,7 @@ export async function testStores(prefix: string): Promise<TestStores> {
   const db = `md_${prefix.replace(/\W/g, '')}`;
   const admin = createPostgresPool(cfg.postgresUrl, createLogger('silent'));
   await admin.query(`CREATE DATABASE ${db}`);
-  const env = { CLICKHOUSE_URL: `${cfg.clickhouse.url}/${db}`, POSTGRES_URL: cfg.postgresUrl.replace(/\/[^/]+$/, `/${db}`) };
+  const env = { PERSIST_ENABLED: 'true', CLICKHOUSE_URL: `${cfg.clickhouse.url}/${db}`, POSTGRES_URL: cfg.postgresUrl.replace(/\/[^/]+$/, `/${db}`) };
   const ch = createClickHouse(cfg.clickhouse, 'default');
   const pool = createPostgresPool(env.POSTGRES_URL, createLogger('silent'));
   const count = async () => {

@@ -14,7 +14,7 @@ describe('config', () => {
     assert.deepEqual(cfg.clickhouse, { url: 'http://127.0.0.1:8123', database: 'md' });
     assert.equal(cfg.httpPort, 8080);
     assert.equal(cfg.grpcPort, 50051);
-    assert.equal(cfg.wsRateMaxMsgsPerSec, 100);
+    assert.equal(cfg.ws.rateMaxMsgsPerSec, 100);
   });
 
   it('reads overrides', () => {
@@ -27,7 +27,7 @@ describe('config', () => {
     assert.deepEqual(cfg.kafkaBrokers, ['k1:9092', 'k2:9093']);
     assert.deepEqual(cfg.clickhouse, { url: 'https://ch.internal:8443', database: 'history' });
     assert.equal(cfg.httpPort, 9000);
-    assert.equal(cfg.wsRateMaxMsgsPerSec, 10);
+    assert.equal(cfg.ws.rateMaxMsgsPerSec, 10);
   });
 
   const bad: [string, string, RegExp][] = [

@@ -1,0 +1,145 @@
+// The book channel of one symbol at one price grouping: snapshot and delta messages with seq,
+// prev_seq and the top-25 checksum (crc32-interleaved-v1 over the levels as sent), a short
+// history of deltas for clients that come back with their last seq, and merged deltas for
+// clients over their message budget. Pure: fed with the state's books at output time, when each
+// book is exactly what has been published.
+import { checksumOfStrings, CHECKSUM_DEPTH } from '../domain/book-checksum.js';
+import type { Instrument } from '../domain/instrument.js';
+import type { Level, OrderBook } from '../domain/order-book.js';
+
+type Levels = [string, string][];
+
+interface Delta {
+  seq: number;
+  prevSeq: number;
+  bids: Levels;
+  asks: Levels;
+  checksum: number;
+  ts: number;
+  json: string;
+}
+
+const HISTORY_MAX = 2_000;
+const HISTORY_MS = 60_000;
+
+export class BookStream {
+  /** Sequence of the book as last published on this stream (-1 before the first). */
+  seq = -1;
+  /** Grouped levels as last published (grouped streams only): price in ticks → size in lots. */
+  private lastBids = new Map<number, number>();
+  private lastAsks = new Map<number, number>();
+  private readonly history: Delta[] = [];
+  readonly precString: string;
+
+  constructor(
+    readonly symbol: string,
+    private readonly inst: Instrument,
+    /** Price grouping in ticks (1 = the raw book). */
+    readonly group: number,
+  ) {
+    this.precString = inst.tick.format(group);
+  }
+
+  private levels(book: OrderBook, side: 'bids' | 'asks'): Level[] {
+    return this.group === 1 ? book[side].top(Infinity) : book[side].grouped(Infinity, this.group);
+  }
+
+  private fmt(levels: Iterable<readonly [number, number]>): Levels {
+    const out: Levels = [];
+    for (const [p, q] of levels) out.push([this.inst.tick.format(p), this.inst.lot.format(q)]);
+    return out;
+  }
+
+  /**
+   * A snapshot of `book` at `seq` that becomes the stream's base (later deltas chain from it).
+   * The delta history survives a periodic snapshot (the book moved on continuously) and is
+   * dropped otherwise (a resync: deltas before it no longer lead to this book).
+   */
+  reset(book: OrderBook, seq: number, status: string, ts: number, keepHistory: boolean): string {
+    if (this.group !== 1) {
+      this.lastBids = new Map(this.levels(book, 'bids'));
+      this.lastAsks = new Map(this.levels(book, 'asks'));
+    }
+    this.seq = seq;
+    if (!keepHistory) this.history.length = 0;
+    return this.snapshotJson(book, status, ts);
+  }
+
+  /** A snapshot of `book` at the stream's sequence (the book must be as last published). */
+  snapshotJson(book: OrderBook, status: string, ts: number): string {
+    const bids = this.fmt(this.levels(book, 'bids'));
+    const asks = this.fmt(this.levels(book, 'asks'));
+    return JSON.stringify({ type: 'book', action: 'snapshot', symbol: this.symbol, prec: this.precString, seq: this.seq, status, bids, asks, checksum: checksumOfStrings(bids, asks, CHECKSUM_DEPTH), ts });
+  }
+
+  /**
+   * The delta from the last published book to `book` at `seq`. For the raw book the changed
+   * levels come from the ingest delta; grouped streams diff their groups. Undefined when nothing
+   * visible changed (a grouped stream whose groups kept their sizes).
+   */
+  delta(book: OrderBook, seq: number, changed: { bids: Map<number, number>; asks: Map<number, number> }, ts: number, sentUs: number): string | undefined {
+    let bids: Levels;
+    let asks: Levels;
+    if (this.group === 1) {
+      bids = this.fmt([...changed.bids].sort((a, b) => b[0] - a[0]));
+      asks = this.fmt([...changed.asks].sort((a, b) => a[0] - b[0]));
+    } else {
+      bids = this.fmt(diff(this.lastBids, (this.lastBids = new Map(this.levels(book, 'bids')))).sort((a, b) => b[0] - a[0]));
+      asks = this.fmt(diff(this.lastAsks, (this.lastAsks = new Map(this.levels(book, 'asks')))).sort((a, b) => a[0] - b[0]));
+      if (bids.length === 0 && asks.length === 0) {
+        this.seq = seq; // nothing to send, but the next delta chains from here
+        return undefined;
+      }
+    }
+    const top = (side: 'bids' | 'asks') => this.fmt(this.group === 1 ? book[side].top(CHECKSUM_DEPTH) : book[side].grouped(CHECKSUM_DEPTH, this.group));
+    const checksum = checksumOfStrings(top('bids'), top('asks'), CHECKSUM_DEPTH);
+    const prevSeq = this.seq;
+    const json = JSON.stringify({ type: 'book', action: 'delta', symbol: this.symbol, prec: this.precString, seq, prev_seq: prevSeq, bids, asks, checksum, ts, sent_us: sentUs });
+    this.seq = seq;
+    this.history.push({ seq, prevSeq, bids, asks, checksum, ts, json });
+    while (this.history.length > HISTORY_MAX || (this.history.length > 0 && ts - this.history[0]!.ts > HISTORY_MS)) this.history.shift();
+    return json;
+  }
+
+  /** The deltas after `seq`, as published, when the history still reaches back to it; undefined otherwise. */
+  deltasSince(seq: number): string[] | undefined {
+    if (seq === this.seq) return [];
+    const i = this.history.findIndex((d) => d.prevSeq === seq);
+    return i < 0 ? undefined : this.history.slice(i).map((d) => d.json);
+  }
+
+  /** One delta merging every published delta after `seq` (later sizes win), or undefined when the history does not reach back. */
+  mergedSince(seq: number): string | undefined {
+    if (seq === this.seq) return undefined;
+    const i = this.history.findIndex((d) => d.prevSeq === seq);
+    if (i < 0) return undefined;
+    const bids = new Map<string, string>();
+    const asks = new Map<string, string>();
+    for (const d of this.history.slice(i)) {
+      for (const [p, q] of d.bids) bids.set(p, q);
+      for (const [p, q] of d.asks) asks.set(p, q);
+    }
+    const last = this.history[this.history.length - 1]!;
+    return JSON.stringify({
+      type: 'book',
+      action: 'delta',
+      symbol: this.symbol,
+      prec: this.precString,
+      seq: last.seq,
+      prev_seq: seq,
+      bids: [...bids].sort((a, b) => this.inst.tick.toUnits(b[0]) - this.inst.tick.toUnits(a[0])),
+      asks: [...asks].sort((a, b) => this.inst.tick.toUnits(a[0]) - this.inst.tick.toUnits(b[0])),
+      checksum: last.checksum,
+      ts: last.ts,
+      conflated: true,
+    });
+  }
+}
+
+/** Levels whose size changed from `before` to `after` (0 for a level that went away). */
+function diff(before: Map<number, number>, after: Map<number, number>): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [p, q] of after) if (before.get(p) !== q) out.push([p, q]);
+  for (const p of before.keys()) if (!after.has(p)) out.push([p, 0]);
+  return out;
+}

@@ -1,0 +1,44 @@
+// The trades of one symbol: the last few thousand kept in memory, in engine order, for
+// /v1/trades, for messages to over-budget clients (every trade since their cursor, merged into
+// one message) and for clients that fall behind briefly. Pure.
+
+export interface TradeView {
+  id: string;
+  price: string;
+  qty: string;
+  side: 'buy' | 'sell';
+  ts: number;
+  seq: number;
+}
+
+const KEEP = 5_000;
+
+export class TradeStream {
+  /** Trades published so far on this stream: a cursor for merged catch-ups. */
+  count = 0;
+  private readonly recentTrades: TradeView[] = [];
+
+  constructor(readonly symbol: string) {}
+
+  /** Adds a batch (engine order) and returns its message. */
+  add(trades: TradeView[], sentUs: number): string {
+    for (const t of trades) this.recentTrades.push(t);
+    if (this.recentTrades.length > KEEP * 2) this.recentTrades.splice(0, this.recentTrades.length - KEEP);
+    this.count += trades.length;
+    return message(this.symbol, trades, sentUs);
+  }
+
+  /** The most recent `limit` trades, newest last. */
+  recent(limit: number): TradeView[] {
+    return this.recentTrades.slice(-limit);
+  }
+
+  /** One message with every trade after cursor `since` still held, or undefined when there is none. */
+  since(since: number): string | undefined {
+    const n = Math.min(this.count - since, this.recentTrades.length);
+    return n > 0 ? message(this.symbol, this.recentTrades.slice(-n), 0, true) : undefined;
+  }
+}
+
+const message = (symbol: string, data: TradeView[], sentUs: number, conflated = false): string =>
+  JSON.stringify(conflated ? { type: 'trades', symbol, data, conflated } : { type: 'trades', symbol, data, sent_us: sentUs });
