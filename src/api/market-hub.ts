@@ -72,13 +72,20 @@ export class MarketHub {
       const statusChanged = this.status.get(symbol) !== status;
       this.status.set(symbol, status);
       for (const s of streams) {
-        if (snap || (this.periodicDue && status === 'in_sync')) {
-          const seq = snap?.sequence ?? state.publishedSequence(symbol) ?? s.seq;
-          this.publish(streamKey('book', symbol, s.group), s.reset(book, seq, status, now, !snap || snap.reason === 'periodic'));
-        } else if (delta) {
+        const key = streamKey('book', symbol, s.group);
+        if (snap && snap.reason !== 'periodic') {
+          // a resync or resume: the book jumped, so deltas before it lead nowhere (history dropped)
+          this.publish(key, s.reset(book, snap.sequence, status, now, false));
+          continue;
+        }
+        if (delta) {
           const json = s.delta(book, delta.sequence, delta, delta.timestamp, delta.sendTimeUs);
-          if (json) this.publish(streamKey('book', symbol, s.group), json);
-        } else if (statusChanged) {
+          if (json) this.publish(key, json);
+        }
+        if (snap || (this.periodicDue && status === 'in_sync')) {
+          // periodic: the delta above is in the history, so merged catch-ups stay exact across it
+          this.publish(key, s.reset(book, snap?.sequence ?? state.publishedSequence(symbol) ?? s.seq, status, now, true));
+        } else if (!delta && statusChanged) {
           this.publish(streamKey('book', symbol, s.group), JSON.stringify({ type: 'book', action: 'status', symbol, prec: s.precString, seq: s.seq, status }));
         }
       }

@@ -55,7 +55,8 @@ export class WsServer {
 
   register(): void {
     this.app.ws<Conn>('/ws', {
-      maxPayloadLength: this.cfg.maxFrameBytes,
+      // frames up to 16× the limit are read and refused with 1009; beyond that uWS drops the connection
+      maxPayloadLength: this.cfg.maxFrameBytes * 16,
       idleTimeout: this.cfg.idleTimeoutS,
       sendPingsAutomatically: true,
       // uWS drops what passes this silently: set well above our own limit, which closes with 4008
@@ -75,13 +76,12 @@ export class WsServer {
         this.metrics.wsClients.set(this.conns.size);
       },
       message: (ws, message, isBinary) => this.onMessage(ws, message, isBinary),
-      close: (ws, code) => {
+      close: (ws) => {
         const c = ws.getUserData();
         c.open = false;
         if (c.mode === 'catchup') for (const key of c.subs.keys()) this.readers.remove(key);
         this.conns.delete(ws);
         this.metrics.wsClients.set(this.conns.size);
-        if (code === CLOSE.frameTooLarge) this.metrics.wsDropped.inc({ reason: 'frame_too_large' });
       },
     });
     this.timers.push(
@@ -107,6 +107,12 @@ export class WsServer {
     if (now - c.opsWindowStart >= 1000) {
       c.opsWindowStart = now;
       c.ops = 0;
+    }
+    if (message.byteLength > this.cfg.maxFrameBytes) {
+      this.metrics.wsDropped.inc({ reason: 'frame_too_large' });
+      c.open = false;
+      ws.end(CLOSE.frameTooLarge, `frame larger than ${this.cfg.maxFrameBytes} bytes`);
+      return;
     }
     if (++c.ops > FLOOD_OPS_PER_SECOND) {
       this.metrics.wsDropped.inc({ reason: 'flood' });

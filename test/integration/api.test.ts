@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../../src/config.js';
+import { AvroDecoder } from '../../src/contract/avro-codec.js';
+import { makeInstrument } from '../../src/domain/instrument.js';
+import { createKafka } from '../../src/ingest/kafka-client.js';
+import { createSchemaRegistry } from '../../src/ingest/schema-registry.js';
+import { createLogger } from '../../src/obs/logger.js';
+import { listings } from '../../src/sim/instruments.js';
+import { engineFinalBooks } from '../support/md-book.js';
+import { isolatedEnv, startService } from '../support/service.js';
+import { runSim } from '../support/sim.js';
+import { waitUntil } from '../support/stack.js';
+import { TestClient } from '../support/ws-client.js';
+
+const cfg = loadConfig();
+const kafka = createKafka(cfg.kafkaBrokers, 'test-api', createLogger('error'));
+const decoder = new AvroDecoder(createSchemaRegistry(cfg.schemaRegistryUrl));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const SYMBOLS = ['BTCUSDT-PERP', 'ETHUSDT-PERP'];
+
+/** The engine's book grouped like the service does: bids down, asks up, sizes summed, in the instrument's increments. */
+function grouped(levels: { price: string; quantity: string }[], symbol: string, groupTicks: number, side: 'bid' | 'ask'): [string, string][] {
+  const inst = makeInstrument(listings(2).find((l) => l.spec.symbol === symbol)!.spec);
+  const out = new Map<number, number>();
+  for (const l of levels) {
+    const p = inst.tick.toUnits(l.price);
+    const bucket = side === 'bid' ? Math.floor(p / groupTicks) * groupTicks : Math.ceil(p / groupTicks) * groupTicks;
+    out.set(bucket, (out.get(bucket) ?? 0) + inst.lot.toUnits(l.quantity));
+  }
+  return [...out].map(([p, q]) => [inst.tick.format(p), inst.lot.format(q)]);
+}
+
+describe('WebSocket, REST and SSE with the simulator running (real clients)', () => {
+  it('books rebuilt from snapshot + deltas equal /v1/depth and the engine, checksums always match, also for a client held to 10 msgs/s; kline and ticker equal REST', async () => {
+    const { prefix, env } = isolatedEnv({ WS_BOOK_SNAPSHOT_INTERVAL_MS: '3000' });
+    const svc = await startService(env);
+    const url = `ws://127.0.0.1:${svc.httpPort}/ws`;
+    const live = new TestClient(url);
+    const slow = new TestClient(url);
+    const coarse = new TestClient(url);
+    try {
+      await Promise.all([live.opened, slow.opened, coarse.opened]);
+      const sim = runSim(['--symbols', '2', '--rate', '3000', '--duration', '10', '--seed', '71'], env);
+      await sleep(2000); // instruments known
+      slow.send({ op: 'config', max_msgs_per_sec: 10 });
+      coarse.send({ op: 'config', prec: '1.0' });
+      for (const symbol of SYMBOLS) {
+        for (const channel of ['book', 'trades', 'ticker', 'kline:1m']) live.send({ op: 'subscribe', channel, symbol });
+        slow.send({ op: 'subscribe', channel: 'book', symbol });
+        slow.send({ op: 'subscribe', channel: 'trades', symbol });
+      }
+      coarse.send({ op: 'subscribe', channel: 'book', symbol: 'BTCUSDT-PERP' });
+      const summary = await sim;
+      await sleep(2500); // the last flush, a ticker tick, the slow client's catch-up
+
+      const engine = await engineFinalBooks(kafka, decoder, prefix);
+      for (const symbol of SYMBOLS) {
+        const snap = engine.get(symbol)!;
+        const want = { bids: snap.bids.map((l) => [l.price, l.quantity]), asks: snap.asks.map((l) => [l.price, l.quantity]) };
+        const depth = (await (await fetch(`${svc.baseUrl}/v1/depth?symbol=${symbol}&depth=5000`)).json()) as { seq: number; bids: string[][]; asks: string[][] };
+        assert.equal(depth.seq, snap.sequence, `${symbol}: /v1/depth at the engine's final sequence`);
+        assert.deepEqual({ bids: depth.bids, asks: depth.asks }, want, `${symbol}: /v1/depth equals the engine`);
+        for (const [name, client] of [['live', live], ['10 msgs/s', slow]] as const) {
+          const b = client.book(symbol);
+          assert.ok(b, `${name} ${symbol}: got a book`);
+          assert.equal(b.seq, snap.sequence, `${name} ${symbol}: at the final sequence`);
+          assert.deepEqual(client.levels(symbol), want, `${name} ${symbol}: rebuilt book equals the engine`);
+          assert.equal(b.checksumFailures, 0, `${name} ${symbol}: every checksum matched; failed: ${client.checksumFailures.join(', ')}`);
+          assert.equal(b.chainBreaks, 0, `${name} ${symbol}: every delta chained from the previous seq`);
+          assert.ok(b.messages > 3, `${name} ${symbol}: ${b.messages} book messages`);
+        }
+      }
+      // the coarse client: BTC grouped by 1.0 (10 ticks)
+      const btc = engine.get('BTCUSDT-PERP')!;
+      assert.deepEqual(coarse.levels('BTCUSDT-PERP'), { bids: grouped(btc.bids, 'BTCUSDT-PERP', 10, 'bid'), asks: grouped(btc.asks, 'BTCUSDT-PERP', 10, 'ask') });
+      assert.equal(coarse.book('BTCUSDT-PERP')!.checksumFailures, 0);
+
+      // every trade reached both clients, the slow one merged into fewer messages
+      assert.equal(live.tradeIds.size, slow.tradeIds.size);
+      assert.ok(live.tradeIds.size > 0 && live.tradeIds.size <= summary.trades);
+      const rate = (c: TestClient) => {
+        const xs = c.received.filter((r) => r.msg.type === 'book' || r.msg.type === 'trades');
+        const span = (xs[xs.length - 1]!.at - xs[0]!.at) / 1000;
+        return xs.length / Math.max(1, span);
+      };
+      assert.ok(rate(live) > 20, `live client: ${rate(live).toFixed(1)} msgs/s`);
+      assert.ok(rate(slow) <= 13, `client held to 10 msgs/s got ${rate(slow).toFixed(1)} msgs/s`);
+      const metrics = await (await fetch(`${svc.baseUrl}/metrics`)).text();
+      assert.match(metrics, /md_ws_conflated_total [1-9]/);
+      assert.match(metrics, /md_ws_clients 3/);
+
+      // kline and ticker messages equal REST
+      for (const symbol of SYMBOLS) {
+        const kline = live.latest.get(`kline/${symbol}/1m`)!.data as Record<string, unknown>;
+        const rest = (await (await fetch(`${svc.baseUrl}/v1/klines?symbol=${symbol}&interval=1m&limit=1`)).json()) as { klines: Record<string, unknown>[] };
+        assert.deepEqual(rest.klines[rest.klines.length - 1], kline, `${symbol}: latest kline message equals /v1/klines`);
+        const ticker = live.latest.get(`ticker/${symbol}/`)!.data as Record<string, unknown>;
+        const restTicker = (await (await fetch(`${svc.baseUrl}/v1/ticker/24h?symbol=${symbol}`)).json()) as Record<string, unknown>;
+        for (const f of ['open', 'high', 'low', 'last', 'volume', 'quote_volume', 'trade_count', 'best_bid', 'best_ask']) assert.equal(restTicker[f], ticker[f], `${symbol} ticker ${f}`);
+      }
+      const sse = await fetch(`${svc.baseUrl}/v1/stream/book/BTCUSDT-PERP?throttle=200ms`);
+      assert.equal(sse.headers.get('content-type'), 'text/event-stream');
+      const reader = sse.body!.getReader();
+      let text = '';
+      while (!text.includes('"action":"snapshot"')) text += Buffer.from((await reader.read()).value!).toString();
+      const event = JSON.parse(text.split('\n').find((l) => l.startsWith('data: '))!.slice(6)) as { seq: number; bids: string[][] };
+      assert.equal(event.seq, btc.sequence, 'SSE book snapshot at the final sequence');
+      assert.deepEqual(event.bids, btc.bids.map((l) => [l.price, l.quantity]));
+      await reader.cancel();
+    } finally {
+      await Promise.all([live.close(), slow.close(), coarse.close()]);
+      await svc.stop();
+    }
+  });
+
+  it('bad frames, subscription floods, oversized frames and a client that never reads get their codes; a good client never notices', async () => {
+    const { env } = isolatedEnv({ WS_MAX_BUFFERED_BYTES: '65536', WS_MAX_SUBSCRIPTIONS: '20' });
+    const svc = await startService(env);
+    const url = `ws://127.0.0.1:${svc.httpPort}/ws`;
+    const good = new TestClient(url);
+    const bad = new TestClient(url);
+    const big = new TestClient(url);
+    const flood = new TestClient(url);
+    const deaf = new TestClient(url);
+    try {
+      await Promise.all([good.opened, bad.opened, big.opened, flood.opened, deaf.opened]);
+      const sim = runSim(['--symbols', '2', '--rate', '3000', '--duration', '20', '--seed', '72'], env);
+      await sleep(2000);
+      good.send({ op: 'subscribe', channel: 'book', symbol: 'BTCUSDT-PERP' });
+
+      bad.send('{not json');
+      bad.ws.send(Buffer.from([1, 2, 3]), { binary: true });
+      bad.send({ op: 'dance' });
+      bad.send({ op: 'subscribe', channel: 'candles', symbol: 'BTCUSDT-PERP' });
+      bad.send({ op: 'subscribe', channel: 'book', symbol: 'NOPE-PERP' });
+      bad.send({ op: 'subscribe', channel: 'book', symbol: 'BTCUSDT-PERP', prec: '0.03' });
+      bad.send({ op: 'unsubscribe', channel: 'trades', symbol: 'BTCUSDT-PERP' });
+      for (let i = 0; i < 25; i++) bad.send({ op: 'subscribe', channel: i % 2 ? 'trades' : 'ticker', symbol: i % 4 < 2 ? 'BTCUSDT-PERP' : 'ETHUSDT-PERP', id: i });
+      for (const c of ['kline:1m', 'kline:5m', 'kline:15m', 'kline:1h', 'kline:4h', 'kline:1d', 'mark', 'funding', 'index']) {
+        for (const s of ['BTCUSDT-PERP', 'ETHUSDT-PERP']) bad.send({ op: 'subscribe', channel: c, symbol: s });
+      }
+      big.send(JSON.stringify({ op: 'ping', pad: 'x'.repeat(8000) }));
+      for (let i = 0; i < 600; i++) flood.send({ op: 'ping', id: i });
+      // never reads, and asks for a full book again and again (within the frame rate limit)
+      deaf.ws.pause();
+      const deafTimer = setInterval(() => {
+        // four different streams, each answered with a full snapshot
+        for (const [symbol, prec] of [['BTCUSDT-PERP', '0.1'], ['ETHUSDT-PERP', '0.01'], ['BTCUSDT-PERP', '0.2'], ['ETHUSDT-PERP', '0.02']]) deaf.send({ op: 'subscribe', channel: 'book', symbol, prec });
+      }, 100);
+      await waitUntil(
+        'the server closing the client that never reads',
+        async () => /md_ws_dropped_connections_total\{reason="slow_consumer"\} 1/.test(await (await fetch(`${svc.baseUrl}/metrics`)).text()),
+        60_000,
+        500,
+      ).finally(() => clearInterval(deafTimer));
+      deaf.ws.resume(); // now read, to see the close frame
+      await sim;
+      await sleep(1500);
+
+      const codes = bad.errors.map((e) => e.code);
+      for (const code of ['bad_json', 'binary_not_supported', 'bad_op', 'unknown_channel', 'unknown_symbol', 'bad_prec', 'not_subscribed', 'too_many_subscriptions']) assert.ok(codes.includes(code), `${code} in ${codes.join(',')}`);
+      assert.equal(bad.closed, undefined, 'bad frames do not close the connection');
+      bad.send({ op: 'ping', id: 'still-here' });
+      await waitUntil('pong after the errors', async () => bad.received.some((r) => r.msg.type === 'pong' && r.msg.id === 'still-here'), 5000, 100);
+      assert.equal(big.closed?.code, 1009, `oversized frame: ${JSON.stringify(big.closed)}`);
+      assert.equal(flood.closed?.code, 4029, `flood: ${JSON.stringify(flood.closed)}`);
+      assert.ok(flood.errors.some((e) => e.code === 'rate_limited'));
+      await waitUntil('the close frame read', async () => deaf.closed !== undefined, 30_000, 200);
+      assert.equal(deaf.closed?.code, 4008, `never reads: ${JSON.stringify(deaf.closed)}`);
+
+      const b = good.book('BTCUSDT-PERP')!;
+      const engine = await engineFinalBooks(kafka, decoder, env.TOPIC_PREFIX!);
+      const snap = engine.get('BTCUSDT-PERP')!;
+      assert.equal(good.closed, undefined);
+      assert.equal(b.seq, snap.sequence);
+      assert.deepEqual(good.levels('BTCUSDT-PERP'), { bids: snap.bids.map((l) => [l.price, l.quantity]), asks: snap.asks.map((l) => [l.price, l.quantity]) });
+      assert.deepEqual([b.checksumFailures, b.chainBreaks], [0, 0]);
+      const metrics = await (await fetch(`${svc.baseUrl}/metrics`)).text();
+      assert.match(metrics, /md_ws_dropped_connections_total\{reason="slow_consumer"\} 1/);
+      assert.match(metrics, /md_ws_dropped_connections_total\{reason="flood"\} 1/);
+      assert.match(metrics, /md_ws_errors_total\{code="bad_json"\} 1/);
+    } finally {
+      await Promise.all([good, bad, big, flood, deaf].map((c) => c.close()));
+      await svc.stop();
+    }
+  });
+});
+
+describe('REST parameters', () => {
+  it('answers 400 and 404 as JSON, and serves the OpenAPI document', async () => {
+    const { env } = isolatedEnv();
+    const svc = await startService(env);
+    try {
+      await runSim(['--symbols', '1', '--rate', '500', '--duration', '2', '--seed', '73'], env);
+      await waitUntil('symbol known', async () => (await fetch(`${svc.baseUrl}/v1/depth?symbol=BTCUSDT-PERP`)).status === 200, 30_000, 200);
+      const cases: [string, number, string][] = [
+        ['/v1/depth', 400, 'missing_parameter'],
+        ['/v1/depth?symbol=NOPE', 404, 'unknown_symbol'],
+        ['/v1/depth?symbol=BTCUSDT-PERP&depth=0', 400, 'bad_parameter'],
+        ['/v1/depth?symbol=BTCUSDT-PERP&depth=99999', 400, 'bad_parameter'],
+        ['/v1/trades?symbol=BTCUSDT-PERP&limit=abc', 400, 'bad_parameter'],
+        ['/v1/klines?symbol=BTCUSDT-PERP&interval=2m', 400, 'bad_parameter'],
+        ['/v1/klines?symbol=BTCUSDT-PERP&interval=1m&start=10&end=5', 400, 'bad_parameter'],
+        ['/v1/mark?symbol=BTCUSDT-PERP', 503, 'pricing_disabled'],
+        ['/v1/stream/nope/BTCUSDT-PERP', 400, 'unknown_channel'],
+        ['/v1/stream/book/BTCUSDT-PERP?throttle=fast', 400, 'bad_parameter'],
+        ['/v1/stream/book/NOPE', 404, 'unknown_symbol'],
+        ['/v1/nothing', 404, 'not_found'],
+      ];
+      for (const [path, status, error] of cases) {
+        const r = await fetch(svc.baseUrl + path);
+        assert.equal(r.status, status, path);
+        assert.equal(((await r.json()) as { error: string }).error, error, path);
+      }
+      const depth = (await (await fetch(`${svc.baseUrl}/v1/depth?symbol=BTCUSDT-PERP&depth=3`)).json()) as { bids: string[][] };
+      assert.equal(depth.bids.length, 3);
+      assert.match(depth.bids[0]![0]!, /^\d+\.\d$/, 'prices are decimal strings in the tick');
+      const doc = (await (await fetch(`${svc.baseUrl}/v1/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+      assert.equal(doc.openapi, '3.1.0');
+      for (const p of ['/v1/symbols', '/v1/trades', '/v1/depth', '/v1/ticker/24h', '/v1/klines', '/v1/mark', '/v1/index', '/v1/funding']) assert.ok(doc.paths[p], p);
+    } finally {
+      await svc.stop();
+    }
+  });
+});
