@@ -86,10 +86,8 @@ export class BookStream {
     } else {
       bids = this.fmt(diff(this.lastBids, (this.lastBids = new Map(this.levels(book, 'bids')))).sort((a, b) => b[0] - a[0]));
       asks = this.fmt(diff(this.lastAsks, (this.lastAsks = new Map(this.levels(book, 'asks')))).sort((a, b) => a[0] - b[0]));
-      if (bids.length === 0 && asks.length === 0) {
-        this.seq = seq; // nothing to send, but the next delta chains from here
-        return undefined;
-      }
+      // nothing visible changed: nothing is sent, and the next delta chains from the last one sent
+      if (bids.length === 0 && asks.length === 0) return undefined;
     }
     const top = (side: 'bids' | 'asks') => this.fmt(this.group === 1 ? book[side].top(CHECKSUM_DEPTH) : book[side].grouped(CHECKSUM_DEPTH, this.group));
     const checksum = checksumOfStrings(top('bids'), top('asks'), CHECKSUM_DEPTH);
