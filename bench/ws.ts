@@ -1,0 +1,103 @@
+// Engine → WebSocket latency: the simulator stamps every event with its send time; each book
+// delta and trades message carries it (sent_us), and real WebSocket clients (ws) in this process
+// note when it arrives. 20,000 events/s over 50 symbols; 1,000 clients, each on the book and
+// trades of one symbol; beside the same run with one client. Then delivered messages/s with
+// 10,000 clients (ticker + trades + book of one symbol each) beside 1,000.
+import WebSocket from 'ws';
+import { isolatedEnv, startService } from '../test/support/service.js';
+import { runSim } from '../test/support/sim.js';
+import { writeResult } from './lib/result.js';
+
+const SYMBOLS = 50;
+const RATE = 20_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const nowUs = () => (performance.timeOrigin + performance.now()) * 1000;
+
+interface Run {
+  latenciesMs: number[];
+  messages: number;
+  seconds: number;
+}
+
+async function run(clients: number, channels: string[], seconds: number, measureLatency: boolean): Promise<Run> {
+  const { env } = isolatedEnv({ LOG_LEVEL: 'error' });
+  const svc = await startService(env);
+  // one simulator run (a second would restart the engine's sequences): clients join once the instruments are in
+  const sim = runSim(['--symbols', String(SYMBOLS), '--rate', String(RATE), '--duration', String(seconds + 30 + Math.ceil(clients / 1000)), '--seed', '10'], env);
+  let symbols: string[] = [];
+  while (symbols.length < SYMBOLS) {
+    await sleep(200);
+    symbols = ((await (await fetch(`${svc.baseUrl}/v1/symbols`)).json()) as { symbols: { symbol: string }[] }).symbols.map((s) => s.symbol);
+  }
+  // and the pipeline flows (the first output waits for every symbol's md.trades topic to exist)
+  for (;;) {
+    const r = (await (await fetch(`${svc.baseUrl}/v1/trades?symbol=${symbols[symbols.length - 1]}&limit=1`)).json()) as { trades: unknown[] };
+    if (r.trades.length) break;
+    await sleep(200);
+  }
+  const sockets: WebSocket[] = [];
+  const latenciesMs: number[] = [];
+  let messages = 0;
+  let counting = false;
+  for (let i = 0; i < clients; i++) {
+    const ws = new WebSocket(`ws://127.0.0.1:${svc.httpPort}/ws`);
+    sockets.push(ws);
+    ws.on('message', (data: Buffer) => {
+      if (!counting) return;
+      messages++;
+      if (!measureLatency) return;
+      const s = data.toString();
+      const at = s.indexOf('"sent_us":');
+      if (at > 0) {
+        const sent = Number(s.slice(at + 10, s.indexOf('}', at)));
+        if (sent > 0) latenciesMs.push((nowUs() - sent) / 1000);
+      }
+    });
+    ws.on('open', () => {
+      for (const channel of channels) ws.send(JSON.stringify({ op: 'subscribe', channel, symbol: symbols[i % symbols.length] }));
+    });
+    if (i % 500 === 499) await sleep(50); // do not open thousands of sockets in one tick
+  }
+  await sleep(4000); // connected, subscribed, warmed up
+  counting = true;
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  counting = false;
+  const elapsed = (performance.now() - t0) / 1000;
+  await sim;
+  for (const ws of sockets) ws.terminate();
+  await svc.stop();
+  return { latenciesMs, messages, seconds: elapsed };
+}
+
+const pct = (xs: number[], p: number) => {
+  if (xs.length === 0) throw new Error('no latency samples: no client received a message');
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+const one = await run(1, ['book', 'trades'], 10, true);
+const many = await run(1000, ['book', 'trades'], 10, true);
+const figures = (r: Run) => ({ p50: pct(r.latenciesMs, 50), p99: pct(r.latenciesMs, 99), p999: pct(r.latenciesMs, 99.9), samples: r.latenciesMs.length });
+const f1 = figures(one);
+const fN = figures(many);
+for (const [name, p] of [['p50', 'p50'], ['p99', 'p99'], ['p999', 'p999']] as const) {
+  writeResult({
+    name: `ws-latency-${name}`,
+    metric: `engine → WebSocket latency ${name}, ${RATE.toLocaleString('en-US')} events/s over ${SYMBOLS} symbols, 1,000 clients (book + trades)`,
+    value: fN[p],
+    unit: 'ms',
+    baseline: { name: 'the same with 1 client', value: f1[p] },
+    detail: { clients: 1000, samples: fN.samples, baseline_samples: f1.samples, p50: fN.p50, p99: fN.p99, p999: fN.p999, target_p99_ms: 5 },
+  });
+}
+const big = await run(10_000, ['ticker', 'trades', 'book'], 10, false);
+const mid = await run(1000, ['ticker', 'trades', 'book'], 10, false);
+writeResult({
+  name: 'ws-fanout',
+  metric: 'messages delivered per second to 10,000 WebSocket clients (ticker + trades + book of one symbol each)',
+  value: big.messages / big.seconds,
+  unit: 'msgs/s',
+  baseline: { name: 'the same with 1,000 clients', value: mid.messages / mid.seconds },
+  detail: { clients: 10_000, rate_events_per_s: RATE, symbols: SYMBOLS },
+});
