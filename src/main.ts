@@ -15,6 +15,7 @@ import { MarketHub } from './api/market-hub.js';
 import { registerRestRoutes } from './api/rest-routes.js';
 import { SseServer } from './api/sse.js';
 import { WsServer } from './api/ws-server.js';
+import { startGrpc } from './api/grpc-server.js';
 import { CandleReader } from './store/candle-reader.js';
 import { createClickHouse } from './store/clickhouse.js';
 import { migrateAll } from './store/migrate.js';
@@ -116,6 +117,8 @@ async function main(): Promise<void> {
   // Client-facing API: WebSocket, REST, SSE, all fed by the hub from the in-process outputs.
   let ws: WsServer | undefined;
   let sse: SseServer | undefined;
+  let grpcServer: { port: number; stop(): Promise<void> } | undefined;
+  const candleReader = new CandleReader(postgres, metrics);
   if (ingest) {
     const readers = new CatchUpReaders();
     const hub = new MarketHub(ingest.state, {
@@ -131,11 +134,13 @@ async function main(): Promise<void> {
     ingest.onOutput((out, state) => hub.onIngest(out, state));
     pricing?.onOutput((out) => hub.onPricing(out));
     setInterval(() => hub.snapshotAllBooks(), cfg.ws.bookSnapshotIntervalMs).unref();
-    registerRestRoutes(app, { state: ingest.state, hub, candles: new CandleReader(postgres, metrics), pricing: () => pricing?.lastOutput, metrics });
+    registerRestRoutes(app, { state: ingest.state, hub, candles: candleReader, pricing: () => pricing?.lastOutput, metrics });
     sse = new SseServer(app, hub, ingest.state, readers, metrics);
     sse.register();
     ws = new WsServer(app, hub, ingest.state, readers, cfg.ws, metrics, log);
     ws.register();
+    grpcServer = await startGrpc(cfg.bindHost, cfg.grpcPort, { state: ingest.state, pricing: () => pricing?.lastOutput, candles: candleReader, clickhouse, database: cfg.clickhouse.database, log });
+    log.info({ port: grpcServer.port }, 'grpc listening');
   }
   registerNotFound(app, metrics);
   const http = await listen(app, cfg.bindHost, cfg.httpPort);
@@ -152,6 +157,7 @@ async function main(): Promise<void> {
     http.close();
     ws?.closeAll();
     sse?.closeAll();
+    await grpcServer?.stop();
     await pricing?.stop();
     await ingest?.stop();
     await Promise.allSettled([pricingHistory?.close(), indexQuotes?.close()]);

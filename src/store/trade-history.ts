@@ -66,3 +66,47 @@ export class TradeHistory {
     return rows;
   }
 }
+
+export interface StoredTradeRow {
+  trade_id: string;
+  price: string;
+  quantity: string;
+  taker_side: string;
+  ts_ms: string;
+  sequence: string;
+}
+
+/** One page of stored trades of `symbol` in [fromTs, toTs] after `afterSequence`, by sequence (for replay). */
+export async function tradesPage(ch: ClickHouseClient, database: string, symbol: string, fromTs: number, toTs: number, afterSequence: number, limit: number): Promise<StoredTradeRow[]> {
+  const rs = await ch.query({
+    query: `SELECT trade_id, toString(price) AS price, toString(quantity) AS quantity, toString(taker_side) AS taker_side, ts_ms, sequence
+            FROM ${database}.trades FINAL
+            WHERE symbol = ${chString(symbol)} AND ts_ms BETWEEN ${Math.floor(fromTs)} AND ${Math.floor(toTs)} AND sequence > ${Math.floor(afterSequence)}
+            ORDER BY sequence LIMIT ${Math.floor(limit)}`,
+    format: 'JSONEachRow',
+  });
+  return rs.json<StoredTradeRow>();
+}
+
+export interface StoredBookRow {
+  sequence: string;
+  ts_ms: string;
+  bp: string[];
+  bs: string[];
+  ap: string[];
+  as: string[];
+  checksum: number;
+}
+
+/** One page of stored book snapshots of `symbol` in [fromTs, toTs] after `afterSequence`. */
+export async function bookSnapshotsPage(ch: ClickHouseClient, database: string, symbol: string, fromTs: number, toTs: number, afterSequence: number, limit: number): Promise<StoredBookRow[]> {
+  const str = (col: string) => `arrayMap(x -> toString(x), ${col})`;
+  const rs = await ch.query({
+    query: `SELECT sequence, ts_ms, ${str('bid_prices')} AS bp, ${str('bid_sizes')} AS bs, ${str('ask_prices')} AS ap, ${str('ask_sizes')} AS as, checksum
+            FROM ${database}.book_snapshots FINAL
+            WHERE symbol = ${chString(symbol)} AND ts_ms BETWEEN ${Math.floor(fromTs)} AND ${Math.floor(toTs)} AND sequence > ${Math.floor(afterSequence)}
+            ORDER BY sequence LIMIT ${Math.floor(limit)}`,
+    format: 'JSONEachRow',
+  });
+  return rs.json<StoredBookRow>();
+}
