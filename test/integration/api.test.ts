@@ -51,6 +51,20 @@ describe('WebSocket, REST and SSE with the simulator running (real clients)', ()
         slow.send({ op: 'subscribe', channel: 'trades', symbol });
       }
       coarse.send({ op: 'subscribe', channel: 'book', symbol: 'BTCUSDT-PERP' });
+      // mid-run: remember where the live client's book is (a client that is about to lose its connection)
+      await sleep(3000);
+      const kept = { ...live.book('BTCUSDT-PERP')!, bids: new Map(live.book('BTCUSDT-PERP')!.bids), asks: new Map(live.book('BTCUSDT-PERP')!.asks) };
+      // an SSE reader of trades throttled to 500 ms
+      const sseStart = Date.now();
+      const sseTrades = await fetch(`${svc.baseUrl}/v1/stream/trades/BTCUSDT-PERP?throttle=500ms`);
+      const sseReader = sseTrades.body!.getReader();
+      let sseText = '';
+      while (Date.now() - sseStart < 3000) sseText += Buffer.from((await sseReader.read()).value ?? []).toString();
+      const sseSpan = Date.now() - sseStart;
+      await sseReader.cancel();
+      const sseEvents = sseText.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)) as { type: string; data: unknown[] });
+      assert.ok(sseEvents.length >= 2 && sseEvents.length <= Math.ceil(sseSpan / 500) + 1, `${sseEvents.length} SSE events in ${sseSpan} ms at 500 ms`);
+      assert.ok(sseEvents.every((e) => e.type === 'trades' && e.data.length > 0), 'SSE carries the WebSocket payloads, trades merged');
       const summary = await sim;
       await sleep(2500); // the last flush, a ticker tick, the slow client's catch-up
 
@@ -99,6 +113,22 @@ describe('WebSocket, REST and SSE with the simulator running (real clients)', ()
         const restTicker = (await (await fetch(`${svc.baseUrl}/v1/ticker/24h?symbol=${symbol}`)).json()) as Record<string, unknown>;
         for (const f of ['open', 'high', 'low', 'last', 'volume', 'quote_volume', 'trade_count', 'best_bid', 'best_ask']) assert.equal(restTicker[f], ticker[f], `${symbol} ticker ${f}`);
       }
+      // reconnecting with the last seq: the missed deltas from the history, then live; an unknown seq gets a snapshot
+      const back = new TestClient(url);
+      const stale = new TestClient(url);
+      await Promise.all([back.opened, stale.opened]);
+      back.adopt('BTCUSDT-PERP', kept);
+      back.send({ op: 'subscribe', channel: 'book', symbol: 'BTCUSDT-PERP', seq: kept.seq });
+      stale.send({ op: 'subscribe', channel: 'book', symbol: 'BTCUSDT-PERP', seq: 1 });
+      await waitUntil('resumed books', async () => back.book('BTCUSDT-PERP')!.seq === btc.sequence && stale.book('BTCUSDT-PERP')?.seq === btc.sequence, 10_000, 100);
+      const resumed = back.received.filter((r) => r.msg.type === 'book');
+      assert.ok(resumed.length > 0 && resumed.every((r) => r.msg.action === 'delta'), 'deltas only, no snapshot');
+      assert.equal(resumed[0]!.msg.prev_seq, kept.seq);
+      assert.deepEqual(back.levels('BTCUSDT-PERP'), live.levels('BTCUSDT-PERP'));
+      assert.deepEqual([back.book('BTCUSDT-PERP')!.checksumFailures, back.book('BTCUSDT-PERP')!.chainBreaks], [0, 0]);
+      assert.equal(stale.received.find((r) => r.msg.type === 'book')!.msg.action, 'snapshot');
+      await Promise.all([back.close(), stale.close()]);
+
       const sse = await fetch(`${svc.baseUrl}/v1/stream/book/BTCUSDT-PERP?throttle=200ms`);
       assert.equal(sse.headers.get('content-type'), 'text/event-stream');
       const reader = sse.body!.getReader();

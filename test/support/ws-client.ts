@@ -41,6 +41,11 @@ export class TestClient {
     this.ws.send(typeof op === 'string' ? op : JSON.stringify(op));
   }
 
+  /** Starts a book from a copy of another client's (as a reconnecting client keeps its own). */
+  adopt(symbol: string, from: ClientBook): void {
+    this.books.set(symbol, { seq: from.seq, bids: new Map(from.bids), asks: new Map(from.asks), checksumFailures: 0, chainBreaks: 0, messages: 0 });
+  }
+
   book(symbol: string): ClientBook | undefined {
     return this.books.get(symbol);
   }
