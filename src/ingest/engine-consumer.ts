@@ -168,7 +168,7 @@ export class EngineConsumer {
     // Return at once so the next fetch overlaps the transaction. When too much waits for it (a
     // store is down, say), stop fetching until the backlog is committed: Kafka is the buffer,
     // and the group session stays alive because this handler does not block.
-    const flushing = this.flush();
+    const flushing = this.flush().catch((err) => this.log.error({ err: (err as Error).stack ?? String(err) }, 'flush failed'));
     if (this.uncommitted > MAX_UNCOMMITTED_EVENTS && !this.paused) {
       this.paused = true;
       this.consumer!.pause([{ topic }]);
@@ -202,13 +202,17 @@ export class EngineConsumer {
     this.pendingDlq = [];
     const events = this.uncommitted - this.queuedEvents;
     this.queuedEvents += events;
-    this.queue.push({
-      messages: this.publisher.build(out, this.state, dlq),
-      offsets: this.safeOffsets(),
-      rows: this.persister?.rows(out, this.state),
-      events,
-    });
-    for (const l of this.listeners) l(out, this.state);
+    const offsets = this.safeOffsets();
+    // clients first (the lowest latency), then the md.* messages and store rows, from the same books
+    for (const l of this.listeners) {
+      try {
+        l(out, this.state);
+      } catch (err) {
+        // a listener's bug (a client-facing view, say) must never stop ingestion or lose outputs
+        this.log.error({ err: (err as Error).stack ?? String(err) }, 'output listener failed');
+      }
+    }
+    this.queue.push({ messages: this.publisher.build(out, this.state, dlq), offsets, rows: this.persister?.rows(out, this.state), events });
   }
 
   /** One drain loop at a time; a caller arriving as it ends gets a new one if anything waits. */

@@ -8,7 +8,7 @@ import { createSchemaRegistry } from '../../src/ingest/schema-registry.js';
 import { createLogger } from '../../src/obs/logger.js';
 import { listings } from '../../src/sim/instruments.js';
 import { engineFinalBooks } from '../support/md-book.js';
-import { isolatedEnv, startService } from '../support/service.js';
+import { isolatedEnv, startService, waitForMarket } from '../support/service.js';
 import { runSim } from '../support/sim.js';
 import { waitUntil } from '../support/stack.js';
 import { TestClient } from '../support/ws-client.js';
@@ -42,7 +42,7 @@ describe('WebSocket, REST and SSE with the simulator running (real clients)', ()
     try {
       await Promise.all([live.opened, slow.opened, coarse.opened]);
       const sim = runSim(['--symbols', '2', '--rate', '3000', '--duration', '10', '--seed', '71'], env);
-      await sleep(2000); // instruments known
+      await waitForMarket(svc, SYMBOLS);
       slow.send({ op: 'config', max_msgs_per_sec: 10 });
       coarse.send({ op: 'config', prec: '1.0' });
       for (const symbol of SYMBOLS) {
@@ -51,6 +51,7 @@ describe('WebSocket, REST and SSE with the simulator running (real clients)', ()
         slow.send({ op: 'subscribe', channel: 'trades', symbol });
       }
       coarse.send({ op: 'subscribe', channel: 'book', symbol: 'BTCUSDT-PERP' });
+      const subscribedAt = Date.now();
       // mid-run: remember where the live client's book is (a client that is about to lose its connection)
       await sleep(3000);
       const kept = { ...live.book('BTCUSDT-PERP')!, bids: new Map(live.book('BTCUSDT-PERP')!.bids), asks: new Map(live.book('BTCUSDT-PERP')!.asks) };
@@ -66,6 +67,7 @@ describe('WebSocket, REST and SSE with the simulator running (real clients)', ()
       assert.ok(sseEvents.length >= 2 && sseEvents.length <= Math.ceil(sseSpan / 500) + 1, `${sseEvents.length} SSE events in ${sseSpan} ms at 500 ms`);
       assert.ok(sseEvents.every((e) => e.type === 'trades' && e.data.length > 0), 'SSE carries the WebSocket payloads, trades merged');
       const summary = await sim;
+      const simEndedAt = Date.now();
       await sleep(2500); // the last flush, a ticker tick, the slow client's catch-up
 
       const engine = await engineFinalBooks(kafka, decoder, prefix);
@@ -91,15 +93,26 @@ describe('WebSocket, REST and SSE with the simulator running (real clients)', ()
       assert.equal(coarse.book('BTCUSDT-PERP')!.checksumFailures, 0);
 
       // every trade reached both clients, the slow one merged into fewer messages
-      assert.equal(live.tradeIds.size, slow.tradeIds.size);
-      assert.ok(live.tradeIds.size > 0 && live.tradeIds.size <= summary.trades);
-      const rate = (c: TestClient) => {
-        const xs = c.received.filter((r) => r.msg.type === 'book' || r.msg.type === 'trades');
-        const span = (xs[xs.length - 1]!.at - xs[0]!.at) / 1000;
-        return xs.length / Math.max(1, span);
+      for (const symbol of SYMBOLS) {
+        // from the first trade both clients were subscribed for, they got the same trades, in order
+        const ofSymbol = (c: TestClient) => c.trades.filter((t) => t.symbol === symbol);
+        const from = Math.max(ofSymbol(live)[0]!.seq, ofSymbol(slow)[0]!.seq);
+        const ids = (c: TestClient) => ofSymbol(c).filter((t) => t.seq >= from).map((t) => t.id);
+        assert.ok(ids(live).length > 0);
+        assert.deepEqual(ids(slow), ids(live), `${symbol}: the conflated client got every trade the live one did`);
+      }
+      assert.ok(live.tradeIds.size <= summary.trades);
+      // messages per second while the simulator ran, from 2 s after subscribing (the budget is checked once a second)
+      const perSecond = (c: TestClient) => {
+        const xs = c.received.filter((r) => (r.msg.type === 'book' || r.msg.type === 'trades') && r.at >= subscribedAt + 2000 && r.at <= simEndedAt);
+        const seconds = Math.max(1, (simEndedAt - subscribedAt - 2000) / 1000);
+        const histogram = new Map<number, number>();
+        for (const r of xs) histogram.set(Math.floor((r.at - subscribedAt) / 1000), (histogram.get(Math.floor((r.at - subscribedAt) / 1000)) ?? 0) + 1);
+        return { rate: xs.length / seconds, histogram: JSON.stringify([...histogram]) };
       };
-      assert.ok(rate(live) > 20, `live client: ${rate(live).toFixed(1)} msgs/s`);
-      assert.ok(rate(slow) <= 13, `client held to 10 msgs/s got ${rate(slow).toFixed(1)} msgs/s`);
+      assert.ok(perSecond(live).rate <= 120, `default budget (100): ${perSecond(live).rate.toFixed(1)} msgs/s: ${perSecond(live).histogram}`);
+      assert.ok(perSecond(slow).rate < perSecond(live).rate);
+      assert.ok(perSecond(slow).rate <= 12, `client held to 10 msgs/s got ${perSecond(slow).rate.toFixed(1)} msgs/s: ${perSecond(slow).histogram}`);
       const metrics = await (await fetch(`${svc.baseUrl}/metrics`)).text();
       assert.match(metrics, /md_ws_conflated_total [1-9]/);
       assert.match(metrics, /md_ws_clients 3/);
@@ -156,7 +169,7 @@ describe('WebSocket, REST and SSE with the simulator running (real clients)', ()
     try {
       await Promise.all([good.opened, bad.opened, big.opened, flood.opened, deaf.opened]);
       const sim = runSim(['--symbols', '2', '--rate', '3000', '--duration', '20', '--seed', '72'], env);
-      await sleep(2000);
+      await waitForMarket(svc, SYMBOLS);
       good.send({ op: 'subscribe', channel: 'book', symbol: 'BTCUSDT-PERP' });
 
       bad.send('{not json');

@@ -34,7 +34,9 @@ describe('gRPC (real client, real storage)', () => {
     const client = new pkg.marketdata.v1.MarketData(`127.0.0.1:${svc.grpcPort}`, grpc.credentials.createInsecure()) as unknown as Client;
     try {
       const summary = await runSim(['--symbols', '2', '--rate', '3000', '--duration', '6', '--seed', '81', '--engine-speed', '60'], env);
-      await stores.waitForTrades(summary.trades);
+      await stores.waitForTrades(summary.trades).catch((err: Error) => {
+        throw new Error(`${err.message}; service output:\n${svc.output().slice(-3000)}`);
+      });
       await new Promise((r) => setTimeout(r, 2500));
       const symbol = 'BTCUSDT-PERP';
       const range = { start_time: Date.now() - 86_400_000, end_time: Date.now() + 86_400_000 }; // the engine clock runs 60× fast

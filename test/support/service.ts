@@ -76,3 +76,19 @@ export function isolatedEnv(extra: Record<string, string> = {}): { prefix: strin
   const prefix = `t${id}.`;
   return { prefix, env: { TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: `md-${id}`, KAFKA_TRANSACTIONAL_ID: `md-${id}-tx`, ...extra } };
 }
+
+/** Waits until the service knows `symbols` and has published trades of each (its pipeline flows). */
+export async function waitForMarket(svc: RunningService, symbols: string[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ready = await Promise.all(
+      symbols.map(async (s) => {
+        const r = await fetch(`${svc.baseUrl}/v1/trades?symbol=${s}&limit=1`).catch(() => undefined);
+        return r?.status === 200 && ((await r.json()) as { trades: unknown[] }).trades.length > 0;
+      }),
+    );
+    if (ready.every(Boolean)) return;
+    if (Date.now() > deadline) throw new Error(`the service did not show trades of ${symbols.join(', ')} within ${timeoutMs} ms: ${svc.output().slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

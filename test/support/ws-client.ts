@@ -22,6 +22,7 @@ export class TestClient {
   readonly errors: Record<string, unknown>[] = [];
   readonly latest = new Map<string, Record<string, unknown>>();
   tradeIds = new Set<string>();
+  readonly trades: { symbol: string; id: string; seq: number }[] = [];
   /** Book messages whose checksum did not match the rebuilt book (what, at which seq). */
   readonly checksumFailures: string[] = [];
   closed: { code: number; reason: string } | undefined;
@@ -59,7 +60,12 @@ export class TestClient {
     this.received.push({ at: Date.now(), msg: m });
     if (m.type === 'error') this.errors.push(m);
     else if (m.type === 'book') this.onBook(m);
-    else if (m.type === 'trades') for (const t of m.data as { id: string }[]) this.tradeIds.add(t.id);
+    else if (m.type === 'trades') {
+      for (const t of m.data as { id: string; seq: number }[]) {
+        this.tradeIds.add(t.id);
+        this.trades.push({ symbol: m.symbol as string, id: t.id, seq: t.seq });
+      }
+    }
     else if (m.type === 'kline' || m.type === 'ticker' || m.type === 'mark' || m.type === 'index' || m.type === 'funding') {
       this.latest.set(`${m.type}/${m.symbol}/${(m as { interval?: string }).interval ?? ''}`, m);
     }
