@@ -5,7 +5,6 @@ import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { HealthImplementation } from 'grpc-health-check';
-import { bookChecksum, CHECKSUM_DEPTH } from '../domain/book-checksum.js';
 import { levelRecords } from '../domain/instrument.js';
 import type { MarketState } from '../ingest/market-state.js';
 import type { Logger } from '../obs/logger.js';
@@ -15,6 +14,7 @@ import type { CandleReader } from '../store/candle-reader.js';
 import type { ClickHouseClient } from '../store/clickhouse.js';
 import { bookSnapshotsPage, tradesPage } from '../store/trade-history.js';
 import { isChannel, klineInterval } from './channels.js';
+import { depthView } from './depth-view.js';
 
 const PAGE = 5_000;
 const MAX_REPLAY_MS = 31 * 86_400_000;
@@ -56,17 +56,8 @@ export async function startGrpc(host: string, port: number, deps: GrpcDeps): Pro
     GetOrderBook: unary((req: { symbol: string; depth: number }) => {
       const inst = instrumentOf(req.symbol);
       if (req.depth > 5000) throw fail(grpc.status.INVALID_ARGUMENT, 'depth must be at most 5000 (0 = 100)');
-      const depth = req.depth || 100;
-      const book = state.books.book(inst.symbol)!;
-      return {
-        symbol: inst.symbol,
-        sequence: state.bookSequence(inst.symbol) ?? 0,
-        status: state.status(inst.symbol) ?? 'resyncing',
-        bids: levelRecords(inst, book.bids.top(depth)),
-        asks: levelRecords(inst, book.asks.top(depth)),
-        checksum: bookChecksum(book, inst.tick, inst.lot, CHECKSUM_DEPTH),
-        timestamp: Date.now(),
-      };
+      const v = depthView(state, inst, req.depth || 100);
+      return { ...v, bids: levelRecords(inst, v.bids), asks: levelRecords(inst, v.asks) };
     }),
     GetMarkPrice: unary((req: { symbol: string }) => {
       const inst = instrumentOf(req.symbol);

@@ -2,7 +2,6 @@
 // tickers and prices come from memory; closed candles from PostgreSQL (plus the one in
 // progress from memory). 400 for a bad parameter, 404 for an unknown symbol, both as JSON.
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import { bookChecksum, CHECKSUM_DEPTH } from '../domain/book-checksum.js';
 import type { Instrument } from '../domain/instrument.js';
 import { levelStrings } from '../domain/instrument.js';
 import { candleView, tickerView } from '../domain/wire-views.js';
@@ -12,6 +11,7 @@ import type { PricingOutput } from '../pricing/pricing-worker.js';
 import type { CandleReader } from '../store/candle-reader.js';
 import { respondLater, type Reply } from './http-response.js';
 import type { MarketHub } from './market-hub.js';
+import { depthView } from './depth-view.js';
 import { OPENAPI } from './openapi.js';
 import { HttpError, Params } from './rest-params.js';
 
@@ -83,17 +83,8 @@ export function registerRestRoutes(app: TemplatedApp, deps: RestDeps): void {
 
   route('/v1/depth', (p) => {
     const inst = instrument(p);
-    const depth = p.int('depth', 100, 1, 5000);
-    const book = state.books.book(inst.symbol)!;
-    return {
-      symbol: inst.symbol,
-      seq: state.bookSequence(inst.symbol) ?? 0,
-      status: state.status(inst.symbol) ?? 'resyncing',
-      bids: levelStrings(inst, book.bids.top(depth)),
-      asks: levelStrings(inst, book.asks.top(depth)),
-      checksum: bookChecksum(book, inst.tick, inst.lot, CHECKSUM_DEPTH),
-      ts: Date.now(),
-    };
+    const v = depthView(state, inst, p.int('depth', 100, 1, 5000));
+    return { symbol: v.symbol, seq: v.sequence, status: v.status, bids: levelStrings(inst, v.bids), asks: levelStrings(inst, v.asks), checksum: v.checksum, ts: v.timestamp };
   });
 
   route('/v1/trades', (p) => {

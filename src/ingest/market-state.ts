@@ -321,8 +321,16 @@ export class MarketState implements BookSyncListener {
   }
 
   private markSnapshot(symbol: string, reason: SnapshotReason): void {
+    const pending = this.out.snapshots.get(symbol);
+    if (reason === 'periodic') {
+      // the book moved on continuously: its delta stays too, so a chain of deltas (and the merged
+      // catch-ups built from it) never misses the changes a periodic snapshot covers
+      if (!pending) this.out.snapshots.set(symbol, { reason, sequence: 0 });
+      return;
+    }
+    // the book jumped (start, resync, resume): deltas before it lead nowhere
     this.out.deltas.delete(symbol);
-    if (!this.out.snapshots.has(symbol)) this.out.snapshots.set(symbol, { reason, sequence: 0 });
+    if (!pending || pending.reason === 'periodic') this.out.snapshots.set(symbol, { reason, sequence: 0 });
   }
 
   private process(symbol: string, released: WireEngineEvent[], gaps: Gap[]): void {
@@ -381,7 +389,8 @@ export class MarketState implements BookSyncListener {
   // ---- BookSyncListener ----
 
   levelChanged(symbol: string, side: Side, price: number, size: number, sequence: number): void {
-    if (this.out.snapshots.has(symbol)) return; // the snapshot, built at publish time, already has it
+    // a book that jumped is published whole (the snapshot, built at publish time, has this change)
+    if (this.out.snapshots.has(symbol) && this.out.snapshots.get(symbol)!.reason !== 'periodic') return;
     let d = this.out.deltas.get(symbol);
     if (!d) {
       const cur = this.current.get(symbol)!;
