@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../src/config.js';
 import { startService } from '../test/support/service.js';
 import { runSim } from '../test/support/sim.js';
+import { testStores } from '../test/support/stores.js';
 import { writeResult } from './lib/result.js';
 
 const cfg = loadConfig();
@@ -24,7 +25,9 @@ const kcatRate = events / ((performance.now() - t0) / 1000);
 
 // the service: from its first consumed event to its last
 const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-const svc = await startService(env, 120_000, profile);
+// the production path: trades, candles and snapshots stored before each commit, in databases of its own
+const stores = await testStores(prefix.replace(/\W/g, ''));
+const svc = await startService({ ...env, ...stores.env }, 120_000, profile);
 const consumed = async () => {
   const text = await (await fetch(`${svc.baseUrl}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`md_kafka_messages_consumed_total{topic="${topic}"}`));
@@ -48,6 +51,7 @@ for (;;) {
 }
 const serviceRate = (events - first) / ((performance.now() - firstAt) / 1000);
 await svc.stop();
+await stores.drop();
 
 writeResult({
   name: 'ingest',

@@ -16,6 +16,7 @@ interface Delta {
   asks: Levels;
   checksum: number;
   ts: number;
+  sentUs: number;
   json: string;
 }
 
@@ -94,7 +95,7 @@ export class BookStream {
     const prevSeq = this.seq;
     const json = JSON.stringify({ type: 'book', action: 'delta', symbol: this.symbol, prec: this.precString, seq, prev_seq: prevSeq, bids, asks, checksum, ts, sent_us: sentUs });
     this.seq = seq;
-    this.history.push({ seq, prevSeq, bids, asks, checksum, ts, json });
+    this.history.push({ seq, prevSeq, bids, asks, checksum, ts, sentUs, json });
     while (this.history.length > HISTORY_MAX || (this.history.length > 0 && ts - this.history[0]!.ts > HISTORY_MS)) this.history.shift();
     return json;
   }
@@ -129,6 +130,7 @@ export class BookStream {
       asks: [...asks].sort((a, b) => this.inst.tick.toUnits(a[0]) - this.inst.tick.toUnits(b[0])),
       checksum: last.checksum,
       ts: last.ts,
+      sent_us: last.sentUs,
       conflated: true,
     });
   }

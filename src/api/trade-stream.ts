@@ -17,6 +17,8 @@ export class TradeStream {
   /** Trades published so far on this stream: a cursor for merged catch-ups. */
   count = 0;
   private readonly recentTrades: TradeView[] = [];
+  /** Engine send time of the latest batch (µs). */
+  private lastSentUs = 0;
 
   constructor(readonly symbol: string) {}
 
@@ -25,6 +27,7 @@ export class TradeStream {
     for (const t of trades) this.recentTrades.push(t);
     if (this.recentTrades.length > KEEP * 2) this.recentTrades.splice(0, this.recentTrades.length - KEEP);
     this.count += trades.length;
+    this.lastSentUs = sentUs;
     return message(this.symbol, trades, sentUs);
   }
 
@@ -36,9 +39,9 @@ export class TradeStream {
   /** One message with every trade after cursor `since` still held, or undefined when there is none. */
   since(since: number): string | undefined {
     const n = Math.min(this.count - since, this.recentTrades.length);
-    return n > 0 ? message(this.symbol, this.recentTrades.slice(-n), 0, true) : undefined;
+    return n > 0 ? message(this.symbol, this.recentTrades.slice(-n), this.lastSentUs, true) : undefined;
   }
 }
 
 const message = (symbol: string, data: TradeView[], sentUs: number, conflated = false): string =>
-  JSON.stringify(conflated ? { type: 'trades', symbol, data, conflated } : { type: 'trades', symbol, data, sent_us: sentUs });
+  JSON.stringify(conflated ? { type: 'trades', symbol, data, sent_us: sentUs, conflated } : { type: 'trades', symbol, data, sent_us: sentUs });
