@@ -1,5 +1,6 @@
 // OHLCV candles from trades, bucketed by the trade's engine timestamp. Prices in ticks, volume in
 // lots, quote volume exact (BigInt, in units of tick × lot). Pure.
+import type { SecondSummary } from './rolling-ticker.js';
 
 export const INTERVALS = { '1m': 60_000, '5m': 300_000, '15m': 900_000, '1h': 3_600_000, '4h': 14_400_000, '1d': 86_400_000 } as const;
 export type Interval = keyof typeof INTERVALS;
@@ -100,10 +101,7 @@ export class CandleBuilder {
  * The candle of `interval` that contains the last of `seconds` (per-second summaries, oldest
  * first), as it stood after that second: how a restart rebuilds an in-progress candle.
  */
-export function candleFromSeconds(
-  interval: Interval,
-  seconds: readonly { sec: number; open: number; high: number; low: number; close: number; volume: number; quoteVolume: bigint; count: number }[],
-): Candle | undefined {
+export function candleFromSeconds(interval: Interval, seconds: readonly SecondSummary[]): Candle | undefined {
   const last = seconds[seconds.length - 1];
   if (!last) return undefined;
   const start = bucketStart(last.sec * 1000, interval);

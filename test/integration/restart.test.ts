@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config.js';
 import { AvroDecoder } from '../../src/contract/avro-codec.js';
 import { candlesFromTrades, INTERVALS } from '../../src/domain/candle.js';
 import { RollingTicker } from '../../src/domain/rolling-ticker.js';
-import { candleView, quoteAmount } from '../../src/domain/wire-views.js';
+import { candleView, quoteAmount, type CandleView } from '../../src/domain/wire-views.js';
 import { createKafka } from '../../src/ingest/kafka-client.js';
 import { createSchemaRegistry } from '../../src/ingest/schema-registry.js';
 import { createLogger } from '../../src/obs/logger.js';
@@ -21,19 +21,8 @@ const decoder = new AvroDecoder(createSchemaRegistry(cfg.schemaRegistryUrl));
 const inst = (symbol: string) => simInstrument(symbol, 2);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface CandleMsg {
-  symbol: string;
-  interval: string;
-  open_time: number | Date;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: string;
-  quote_volume: string;
-  trade_count: number;
-  closed: boolean;
-}
+/** md.ohlcv.v1 as decoded: the wire view, with the Avro interval names and timestamp-millis. */
+type CandleMsg = Omit<CandleView, 'interval' | 'open_time'> & { interval: string; open_time: number | Date };
 interface TickerMsg {
   symbol: string;
   open: string | null;
