@@ -4,6 +4,13 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export INDEX_EXCHANGE_BASE_URL=${INDEX_EXCHANGE_BASE_URL:-http://127.0.0.1:9100}
+# Every run is a fresh environment: the simulator starts its sequences at 1, which a running
+# engine never does, so topics and databases of an earlier run would make its events look old.
+# Set TOPIC_PREFIX (and the store URLs) yourself to reuse one.
+run="dev$(date +%Y%m%d%H%M%S)"
+export TOPIC_PREFIX=${TOPIC_PREFIX-$run.}
+export CLICKHOUSE_URL=${CLICKHOUSE_URL:-http://127.0.0.1:8123/md_$run}
+export POSTGRES_URL=${POSTGRES_URL:-postgres://md@127.0.0.1:5432/md_$run}
 mkdir -p .stack/logs
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
@@ -14,7 +21,8 @@ pids+=($!)
 node dist/src/sim/main.js --symbols "${SIM_SYMBOLS:-5}" --rate "${SIM_RATE:-1000}" --duration 0 --seed "${SIM_SEED:-1}" >.stack/logs/sim.log 2>&1 &
 pids+=($!)
 echo "dev: exchange stand-ins on $INDEX_EXCHANGE_BASE_URL, simulator at ${SIM_RATE:-1000} events/s over ${SIM_SYMBOLS:-5} symbols (logs in .stack/logs/)"
-echo "dev: service on http://127.0.0.1:${HTTP_PORT:-8080} (health, metrics); Ctrl-C stops everything"
+echo "dev: topics ${TOPIC_PREFIX}*, databases md_$run (ClickHouse and PostgreSQL)"
+echo "dev: service on http://127.0.0.1:${HTTP_PORT:-8080} (REST, WebSocket /ws, SSE, health, metrics), gRPC on ${GRPC_PORT:-50051}; Ctrl-C stops everything"
 node dist/src/main.js &
 pids+=($!)
 wait "${pids[-1]}"
