@@ -20,7 +20,8 @@ interface Delta {
   json: string;
 }
 
-const HISTORY_MAX = 2_000;
+// a busy symbol publishes a delta per Kafka batch (100+/s): enough for the 60 s a reconnect may take
+const HISTORY_MAX = 10_000;
 const HISTORY_MS = 60_000;
 
 export class BookStream {
