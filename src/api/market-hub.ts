@@ -2,7 +2,6 @@
 // output becomes, per stream (channel + symbol), one message serialised once and published to
 // the stream's topic; it also keeps what late and over-budget clients need: the latest value
 // of every stream, recent trades, book streams with a short delta history.
-import type { Interval } from '../domain/candle.js';
 import { candleView, tickerView } from '../domain/wire-views.js';
 import type { BatchOutput, MarketState } from '../ingest/market-state.js';
 import type { PricingOutput } from '../pricing/pricing-worker.js';
@@ -237,5 +236,3 @@ export class MarketHub {
     return { msgs, cursor: l.version };
   }
 }
-
-export type { Interval };
