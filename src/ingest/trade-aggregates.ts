@@ -23,6 +23,8 @@ export class TradeAggregates {
   private readonly bySymbol = new Map<string, SymbolAggregates>();
   /** wall − engine time on the latest event: engine now ≈ wall now − offset. */
   private clockOffset: number | undefined;
+  /** Engine time of the latest restored trade: "now" until the first event sets the clock. */
+  private restoredEngineTs: number | undefined;
 
   constructor(private readonly graceMs = 2000) {}
 
@@ -40,8 +42,14 @@ export class TradeAggregates {
     this.clockOffset = wallNow - engineTs;
   }
 
+  /**
+   * The engine's time now. Before the first event (a restarted service waiting for its partitions)
+   * it is the latest restored trade's time, never this machine's clock: the engine may run on
+   * another clock, and a ticker read at the wrong "now" would evict its restored window for good.
+   */
   engineNow(wallNow: number): number {
-    return wallNow - (this.clockOffset ?? 0);
+    if (this.clockOffset !== undefined) return wallNow - this.clockOffset;
+    return this.restoredEngineTs ?? wallNow;
   }
 
   /**
@@ -55,6 +63,8 @@ export class TradeAggregates {
     a.ticker = new RollingTicker();
     a.ticker.restore(seconds);
     a.restoredUpTo = upToSequence;
+    const last = seconds[seconds.length - 1];
+    if (last) this.restoredEngineTs = Math.max(this.restoredEngineTs ?? -Infinity, last.sec * 1000 + 999);
   }
 
   /** Returns how many intervals refused the trade as late (its bucket had already closed). */

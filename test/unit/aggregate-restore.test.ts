@@ -54,6 +54,8 @@ describe('aggregates restored from stored trades after a restart', () => {
         const restartedClosed: ClosedCandle[] = [];
         trades.forEach((t, i) => live.onTrade('BTC-USDT', t.sequence, t.price, t.quantity, t.ts, i < split ? [] : liveClosed));
         restarted.restore('BTC-USDT', secondsFromLevels(levelsOf(trades.slice(0, split)), inst), trades[split - 1]!.sequence);
+        // a restarted service publishes its ticker while it waits for its partitions: no event has set the engine clock yet
+        restarted.ticker('BTC-USDT')!.stats(restarted.engineNow(T0 + 90 * 86_400_000)); // this machine's clock, far from the engine's
         for (const t of trades.slice(replayFrom)) restarted.onTrade('BTC-USDT', t.sequence, t.price, t.quantity, t.ts, restartedClosed);
 
         assert.deepEqual(restartedClosed, liveClosed, 'candles closed after the restart');
