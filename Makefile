@@ -46,7 +46,7 @@ test: stack-up build
 	$(NODE_TEST) dist/test/unit/*.test.js dist/test/integration/*.test.js
 
 # Every benchmark, then docs/BENCHMARKS.md from bench/results/*.json.
-bench: build
+bench: stack-up build
 	@for f in dist/bench/*.js; do [ "$$(basename $$f)" = report.js ] || node --expose-gc "$$f" || exit 1; done
 	node dist/bench/report.js
 

@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { repoPath } from '../src/paths.js';
+import { latencyChartSvg } from './lib/latency-chart.js';
 import type { BenchResult } from './lib/result.js';
 
 const dir = repoPath('bench/results');
@@ -14,6 +15,26 @@ const results = readdirSync(dir)
 const n = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : Number(v.toPrecision(4)).toString());
 const rows = results.map((r) => `| ${r.name} | ${r.metric} | **${n(r.value)}** ${r.unit} | ${r.baseline.name}: ${n(r.baseline.value)} ${r.unit} | ${r.ratio} |`);
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
+
+// The latency chart: each ws-latency-pNN result (many clients) beside its baseline (one client).
+const latency = results.filter((r) => r.name.startsWith('ws-latency-'));
+let chart = '';
+if (latency.length) {
+  const name = (r: BenchResult) => r.name.replace('ws-latency-', '');
+  const clients = Number(latency[0]!.detail?.clients ?? 0).toLocaleString('en-US');
+  writeFileSync(
+    repoPath('docs/bench-latency.svg'),
+    latencyChartSvg(
+      'Engine → WebSocket latency (ms, log scale)',
+      [
+        { label: `${clients} clients`, color: '#d9822b', values: Object.fromEntries(latency.map((r) => [name(r), r.value])) },
+        { label: '1 client', color: '#2b6cd9', values: Object.fromEntries(latency.map((r) => [name(r), r.baseline.value])) },
+      ],
+      Number(latency[0]!.detail?.target_p99_ms ?? 0) || undefined,
+    ),
+  );
+  chart = '\n![Engine to WebSocket latency percentiles](bench-latency.svg)\n';
+}
 
 const md = `# Benchmarks
 
@@ -27,7 +48,7 @@ Each figure sits beside a peer measured in the same run on the same machine; raw
 | benchmark | metric | ours | baseline (same run) | ratio |
 | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
-
+${chart}
 ## Notes
 
 - **book / book-10k**: the same pre-generated delta stream (updates at a geometric distance from the
@@ -68,6 +89,10 @@ ${rows.join('\n')}
   fetch. With 1,000 clients everything (Kafka, the simulator, the service and the clients' JSON
   parsing in the benchmark process) shares two cores and delivery falls seconds behind: the figure
   is this machine's saturation, not the hub's cost.
+- **tracing**: 400,000 simulator events (10 symbols) through the ingest step into \`MarketState\`
+  (what the Kafka consumer runs per event), outputs taken every 1,000 events; tracing on at the
+  default 1 % (spans exported over OTLP/HTTP to a local endpoint in the same process) beside tracing
+  off. \`detail\` has the same with every event traced, which is what sampling saves.
 - **ws-fanout**: messages delivered per second to 10,000 clients (ticker + trades + book of one of 50
   symbols each) beside 1,000; the clients live in the benchmark process, whose single thread is the
   limit at 10,000.

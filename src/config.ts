@@ -68,6 +68,16 @@ export interface Config {
     bookSnapshotIntervalMs: number;
   };
   logLevel: LogLevel;
+  tracing: {
+    /** Export spans over OTLP/HTTP (off by default: then the tracer is a no-op). */
+    enabled: boolean;
+    /** Full OTLP/HTTP traces URL, e.g. http://127.0.0.1:4318/v1/traces. */
+    otlpUrl: string;
+    /** Fraction of per-event work (trades, book deltas, WebSocket broadcasts) traced. */
+    sampleRatio: number;
+  };
+  /** On SIGTERM/SIGINT: how long to flush, commit and close before exiting anyway. */
+  shutdownDrainTimeoutMs: number;
   /** Apply pending migrations at start (on by default; off for edge instances that must not touch schemas). */
   migrateOnStart: boolean;
   /** Per-dependency probe timeout for /health. */
@@ -205,6 +215,12 @@ export function loadConfig(env: Env = process.env): Config {
       bookSnapshotIntervalMs: integer(env, 'WS_BOOK_SNAPSHOT_INTERVAL_MS', 30_000, 1000, 3_600_000),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
+    tracing: {
+      enabled: bool(env, 'TRACING_ENABLED', false),
+      otlpUrl: url(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'http://127.0.0.1:4318/v1/traces', ['http', 'https']),
+      sampleRatio: Number(fraction(env, 'TRACE_SAMPLE_RATIO', '0.01')),
+    },
+    shutdownDrainTimeoutMs: integer(env, 'SHUTDOWN_DRAIN_TIMEOUT_MS', 10_000, 100, 600_000),
     migrateOnStart: bool(env, 'MIGRATE_ON_START', true),
     healthTimeoutMs: integer(env, 'HEALTH_TIMEOUT_MS', 1500, 50, 60_000),
   };

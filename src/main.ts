@@ -9,6 +9,7 @@ import { createSchemaRegistry } from './ingest/schema-registry.js';
 import { HealthChecker } from './obs/health.js';
 import { createLogger, type Logger } from './obs/logger.js';
 import { Metrics } from './obs/metrics.js';
+import { Tracing } from './obs/tracing.js';
 import { dependencyProbes } from './obs/probes.js';
 import { CatchUpReaders } from './api/catchup-readers.js';
 import { MarketHub } from './api/market-hub.js';
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
   const cfg = configOrExit();
   const log = createLogger(cfg.logLevel);
   const metrics = new Metrics();
+  const tracing = Tracing.create(cfg.tracing);
 
   const kafkaForHealth = createKafka(cfg.kafkaBrokers, `${cfg.kafkaClientId}-health`, log, 0);
   const kafkaAdmin = kafkaForHealth.admin();
@@ -89,11 +91,12 @@ async function main(): Promise<void> {
         { trades: new TradeStore(clickhouse, chDb), candles: new CandleStore(postgres), latestBooks: new LatestBookStore(postgres), analytics },
         metrics,
         log,
+        tracing,
       )
     : undefined;
   const history = cfg.persistEnabled ? new TradeHistory(clickhouse, cfg.clickhouse.database, metrics) : undefined;
   const ingest = cfg.ingestEnabled
-    ? new Ingest(kafka, registry, cfg, metrics, log, persister, history ? (state) => restoreAggregates(state, history) : undefined)
+    ? new Ingest(kafka, registry, cfg, metrics, log, persister, history ? (state) => restoreAggregates(state, history) : undefined, tracing)
     : undefined;
   const latest = ingest ? new RedisLatestWriter(redis, ingest.state, cfg.topicPrefix, metrics, log) : undefined;
   if (ingest && latest) {
@@ -101,7 +104,7 @@ async function main(): Promise<void> {
     latest.start();
   }
   const pricing =
-    ingest && cfg.pricing.enabled ? new PricingWorker(cfg.pricing, ingest.state, kafka, registry, mdTopics(cfg.topicPrefix), metrics, log) : undefined;
+    ingest && cfg.pricing.enabled ? new PricingWorker(cfg.pricing, ingest.state, kafka, registry, mdTopics(cfg.topicPrefix), metrics, log, tracing) : undefined;
   const pricingHistory = pricing && cfg.persistEnabled ? new BufferedWriter('pg_pricing_history', (outs: PricingOutput[]) => pricingStore.insertAll(outs), metrics, log) : undefined;
   const indexQuotes = pricing && cfg.persistEnabled ? new BufferedWriter('ch_index_quotes', (q: RawQuote[]) => analytics.insertQuotes(q), metrics, log) : undefined;
   if (pricing) {
@@ -117,7 +120,7 @@ async function main(): Promise<void> {
   // Client-facing API: WebSocket, REST, SSE, all fed by the hub from the in-process outputs.
   let ws: WsServer | undefined;
   let sse: SseServer | undefined;
-  let grpcServer: { port: number; stop(): Promise<void> } | undefined;
+  let grpcServer: { port: number; stop(graceMs?: number): Promise<void> } | undefined;
   const candleReader = new CandleReader(postgres, metrics);
   if (ingest) {
     const readers = new CatchUpReaders();
@@ -130,7 +133,7 @@ async function main(): Promise<void> {
         }
       },
       wanted: (key) => app.numSubscribers(key) > 0 || readers.has(key),
-    });
+    }, (symbol, ms) => metrics.snapshotLatency.observe({ symbol }, ms));
     ingest.onOutput((out, state) => hub.onIngest(out, state));
     pricing?.onOutput((out) => hub.onPricing(out));
     setInterval(() => hub.snapshotAllBooks(), cfg.ws.bookSnapshotIntervalMs).unref();
@@ -145,29 +148,40 @@ async function main(): Promise<void> {
   registerNotFound(app, metrics);
   const http = await listen(app, cfg.bindHost, cfg.httpPort);
   log.info({ host: cfg.bindHost, port: http.port }, 'http listening');
-  // Served from here on (/health tells how the start goes); the API answers as data arrives.
-  if (ingest) await untilItWorks('ingest start', log, 120_000, () => ingest.start());
-  if (pricing) await untilItWorks('pricing start', log, 60_000, () => pricing.start());
 
+  // Graceful shutdown: stop accepting, tell clients (1001), then drain the pipeline: every event
+  // consumed is stored and its offsets committed, buffered pricing rows are written. Whatever is
+  // not done within the drain timeout is not lost (its offsets are not committed): it is replayed
+  // at the next start.
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down');
+    const started = Date.now();
+    log.info({ signal, drain_timeout_ms: cfg.shutdownDrainTimeoutMs }, 'shutting down');
+    setTimeout(() => {
+      log.error({ signal, drain_timeout_ms: cfg.shutdownDrainTimeoutMs }, 'drain timeout: exiting with work not stored (replayed from the committed offsets at the next start)');
+      process.exit(1);
+    }, cfg.shutdownDrainTimeoutMs).unref();
     http.close();
     ws?.closeAll();
     sse?.closeAll();
-    await grpcServer?.stop();
+    await grpcServer?.stop(Math.min(2000, cfg.shutdownDrainTimeoutMs / 4));
     await pricing?.stop();
     await ingest?.stop();
     await Promise.allSettled([pricingHistory?.close(), indexQuotes?.close()]);
     await latest?.stop().catch(() => undefined);
+    await tracing.shutdown();
     await Promise.allSettled([kafkaAdmin.disconnect(), postgres.end(), redis.quit(), clickhouse.close()]);
-    log.info('stopped');
+    log.info({ signal, drain_ms: Date.now() - started }, 'stopped: everything consumed is stored and committed');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+
+  // Served from here on (/health tells how the start goes); the API answers as data arrives.
+  if (ingest) await untilItWorks('ingest start', log, 120_000, () => ingest.start());
+  if (pricing && !stopping) await untilItWorks('pricing start', log, 60_000, () => pricing.start());
 }
 
 main().catch((err) => {

@@ -30,7 +30,7 @@ export interface GrpcDeps {
 
 const fail = (code: grpc.status, details: string) => Object.assign(new Error(details), { code, details });
 
-export async function startGrpc(host: string, port: number, deps: GrpcDeps): Promise<{ port: number; stop(): Promise<void> }> {
+export async function startGrpc(host: string, port: number, deps: GrpcDeps): Promise<{ port: number; stop(graceMs?: number): Promise<void> }> {
   const def = protoLoader.loadSync(repoPath('proto/marketdata.proto'), { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true });
   const pkg = grpc.loadPackageDefinition(def) as unknown as { marketdata: { v1: { MarketData: grpc.ServiceClientConstructor } } };
   const server = new grpc.Server();
@@ -85,10 +85,15 @@ export async function startGrpc(host: string, port: number, deps: GrpcDeps): Pro
   );
   return {
     port: bound,
-    stop: () =>
+    stop: (graceMs = 2000) =>
       new Promise<void>((resolve) => {
         health.setStatus('', 'NOT_SERVING');
-        server.tryShutdown(() => resolve());
+        // calls in flight (a long replay) get a moment to finish, then are cancelled
+        const force = setTimeout(() => server.forceShutdown(), graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
       }),
   };
 

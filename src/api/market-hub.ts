@@ -23,7 +23,7 @@ interface Latest {
   closed?: { version: number; json: string };
 }
 
-type BookRequest = { symbol: string; group: number; seq: number | undefined; deliver: (msgs: string[], key: string) => void };
+type BookRequest = { symbol: string; group: number; seq: number | undefined; deliver: (msgs: string[], key: string) => void; at: number };
 
 export class MarketHub {
   private readonly books = new Map<string, BookStream>();
@@ -40,6 +40,8 @@ export class MarketHub {
   constructor(
     private readonly state: MarketState,
     private readonly sink: Sink,
+    /** Told how long each book subscription waited for its snapshot (md_snapshot_latency_ms). */
+    private readonly onBookServed: (symbol: string, ms: number) => void = () => undefined,
   ) {}
 
   private publish(key: string, json: string): void {
@@ -172,7 +174,7 @@ export class MarketHub {
    * been published: the deltas after `seq` when the history still has them, a snapshot otherwise.
    */
   requestBook(symbol: string, group: number, seq: number | undefined, deliver: (msgs: string[], key: string) => void): void {
-    this.pendingBooks.push({ symbol, group, seq, deliver });
+    this.pendingBooks.push({ symbol, group, seq, deliver, at: performance.now() });
   }
 
   private servePendingBooks(state: MarketState): void {
@@ -197,6 +199,7 @@ export class MarketHub {
       }
       const missed = r.seq === undefined ? undefined : s.deltasSince(r.seq);
       r.deliver(missed ?? [s.snapshotJson(book, status, now)], key);
+      this.onBookServed(r.symbol, performance.now() - r.at);
     }
   }
 

@@ -96,8 +96,9 @@ export class WsServer {
     if (ws.getUserData().open) ws.send(json, false, false);
   }
 
-  private error(ws: WebSocket<Conn>, err: ProtocolError, op?: string): void {
+  private error(ws: WebSocket<Conn>, err: ProtocolError, op?: string, stream?: { channel?: string; symbol?: string }): void {
     this.metrics.wsErrors.inc({ code: err.code });
+    this.log.debug({ code: err.code, op, channel: stream?.channel, symbol: stream?.symbol }, 'websocket request refused');
     this.send(ws, JSON.stringify({ type: 'error', code: err.code, message: err.message, op, id: err.id }));
   }
 
@@ -132,9 +133,10 @@ export class WsServer {
     try {
       ws.cork(() => this.handle(ws, op));
     } catch (err) {
-      if (err instanceof ProtocolError) return this.error(ws, err, op.op);
-      this.log.error({ err: (err as Error).message, op: op.op }, 'websocket op failed');
-      this.error(ws, new ProtocolError('bad_request', 'the request could not be handled', op.id), op.op);
+      const stream = 'channel' in op ? { channel: op.channel, symbol: op.symbol } : undefined;
+      if (err instanceof ProtocolError) return this.error(ws, err, op.op, stream);
+      this.log.error({ err: (err as Error).message, op: op.op, ...stream }, 'websocket op failed');
+      this.error(ws, new ProtocolError('bad_request', 'the request could not be handled', op.id), op.op, stream);
     }
   }
 

@@ -10,6 +10,9 @@ import { symbolPartitioner } from '../contract/symbol-partition.js';
 import { RECORD_NAME } from '../contract/topics.js';
 import type { Logger } from '../obs/logger.js';
 import type { Metrics } from '../obs/metrics.js';
+import { Tracing } from '../obs/tracing.js';
+import type { Context } from '@opentelemetry/api';
+import { EventStep } from './event-step.js';
 import type { BatchOutput, MarketState } from './market-state.js';
 import type { DlqItem, MdPublisher } from './md-publisher.js';
 import type { PersistRows, Persister } from '../store/persister.js';
@@ -23,6 +26,8 @@ interface Taken {
   offsets: { partition: number; offset: string }[];
   rows: PersistRows | undefined;
   events: number;
+  /** The trace of a sampled event in this take, continued by its store writes. */
+  trace: Context | undefined;
 }
 
 /** Offsets of several takes: per partition the furthest (each take's are safe when taken). */
@@ -54,6 +59,7 @@ export class EngineConsumer {
   private paused = false;
   /** The internal bus: told of every batch output, synchronously, before it goes to Kafka. */
   private readonly listeners: ((out: BatchOutput, state: MarketState) => void)[] = [];
+  private readonly step: EventStep;
 
   constructor(
     private readonly kafka: Kafka,
@@ -65,7 +71,10 @@ export class EngineConsumer {
     private readonly opts: EngineConsumerOptions,
     /** Makes a flush's rows durable before its transaction. */
     private readonly persister?: Persister,
-  ) {}
+    private readonly tracing: Tracing = Tracing.disabled(),
+  ) {
+    this.step = new EventStep(state, tracing, log);
+  }
 
   async start(): Promise<void> {
     this.producer = this.kafka.producer({
@@ -130,6 +139,7 @@ export class EngineConsumer {
   deadLetter(item: DlqItem): void {
     this.pendingDlq.push(item);
     this.metrics.dlq.inc({ topic: item.sourceTopic, reason: item.reason });
+    this.log.debug({ topic: item.sourceTopic, partition: item.sourcePartition, offset: item.sourceOffset, reason: item.reason }, 'message sent to the DLQ');
   }
 
   /** Subscribes to every batch output (WebSocket, REST caches, stores); called before the transaction. */
@@ -159,7 +169,7 @@ export class EngineConsumer {
         continue;
       }
       if (e.send_time_us > 0) lag.observe(Math.max(0, now - e.send_time_us / 1000));
-      this.state.onEvent(e, now, { partition: batch.partition, offset });
+      this.step.run(e, now, batch.partition, offset);
     }
     this.processed.set(batch.partition, lastOffset + 1);
     this.state.setPartitionCaughtUp(batch.partition, BigInt(batch.highWatermark) <= BigInt(lastOffset + 1));
@@ -203,16 +213,20 @@ export class EngineConsumer {
     const events = this.uncommitted - this.queuedEvents;
     this.queuedEvents += events;
     const offsets = this.safeOffsets();
+    const traced = this.step.takeTraced();
     // clients first (the lowest latency), then the md.* messages and store rows, from the same books
-    for (const l of this.listeners) {
-      try {
-        l(out, this.state);
-      } catch (err) {
-        // a listener's bug (a client-facing view, say) must never stop ingestion or lose outputs
-        this.log.error({ err: (err as Error).stack ?? String(err) }, 'output listener failed');
+    const broadcast = traced || this.tracing.sampled() ? this.tracing.start('md.broadcast_ws', { trades: out.trades.length, books: out.deltas.size + out.snapshots.size }, traced) : undefined;
+    this.tracing.run(broadcast, () => {
+      for (const l of this.listeners) {
+        try {
+          l(out, this.state);
+        } catch (err) {
+          // a listener's bug (a client-facing view, say) must never stop ingestion or lose outputs
+          this.log.error({ err: (err as Error).stack ?? String(err) }, 'output listener failed');
+        }
       }
-    }
-    this.queue.push({ messages: this.publisher.build(out, this.state, dlq), offsets, rows: this.persister?.rows(out, this.state), events });
+    });
+    this.queue.push({ messages: this.publisher.build(out, this.state, dlq), offsets, rows: this.persister?.rows(out, this.state), events, trace: traced });
   }
 
   /** One drain loop at a time; a caller arriving as it ends gets a new one if anything waits. */
@@ -227,7 +241,7 @@ export class EngineConsumer {
     while (this.queue.length) {
       const taken = this.queue.splice(0);
       // Stores first: the offsets below may only commit once these rows are durable.
-      if (this.persister) await this.persister.write(taken.flatMap((t) => (t.rows ? [t.rows] : [])));
+      if (this.persister) await this.persister.write(taken.flatMap((t) => (t.rows ? [t.rows] : [])), taken.find((t) => t.trace)?.trace);
       const topicMessages = taken.flatMap((t) => t.messages);
       const offsets = mergeOffsets(taken.map((t) => t.offsets));
       if (topicMessages.length || offsets.length) await this.commit(producer, topicMessages, offsets);

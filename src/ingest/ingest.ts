@@ -9,6 +9,7 @@ import { engineTopics, INSTRUMENT_ROLES, mdTopics, RECORD_NAME, type TopicRole }
 import type { Config } from '../config.js';
 import type { Logger } from '../obs/logger.js';
 import type { Metrics } from '../obs/metrics.js';
+import { Tracing } from '../obs/tracing.js';
 import { EngineConsumer } from './engine-consumer.js';
 import { MarketState, type BatchOutput, type IngestObserver } from './market-state.js';
 import { MdPublisher } from './md-publisher.js';
@@ -33,6 +34,7 @@ export class Ingest {
     private readonly persister?: Persister,
     /** Rebuilds candles and tickers from stored trades before events are consumed (after a restart). */
     private readonly restore?: (state: MarketState) => Promise<number>,
+    private readonly tracing: Tracing = Tracing.disabled(),
   ) {
     this.decoder = new AvroDecoder(registry);
     this.state = new MarketState(this.observer());
@@ -80,7 +82,7 @@ export class Ingest {
       eventsTopic: topics.events,
       groupId: this.cfg.kafkaGroupId,
       transactionalId: this.cfg.kafkaTransactionalId,
-    }, this.persister);
+    }, this.persister, this.tracing);
     this.consumer = consumer;
     for (const l of this.listeners) consumer.onOutput(l);
 

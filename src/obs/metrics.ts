@@ -1,5 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** Milliseconds, from 100 µs (an in-memory step) to 30 s (a store outage): the targets sit in between. */
+const LATENCY_BUCKETS_MS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000];
+
 /** The service's Prometheus registry: Node's default metrics plus the md_* metrics of DESIGN.md. */
 export class Metrics {
   readonly registry = new Registry();
@@ -15,7 +18,7 @@ export class Metrics {
     name: 'md_db_query_duration_ms',
     help: 'Duration of store queries in milliseconds',
     labelNames: ['repository'] as const,
-    buckets: [0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000],
+    buckets: LATENCY_BUCKETS_MS,
     registers: [this.registry],
   });
 
@@ -23,6 +26,14 @@ export class Metrics {
     name: 'md_http_requests_total',
     help: 'HTTP requests served, by route and status code',
     labelNames: ['route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly snapshotLatency = new Histogram({
+    name: 'md_snapshot_latency_ms',
+    help: 'Book subscription (WebSocket, SSE) to its snapshot or missed deltas being sent, in milliseconds',
+    labelNames: ['symbol'] as const,
+    buckets: LATENCY_BUCKETS_MS,
     registers: [this.registry],
   });
 
@@ -38,7 +49,7 @@ export class Metrics {
     name: 'md_ingest_lag_ms',
     help: 'Engine send time (or Kafka timestamp) to processing, in milliseconds',
     labelNames: ['topic'] as const,
-    buckets: [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000],
+    buckets: LATENCY_BUCKETS_MS,
     registers: [this.registry],
   });
 
@@ -87,7 +98,7 @@ export class Metrics {
   readonly ingestBatch = new Histogram({
     name: 'md_ingest_batch_duration_ms',
     help: 'Time to process one consumed batch and commit its outputs and offsets (one Kafka transaction)',
-    buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000],
+    buckets: LATENCY_BUCKETS_MS,
     registers: [this.registry],
   });
 

@@ -12,6 +12,7 @@ import { formatFixed, fromUnits, indexPrice, toFixed, type Fixed, type SourceQuo
 import type { MarketState } from '../ingest/market-state.js';
 import type { Logger } from '../obs/logger.js';
 import type { Metrics } from '../obs/metrics.js';
+import { Tracing } from '../obs/tracing.js';
 import { Pricer } from './pricer.js';
 import { createExchange, MAPPERS, type SourceId } from './sources.js';
 
@@ -85,6 +86,7 @@ export class PricingWorker {
     private readonly topics: MdTopics,
     private readonly metrics: Metrics,
     private readonly log: Logger,
+    private readonly tracing: Tracing = Tracing.disabled(),
   ) {
     for (const s of cfg.sources) this.exchanges.set(s.id, createExchange(MAPPERS[s.id], Math.min(cfg.staleMs, 5000), cfg.exchangeBaseUrl));
   }
@@ -169,52 +171,57 @@ export class PricingWorker {
     const out: PricingOutput = { indices: [], marks: [], funding: [] };
     const indexBySymbol = new Map<string, { price: Fixed | undefined; decimals: number }>();
     const staleness = new Map<SourceId, number>();
-    for (const idx of this.indices()) {
-      const quotes: SourceQuote[] = [];
-      for (const id of this.exchanges.keys()) {
-        const q = this.latest.get(`${idx.symbol}/${id}`);
-        if (q) quotes.push(q);
-        staleness.set(id, Math.max(staleness.get(id) ?? 0, q ? now - q.receivedAt : Infinity));
+    const indices = this.indices();
+    this.tracing.run(this.tracing.start('md.compute_index', { indices: indices.length }), () => {
+      for (const idx of indices) {
+        const quotes: SourceQuote[] = [];
+        for (const id of this.exchanges.keys()) {
+          const q = this.latest.get(`${idx.symbol}/${id}`);
+          if (q) quotes.push(q);
+          staleness.set(id, Math.max(staleness.get(id) ?? 0, q ? now - q.receivedAt : Infinity));
+        }
+        const r = indexPrice(quotes, now, this.cfg.staleMs, toFixed(this.cfg.maxDeviation));
+        for (const id of this.exchanges.keys()) if (!quotes.some((q) => q.source === id)) r.excluded.push({ source: id, reason: 'stale' });
+        indexBySymbol.set(idx.symbol, { price: r.price, decimals: idx.decimals });
+        out.indices.push({
+          index_symbol: idx.symbol,
+          price: r.price === undefined ? null : formatFixed(r.price, idx.decimals),
+          stale: r.price === undefined,
+          timestamp: now,
+          sources_used: r.used,
+          sources_excluded: r.excluded,
+        });
       }
-      const r = indexPrice(quotes, now, this.cfg.staleMs, toFixed(this.cfg.maxDeviation));
-      for (const id of this.exchanges.keys()) if (!quotes.some((q) => q.source === id)) r.excluded.push({ source: id, reason: 'stale' });
-      indexBySymbol.set(idx.symbol, { price: r.price, decimals: idx.decimals });
-      out.indices.push({
-        index_symbol: idx.symbol,
-        price: r.price === undefined ? null : formatFixed(r.price, idx.decimals),
-        stale: r.price === undefined,
-        timestamp: now,
-        sources_used: r.used,
-        sources_excluded: r.excluded,
-      });
-    }
+    });
     for (const [id, ms] of staleness) this.metrics.indexStaleness.set({ exchange: id }, Number.isFinite(ms) ? ms : -1);
 
-    for (const symbol of this.state.symbols()) {
-      const inst = this.state.instrument(symbol)!;
-      if (!inst.perpetual) continue;
-      const idx = indexBySymbol.get(inst.perpetual.indexSymbol)!;
-      let pricer = this.pricers.get(symbol);
-      if (!pricer) {
-        pricer = new Pricer({ emaSpan: this.cfg.emaSpan, fundingIntervalHours: inst.perpetual.fundingIntervalHours, interestRate: toFixed(inst.perpetual.interestRate) });
-        this.pricers.set(symbol, pricer);
+    this.tracing.run(this.tracing.start('md.compute_mark', { symbols: this.state.symbols().length }), () => {
+      for (const symbol of this.state.symbols()) {
+        const inst = this.state.instrument(symbol)!;
+        if (!inst.perpetual) continue;
+        const idx = indexBySymbol.get(inst.perpetual.indexSymbol)!;
+        let pricer = this.pricers.get(symbol);
+        if (!pricer) {
+          pricer = new Pricer({ emaSpan: this.cfg.emaSpan, fundingIntervalHours: inst.perpetual.fundingIntervalHours, interestRate: toFixed(inst.perpetual.interestRate) });
+          this.pricers.set(symbol, pricer);
+        }
+        const book = this.state.books.book(symbol);
+        const m2 = this.state.status(symbol) === 'in_sync' ? book?.midTimesTwo() : undefined;
+        const mid = m2 === undefined ? undefined : fromUnits(BigInt(m2) * BigInt(inst.tick.step), inst.tick.decimals) / 2n;
+        const s = pricer.step(now, idx.price, mid);
+        const fmt = (v: Fixed | undefined) => (v === undefined ? null : formatFixed(v, inst.tick.decimals));
+        out.marks.push({ symbol, index_symbol: inst.perpetual.indexSymbol, mark_price: fmt(s.mark), index_price: fmt(s.index), premium_ema: fmt(s.premiumEma), stale: s.markStale, timestamp: now });
+        out.funding.push({
+          symbol,
+          funding_rate: formatFixed(s.fundingRate, RATE_DECIMALS),
+          premium_rate_avg: formatFixed(s.premiumRateAvg, RATE_DECIMALS),
+          interest_rate: inst.perpetual.interestRate,
+          next_funding_time: s.nextFundingTime,
+          countdown_seconds: s.countdownSeconds,
+          timestamp: now,
+        });
       }
-      const book = this.state.books.book(symbol);
-      const m2 = this.state.status(symbol) === 'in_sync' ? book?.midTimesTwo() : undefined;
-      const mid = m2 === undefined ? undefined : fromUnits(BigInt(m2) * BigInt(inst.tick.step), inst.tick.decimals) / 2n;
-      const s = pricer.step(now, idx.price, mid);
-      const fmt = (v: Fixed | undefined) => (v === undefined ? null : formatFixed(v, inst.tick.decimals));
-      out.marks.push({ symbol, index_symbol: inst.perpetual.indexSymbol, mark_price: fmt(s.mark), index_price: fmt(s.index), premium_ema: fmt(s.premiumEma), stale: s.markStale, timestamp: now });
-      out.funding.push({
-        symbol,
-        funding_rate: formatFixed(s.fundingRate, RATE_DECIMALS),
-        premium_rate_avg: formatFixed(s.premiumRateAvg, RATE_DECIMALS),
-        interest_rate: inst.perpetual.interestRate,
-        next_funding_time: s.nextFundingTime,
-        countdown_seconds: s.countdownSeconds,
-        timestamp: now,
-      });
-    }
+    });
     Object.assign(this.lastOutput, out);
     for (const l of this.listeners) l(out);
     if (this.producer && this.enc) {

@@ -7,6 +7,8 @@ import { candleView, type CandleView } from '../domain/wire-views.js';
 import type { BatchOutput, MarketState, TradeOut } from '../ingest/market-state.js';
 import type { Logger } from '../obs/logger.js';
 import type { Metrics } from '../obs/metrics.js';
+import { Tracing } from '../obs/tracing.js';
+import type { Context } from '@opentelemetry/api';
 import type { AnalyticsStore } from './analytics-store.js';
 import { storedBooks, type StoredBook } from './book-snapshot.js';
 import type { CandleStore } from './candle-store.js';
@@ -33,6 +35,7 @@ export class Persister {
     private readonly stores: IngestStores,
     private readonly metrics: Metrics,
     private readonly log: Logger,
+    private readonly tracing: Tracing = Tracing.disabled(),
   ) {}
 
   /** The rows of `out`. Reads the books of `out.snapshots` now: call it as the output is taken. */
@@ -45,7 +48,7 @@ export class Persister {
   }
 
   /** Resolves once every row is stored (retrying as long as it takes); the stores write concurrently. */
-  async write(all: readonly PersistRows[]): Promise<void> {
+  async write(all: readonly PersistRows[], trace?: Context): Promise<void> {
     const { trades, candles, latestBooks, analytics } = this.stores;
     const t = all.flatMap((r) => r.trades);
     const c = all.flatMap((r) => r.candles);
@@ -55,8 +58,15 @@ export class Persister {
       if (rows > 0) writes.push(writeWithRetry(repository, fn, this.metrics, this.log));
     };
     write('ch_trades', t.length, () => trades.insert(t));
-    write('pg_candles', c.length, () => candles.upsert(c));
-    write('ch_candles', c.length, () => analytics.insertCandles(c));
+    if (c.length) {
+      // closed candles are few (each symbol's minute, at most): every write is traced when tracing is on
+      const span = this.tracing.start('md.persist_candle', { candles: c.length, symbol: c.length === 1 ? c[0]!.symbol : 'several' }, trace);
+      writes.push(
+        this.tracing.runAsync(span, () =>
+          Promise.all([writeWithRetry('pg_candles', () => candles.upsert(c), this.metrics, this.log), writeWithRetry('ch_candles', () => analytics.insertCandles(c), this.metrics, this.log)]),
+        ),
+      );
+    }
     write('ch_book_snapshots', b.length, () => analytics.insertBooks(b));
     write('pg_latest_books', b.length, () => latestBooks.upsert(b));
     await Promise.all(writes);

@@ -44,6 +44,10 @@ describe('config', () => {
     ['WS_RATE_MAX_MSGS_PER_SEC', '1.5', /WS_RATE_MAX_MSGS_PER_SEC/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of fatal\|error\|warn\|info\|debug\|trace\|silent, got "loud"/],
     ['MIGRATE_ON_START', 'maybe', /MIGRATE_ON_START must be true or false/],
+    ['TRACING_ENABLED', 'sometimes', /TRACING_ENABLED must be true or false/],
+    ['TRACE_SAMPLE_RATIO', '2', /TRACE_SAMPLE_RATIO must be a decimal fraction from 0 to 1, got "2"/],
+    ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'grpc://collector:4317', /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be a URL \(http or https\)/],
+    ['SHUTDOWN_DRAIN_TIMEOUT_MS', '5', /SHUTDOWN_DRAIN_TIMEOUT_MS must be a whole number from 100 to 600000/],
   ];
   for (const [name, value, message] of bad) {
     it(`rejects ${name}=${value} with one line naming the variable`, () => {
