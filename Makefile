@@ -21,6 +21,12 @@ deps: node_modules/.installed
 
 build: deps
 	npx tsc -p tsconfig.json
+	npx tsc -p web/tsconfig.json
+	node web/build.mjs
+
+# Debian's chromium for the browser test of the web page (playwright-core drives it; no download).
+browser:
+	@command -v chromium >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }; }
 
 stack-up:
 	@bash stack/stack.sh up
@@ -42,7 +48,7 @@ dev: stack-up build
 	node dist/src/store/migrate-cli.js
 	bash stack/dev.sh
 
-test: stack-up build
+test: stack-up build browser
 	$(NODE_TEST) dist/test/unit/*.test.js dist/test/integration/*.test.js
 
 # Every benchmark, then docs/BENCHMARKS.md from bench/results/*.json.
@@ -53,4 +59,4 @@ bench: stack-up build
 test-unit: build
 	$(NODE_TEST) dist/test/unit/*.test.js
 
-.PHONY: help deps build stack-up stack-down stack-status migrate service dev test test-unit bench
+.PHONY: help deps build browser stack-up stack-down stack-status migrate service dev test test-unit bench

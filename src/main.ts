@@ -16,6 +16,7 @@ import { MarketHub } from './api/market-hub.js';
 import { registerRestRoutes } from './api/rest-routes.js';
 import { SseServer } from './api/sse.js';
 import { WsServer } from './api/ws-server.js';
+import { registerWebPage } from './api/web-page.js';
 import { startGrpc } from './api/grpc-server.js';
 import { CandleReader } from './store/candle-reader.js';
 import { createClickHouse } from './store/clickhouse.js';
@@ -145,6 +146,7 @@ async function main(): Promise<void> {
     grpcServer = await startGrpc(cfg.bindHost, cfg.grpcPort, { state: ingest.state, pricing: () => pricing?.lastOutput, candles: candleReader, clickhouse, database: cfg.clickhouse.database, log });
     log.info({ port: grpcServer.port }, 'grpc listening');
   }
+  registerWebPage(app);
   registerNotFound(app, metrics);
   const http = await listen(app, cfg.bindHost, cfg.httpPort);
   log.info({ host: cfg.bindHost, port: http.port }, 'http listening');

@@ -2,6 +2,7 @@ import { crc32 } from 'node:zlib';
 import type { Increment } from './decimal.js';
 import { levelStrings } from './instrument.js';
 import type { OrderBook } from './order-book.js';
+import { checksumPayload } from './checksum-payload.js';
 
 /** Levels per side covered by the checksum on every published book message. */
 export const CHECKSUM_DEPTH = 25;
@@ -19,18 +20,6 @@ export const CHECKSUM_DEPTH = 25;
  * Example: bids [["100.0","2"],["99.5","1"]], asks [["100.5","3"]] → CRC-32 of "100.0:2:100.5:3:99.5:1".
  */
 export const CHECKSUM_ALGORITHM = 'crc32-interleaved-v1';
-
-export function checksumPayload(bids: readonly (readonly [string, string])[], asks: readonly (readonly [string, string])[], depth = 0): string {
-  const n = depth > 0 ? depth : Math.max(bids.length, asks.length);
-  const parts: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const b = bids[i];
-    if (b) parts.push(b[0], b[1]);
-    const a = asks[i];
-    if (a) parts.push(a[0], a[1]);
-  }
-  return parts.join(':');
-}
 
 export function checksumOfStrings(bids: readonly (readonly [string, string])[], asks: readonly (readonly [string, string])[], depth = 0): number {
   return crc32(checksumPayload(bids, asks, depth)) >>> 0;

@@ -26,13 +26,14 @@ export interface RunningService {
 
 /** Starts the compiled service (dist/src/main.js) on free ports and waits until it answers HTTP. */
 export async function startService(env: Record<string, string> = {}, timeoutMs = 60_000, nodeArgs: string[] = []): Promise<RunningService> {
-  const httpPort = await freePort();
-  const grpcPort = await freePort();
+  // a test that restarts a service on the same address passes HTTP_PORT / GRPC_PORT
+  const httpPort = env.HTTP_PORT ? Number(env.HTTP_PORT) : await freePort();
+  const grpcPort = env.GRPC_PORT ? Number(env.GRPC_PORT) : await freePort();
   const proc = spawn(process.execPath, [...nodeArgs, repoPath('dist/src/main.js')], {
     // Pricing polls exchanges: off unless a test points it at the local stand-ins (never the internet).
     // Persistence: off unless a test brings databases of its own (testStores), since stored trades
     // of one test's simulator would be restored into another's candles (same symbols, same sequences).
-    env: { ...process.env, LOG_LEVEL: 'warn', PRICING_ENABLED: 'false', PERSIST_ENABLED: 'false', HTTP_PORT: String(httpPort), GRPC_PORT: String(grpcPort), ...env },
+    env: { ...process.env, LOG_LEVEL: 'warn', PRICING_ENABLED: 'false', PERSIST_ENABLED: 'false', ...env, HTTP_PORT: String(httpPort), GRPC_PORT: String(grpcPort) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { bookChecksum, checksumOfStrings, checksumPayload } from '../../src/domain/book-checksum.js';
+import { bookChecksum, checksumOfStrings } from '../../src/domain/book-checksum.js';
+import { checksumPayload } from '../../src/domain/checksum-payload.js';
 import { Increment } from '../../src/domain/decimal.js';
 import { OrderBook, type Level, type Side } from '../../src/domain/order-book.js';
 

@@ -1,0 +1,41 @@
+// The trades tape: the newest first, price coloured by the taker's side.
+import { el, timeOfDay } from './dom.js';
+
+export interface TapeTrade {
+  id: string;
+  price: string;
+  qty: string;
+  side: 'buy' | 'sell';
+  ts: number;
+}
+
+const KEEP = 40;
+
+export class TradesTape {
+  private trades: TapeTrade[] = [];
+
+  constructor(private readonly root: HTMLElement) {}
+
+  add(batch: TapeTrade[]): void {
+    this.trades = [...batch.slice().reverse(), ...this.trades].slice(0, KEEP);
+  }
+
+  clear(): void {
+    this.trades = [];
+  }
+
+  get count(): number {
+    return this.trades.length;
+  }
+
+  render(): void {
+    this.root.replaceChildren(
+      ...this.trades.map((t) => {
+        const r = el('div', `trade ${t.side}`);
+        r.append(el('span', 'time', timeOfDay(t.ts)), el('span', 'price', t.price), el('span', 'qty', t.qty));
+        return r;
+      }),
+    );
+    this.root.dataset.count = String(this.trades.length);
+  }
+}
