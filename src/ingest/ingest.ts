@@ -77,7 +77,7 @@ export class Ingest {
     const admin = this.kafka.admin();
     await admin.connect();
     await ensureEngineTopics(admin, topics, this.cfg.topicPartitions);
-    const publisher = await MdPublisher.create(this.registry, admin, mdTopics(this.cfg.topicPrefix), this.cfg.topicPartitions);
+    const publisher = await MdPublisher.create(this.registry, admin, () => this.kafka.admin(), mdTopics(this.cfg.topicPrefix), this.cfg.topicPartitions);
     const consumer = new EngineConsumer(this.kafka, this.decoder, this.state, publisher, this.metrics, this.log, {
       eventsTopic: topics.events,
       groupId: this.cfg.kafkaGroupId,

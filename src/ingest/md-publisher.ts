@@ -68,10 +68,13 @@ const AVRO_INTERVAL: Record<string, string> = { '1m': 'm1', '5m': 'm5', '15m': '
 
 export class MdPublisher {
   private readonly tradeEncoders = new Map<string, TopicEncoder<MdTrade>>();
+  /** The one preparation in flight: flushes call prepareSymbols concurrently. */
+  private preparing: Promise<void> | undefined;
 
   private constructor(
     private readonly registry: SchemaRegistry,
-    private readonly admin: Admin,
+    /** A fresh admin client per preparation (instruments can come at any time, long after start). */
+    private readonly newAdmin: () => Admin,
     private readonly topics: MdTopics,
     private readonly delta: TopicEncoder<MdDelta>,
     private readonly snapshot: TopicEncoder<MdSnapshot>,
@@ -79,13 +82,13 @@ export class MdPublisher {
     private readonly ticker: TopicEncoder<TickerView>,
   ) {}
 
-  static async create(registry: SchemaRegistry, admin: Admin, topics: MdTopics, partitions: number): Promise<MdPublisher> {
+  static async create(registry: SchemaRegistry, admin: Admin, newAdmin: () => Admin, topics: MdTopics, partitions: number): Promise<MdPublisher> {
     const existing = new Set(await admin.listTopics());
     const wanted = [topics.bookDelta, topics.bookSnapshot, topics.dlq, topics.ohlcv, topics.ticker].filter((t) => !existing.has(t));
     if (wanted.length) await admin.createTopics({ topics: wanted.map((topic) => ({ topic, numPartitions: partitions })), waitForLeaders: true });
     return new MdPublisher(
       registry,
-      admin,
+      newAdmin,
       topics,
       await registerTopicSchema<MdDelta>(registry, topics.bookDelta, 'md.orderbook.delta.v1.avsc'),
       await registerTopicSchema<MdSnapshot>(registry, topics.bookSnapshot, 'md.orderbook.snap.v1.avsc'),
@@ -96,11 +99,29 @@ export class MdPublisher {
 
   /** Creates md.trades.v1.{symbol} and registers its schema, once per symbol. */
   async prepareSymbols(symbols: Iterable<string>): Promise<void> {
-    const missing = [...symbols].filter((s) => !this.tradeEncoders.has(s));
-    if (!missing.length) return;
-    const existing = new Set(await this.admin.listTopics());
-    const create = missing.map((s) => this.topics.trades(s)).filter((t) => !existing.has(t));
-    if (create.length) await this.admin.createTopics({ topics: create.map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true });
+    const all = [...symbols];
+    for (;;) {
+      const missing = all.filter((s) => !this.tradeEncoders.has(s));
+      if (!missing.length) return;
+      if (this.preparing) {
+        await this.preparing; // then look again: it may have covered these
+        continue;
+      }
+      this.preparing = this.prepare(missing).finally(() => (this.preparing = undefined));
+      await this.preparing;
+    }
+  }
+
+  private async prepare(missing: string[]): Promise<void> {
+    const admin = this.newAdmin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const create = missing.map((s) => this.topics.trades(s)).filter((t) => !existing.has(t));
+      if (create.length) await admin.createTopics({ topics: create.map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true });
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
     for (const s of missing) {
       this.tradeEncoders.set(s, await registerTopicSchema<MdTrade>(this.registry, this.topics.trades(s), 'md.trades.v1.avsc'));
     }

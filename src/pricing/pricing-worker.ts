@@ -74,6 +74,7 @@ export class PricingWorker {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly listeners: ((out: PricingOutput) => void)[] = [];
   private raw: RawQuote[] = [];
+  private ticking: Promise<void> | undefined;
   private producer: Producer | undefined;
   private enc: { index: TopicEncoder<IndexView>; mark: TopicEncoder<MarkView>; funding: TopicEncoder<FundingView> } | undefined;
   readonly lastOutput: PricingOutput = { indices: [], marks: [], funding: [] };
@@ -123,12 +124,18 @@ export class PricingWorker {
   startLoops(): void {
     this.timers.push(
       setInterval(() => this.poll(), this.cfg.pollMs),
-      setInterval(() => void this.tick().catch((err) => this.log.warn({ err: (err as Error).message }, 'pricing publish failed')), 1000),
+      setInterval(() => {
+        this.ticking = this.tick()
+          .then(() => undefined)
+          .catch((err) => this.log.warn({ err: (err as Error).message }, 'pricing publish failed'));
+      }, 1000),
     );
   }
 
+  /** Stops the loops; a computation under way is published before the producer goes. */
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    await this.ticking;
     await this.producer?.disconnect().catch(() => undefined);
   }
 
