@@ -4,6 +4,8 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../src/config.js';
+import { createKafka } from '../src/ingest/kafka-client.js';
+import { createLogger } from '../src/obs/logger.js';
 import { startService } from '../test/support/service.js';
 import { runSim } from '../test/support/sim.js';
 import { testStores } from '../test/support/stores.js';
@@ -28,10 +30,21 @@ const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${pro
 // the production path: trades, candles and snapshots stored before each commit, in databases of its own
 const stores = await testStores(prefix.replace(/\W/g, ''));
 const svc = await startService({ ...env, ...stores.env }, 120_000, profile);
+let peakRss = 0;
 const consumed = async () => {
   const text = await (await fetch(`${svc.baseUrl}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`md_kafka_messages_consumed_total{topic="${topic}"}`));
-  return line ? Number(line.split(' ').pop()) : 0;
+  const sample = (name: string) => Number(text.split('\n').find((l) => l.startsWith(name))?.split(' ').pop() ?? 0);
+  peakRss = Math.max(peakRss, sample('process_resident_memory_bytes'));
+  return sample(`md_kafka_messages_consumed_total{topic="${topic}"}`);
+};
+// done means stored and committed, not only read: the committed offsets at the topic's end
+const kafka = createKafka(cfg.kafkaBrokers, 'bench-ingest', createLogger('error'));
+const admin = kafka.admin();
+await admin.connect();
+const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+const committedToEnd = async () => {
+  const [c] = await admin.fetchOffsets({ groupId: env.KAFKA_GROUP_ID, topics: [topic] });
+  return c!.partitions.every((p) => Number(p.offset) >= (ends.get(p.partition) ?? 0));
 };
 let first = 0;
 let firstAt = 0;
@@ -46,18 +59,19 @@ for (;;) {
     first = n;
     firstAt = performance.now();
   }
-  if (n >= events) break;
+  if (n >= events && (await committedToEnd())) break;
   await new Promise((r) => setTimeout(r, 50));
 }
 const serviceRate = (events - first) / ((performance.now() - firstAt) / 1000);
 await svc.stop();
+await admin.disconnect();
 await stores.drop();
 
 writeResult({
   name: 'ingest',
-  metric: 'engine events ingested per second by one service process (decode, sequence, books, candles, tickers, ClickHouse + PostgreSQL writes, md.* publish)',
+  metric: 'engine events ingested per second by one service process, to the last offset committed (decode, sequence, books, candles, tickers, ClickHouse + PostgreSQL writes, md.* publish)',
   value: serviceRate,
   unit: 'events/s',
   baseline: { name: 'kcat raw consumption of the same topic', value: kcatRate },
-  detail: { events, symbols: 20, trades: summary.trades },
+  detail: { events, symbols: 20, trades: summary.trades, peak_rss_mib: Math.round(peakRss / 2 ** 20) },
 });

@@ -61,13 +61,16 @@ ${chart}
   same number of pre-encoded ~110-byte messages in the same 5,000-message batches. Target ≥ 50,000/s.
 - **ingest**: the simulator fills a fresh \`engine.event.v1\` (20 symbols, \`--rate 0\`) first; then
   kcat reads the whole topic (\`kcat -C -e -q\`, output discarded), and a fresh service process
-  consumes it: decode, sequencing, books, md.* publishing in transactions. Rate from its first to its
-  last consumed event, with its own ClickHouse and PostgreSQL databases (trades, candles and book
-  snapshots stored before each commit). Targets: ≥ 100,000 events/s and ≥ 0.5× kcat. Neither is
-  met: 68 k events/s with every store of issue 6 on the path (84–97 k with only trades and candles,
-  104–119 k with no stores), about 0.12–0.3× kcat, whose own rate varies between 250 and 590 k/s
-  here. kafkajs does not overlap fetching with processing, and everything runs on one JS thread,
-  where kcat is librdkafka in C.
+  consumes it: decode, sequencing, books, candles, tickers, md.* publishing in transactions, with
+  its own ClickHouse and PostgreSQL databases (trades, candles and book snapshots stored before each
+  commit). Rate from its first consumed event until its committed offsets reach the topic's end
+  (everything stored and committed); \`detail.peak_rss_mib\` is the service's peak resident memory.
+  Targets: ≥ 100,000 events/s and ≥ 0.5× kcat; neither is met. 90–94 k events/s here (68 k before
+  the drain overlapped storing with committing and the lag histogram was sampled 1 in 16), about
+  0.16× kcat (whose rate varies between 250 and 590 k/s). Inside the consumption window the
+  process is CPU-bound: kafkajs ~30 % (fetch decoding, and encoding the md.* produce requests), GC
+  ~15–19 %, our code ~25 %. kcat is librdkafka in C; kafkajs is JavaScript on the same thread as
+  everything else.
 - **candles-ticker**: one million trades (random walk, 0–20 ms apart) through the six candle intervals
   and the rolling 24h ticker of one symbol, per trade; beside decoding one engine trade event from Avro.
   The exact quote volume (BigInt) is most of the cost.

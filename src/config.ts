@@ -33,6 +33,8 @@ export interface Config {
   kafkaTransactionalId: string;
   /** How often every in-sync book is published whole to md.orderbook.snap.v1. */
   mdSnapshotIntervalMs: number;
+  /** Processed events allowed to wait for their store writes and commit before consumption pauses. */
+  ingestMaxUncommittedEvents: number;
   pricing: {
     enabled: boolean;
     /** Index sources and their weights. */
@@ -190,6 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
     topicPartitions: integer(env, 'TOPIC_PARTITIONS', 8, 1, 10_000),
     kafkaTransactionalId: read(env, 'KAFKA_TRANSACTIONAL_ID', `${read(env, 'KAFKA_CLIENT_ID', 'market-data')}-${hostname()}`),
     mdSnapshotIntervalMs: integer(env, 'MD_SNAPSHOT_INTERVAL_MS', 10_000, 100, 86_400_000),
+    ingestMaxUncommittedEvents: integer(env, 'INGEST_MAX_UNCOMMITTED_EVENTS', 200_000, 1000, 10_000_000),
     pricing: {
       enabled: bool(env, 'PRICING_ENABLED', true),
       sources: indexSources(env, 'INDEX_SOURCES', 'binance:1,coinbase:1,kraken:1,okx:1'),

@@ -17,9 +17,6 @@ import type { BatchOutput, MarketState } from './market-state.js';
 import type { DlqItem, MdPublisher } from './md-publisher.js';
 import type { PersistRows, Persister } from '../store/persister.js';
 
-/** Processed events allowed to wait for a transaction before the consumer stops fetching. */
-const MAX_UNCOMMITTED_EVENTS = 50_000;
-
 /** One take of the state's output, on its way to the stores and the transaction. */
 interface Taken {
   messages: TopicMessages[];
@@ -41,6 +38,8 @@ export interface EngineConsumerOptions {
   eventsTopic: string;
   groupId: string;
   transactionalId: string;
+  /** Processed events allowed to wait for a transaction before the consumer stops fetching. */
+  maxUncommittedEvents: number;
 }
 
 export class EngineConsumer {
@@ -152,7 +151,10 @@ export class EngineConsumer {
     const started = performance.now();
     const now = Date.now();
     const topic = batch.topic;
-    const lag = this.metrics.ingestLag.labels(topic); // one label lookup per batch, not per message
+    // Lag is observed for one event in 16 (and the batch's first, its oldest): the histogram is the
+    // same shape, and observing every event cost 4 % of the ingest CPU.
+    const lag = this.metrics.ingestLag.labels(topic);
+    let lagSkip = 0;
     this.metrics.kafkaConsumed.inc({ topic }, batch.messages.length);
     let lastOffset = -1;
     for (const m of batch.messages) {
@@ -168,7 +170,7 @@ export class EngineConsumer {
         this.deadLetter({ reason, error: (err as Error).message, sourceTopic: topic, sourcePartition: batch.partition, sourceOffset: m.offset, key: m.key, value: m.value });
         continue;
       }
-      if (e.send_time_us > 0) lag.observe(Math.max(0, now - e.send_time_us / 1000));
+      if (e.send_time_us > 0 && (lagSkip++ & 15) === 0) lag.observe(Math.max(0, now - e.send_time_us / 1000));
       this.step.run(e, now, batch.partition, offset);
     }
     this.processed.set(batch.partition, lastOffset + 1);
@@ -179,7 +181,7 @@ export class EngineConsumer {
     // store is down, say), stop fetching until the backlog is committed: Kafka is the buffer,
     // and the group session stays alive because this handler does not block.
     const flushing = this.flush().catch((err) => this.log.error({ err: (err as Error).stack ?? String(err) }, 'flush failed'));
-    if (this.uncommitted > MAX_UNCOMMITTED_EVENTS && !this.paused) {
+    if (this.uncommitted > this.opts.maxUncommittedEvents && !this.paused) {
       this.paused = true;
       this.consumer!.pause([{ topic }]);
       this.log.warn({ topic, waiting: this.uncommitted }, 'consumption paused until pending outputs are stored and committed');
@@ -235,20 +237,31 @@ export class EngineConsumer {
     return run.then(() => (this.queue.length ? this.drain() : undefined));
   }
 
-  /** Stores, then publishes and commits, everything queued: one transaction for all of it (group commit). */
+  /**
+   * Stores, then publishes and commits, everything queued: one transaction per round (group
+   * commit). Two stages overlap: a round's rows are stored while the previous round's transaction
+   * commits. Each stage stays in order: stored rows are always a prefix of the stream (what the
+   * restart restore relies on), and offsets only commit after their rows are stored.
+   */
   private async drainLoop(): Promise<void> {
     const producer = this.producer!;
+    let committing: Promise<void> = Promise.resolve();
     while (this.queue.length) {
       const taken = this.queue.splice(0);
       // Stores first: the offsets below may only commit once these rows are durable.
       if (this.persister) await this.persister.write(taken.flatMap((t) => (t.rows ? [t.rows] : [])), taken.find((t) => t.trace)?.trace);
-      const topicMessages = taken.flatMap((t) => t.messages);
-      const offsets = mergeOffsets(taken.map((t) => t.offsets));
-      if (topicMessages.length || offsets.length) await this.commit(producer, topicMessages, offsets);
-      const events = taken.reduce((a, t) => a + t.events, 0);
-      this.queuedEvents -= events;
-      this.uncommitted -= events;
+      const previous = committing;
+      committing = (async () => {
+        await previous;
+        const topicMessages = taken.flatMap((t) => t.messages);
+        const offsets = mergeOffsets(taken.map((t) => t.offsets));
+        if (topicMessages.length || offsets.length) await this.commit(producer, topicMessages, offsets);
+        const events = taken.reduce((a, t) => a + t.events, 0);
+        this.queuedEvents -= events;
+        this.uncommitted -= events;
+      })();
     }
+    await committing;
   }
 
   private async commit(producer: Producer, topicMessages: TopicMessages[], offsets: { partition: number; offset: string }[]): Promise<void> {

@@ -82,6 +82,7 @@ export class Ingest {
       eventsTopic: topics.events,
       groupId: this.cfg.kafkaGroupId,
       transactionalId: this.cfg.kafkaTransactionalId,
+      maxUncommittedEvents: this.cfg.ingestMaxUncommittedEvents,
     }, this.persister, this.tracing);
     this.consumer = consumer;
     for (const l of this.listeners) consumer.onOutput(l);
