@@ -7,7 +7,7 @@ import { multiple } from './decimal.js';
 import { $, el, setStale } from './dom.js';
 import { renderLadder } from './ladder-view.js';
 import { MarketPanel, type TickerData } from './panel-view.js';
-import { fetchKlines, fetchSymbols, type Kline, type SymbolInfo } from './rest.js';
+import { fetchKlines, fetchSymbols, fetchTrades, type Kline, type SymbolInfo } from './rest.js';
 import { TradesTape, type TapeTrade } from './trades-view.js';
 
 const INTERVALS = ['1m', '5m', '15m', '1h', '4h', '1d'];
@@ -29,7 +29,11 @@ let klineLoad = 0;
 const conn = new MarketConnection(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`, onMessage, (s) => {
   $('conn').dataset.state = s;
   $('conn-state').textContent = s;
-  if (s === 'live' && current) void loadKlines(); // candles missed while away come back with the history
+  // what was missed while away comes back from REST: candles with the history, the latest trades
+  if (s === 'live' && current) {
+    void loadKlines();
+    void loadTrades();
+  }
 });
 
 function onMessage(m: ServerMessage): void {
@@ -48,7 +52,7 @@ function onMessage(m: ServerMessage): void {
       break;
     }
     case 'trades':
-      tape.add(m.data as TapeTrade[]);
+      tape.merge(m.data as TapeTrade[]);
       dirty = true;
       break;
     case 'kline':
@@ -94,6 +98,14 @@ async function loadKlines(): Promise<void> {
   chart.load(klines, interval);
 }
 
+async function loadTrades(): Promise<void> {
+  const s = current!;
+  const trades = await fetchTrades(s.symbol).catch(() => undefined);
+  if (current !== s || !trades) return;
+  tape.merge(trades);
+  dirty = true;
+}
+
 function select(symbol: string): void {
   const next = symbols.find((s) => s.symbol === symbol) ?? symbols[0];
   if (!next) return;
@@ -114,6 +126,7 @@ function select(symbol: string): void {
   history.replaceState(null, '', `#${next.symbol}/${interval}`);
   subscribeAll(next);
   void loadKlines();
+  void loadTrades();
   dirty = true;
 }
 

@@ -1,4 +1,5 @@
-// The REST calls the page makes (/v1/symbols, /v1/klines).
+// The REST calls the page makes (/v1/symbols, /v1/klines, /v1/trades).
+import type { TapeTrade } from './trades-view.js';
 export interface SymbolInfo {
   symbol: string;
   base: string;
@@ -31,3 +32,6 @@ export const fetchSymbols = async (): Promise<SymbolInfo[]> => (await get<{ symb
 
 export const fetchKlines = async (symbol: string, interval: string, limit = 500): Promise<Kline[]> =>
   (await get<{ klines: Kline[] }>(`/v1/klines?symbol=${encodeURIComponent(symbol)}&interval=${interval}&limit=${limit}`)).klines;
+
+export const fetchTrades = async (symbol: string, limit = 40): Promise<TapeTrade[]> =>
+  (await get<{ trades: TapeTrade[] }>(`/v1/trades?symbol=${encodeURIComponent(symbol)}&limit=${limit}`)).trades;

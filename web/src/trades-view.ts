@@ -7,6 +7,7 @@ export interface TapeTrade {
   qty: string;
   side: 'buy' | 'sell';
   ts: number;
+  seq: number;
 }
 
 const KEEP = 40;
@@ -16,8 +17,12 @@ export class TradesTape {
 
   constructor(private readonly root: HTMLElement) {}
 
-  add(batch: TapeTrade[]): void {
-    this.trades = [...batch.slice().reverse(), ...this.trades].slice(0, KEEP);
+  /** Adds trades from the stream or from /v1/trades (they overlap after a reconnect): each once, newest first. */
+  merge(batch: TapeTrade[]): void {
+    const seen = new Set(this.trades.map((t) => t.id));
+    const fresh = batch.filter((t) => !seen.has(t.id));
+    if (!fresh.length) return;
+    this.trades = [...fresh, ...this.trades].sort((a, b) => b.seq - a.seq).slice(0, KEEP);
   }
 
   clear(): void {
