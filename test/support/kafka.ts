@@ -25,7 +25,8 @@ export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 60_
   try {
     for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      let lastActivity = Date.now();
+      // joining the group can take longer than idleMs: before the first batch, allow 15 s
+      let lastActivity = Date.now() + 15_000 - idleMs;
       const idle = setInterval(() => {
         if (Date.now() - lastActivity >= idleMs) {
           clearInterval(idle);
