@@ -65,12 +65,14 @@ ${chart}
   its own ClickHouse and PostgreSQL databases (trades, candles and book snapshots stored before each
   commit). Rate from its first consumed event until its committed offsets reach the topic's end
   (everything stored and committed); \`detail.peak_rss_mib\` is the service's peak resident memory.
-  Targets: ≥ 100,000 events/s and ≥ 0.5× kcat; neither is met. 90–94 k events/s here (68 k before
-  the drain overlapped storing with committing and the lag histogram was sampled 1 in 16), about
-  0.16× kcat (whose rate varies between 250 and 590 k/s). Inside the consumption window the
-  process is CPU-bound: kafkajs ~30 % (fetch decoding, and encoding the md.* produce requests), GC
-  ~15–19 %, our code ~25 %. kcat is librdkafka in C; kafkajs is JavaScript on the same thread as
-  everything else.
+  Targets: ≥ 100,000 events/s and ≥ 0.5× kcat. Runs here spread between 93 and 110 k events/s
+  (the first target is met about half the time; 68 k before the drain overlapped storing with
+  committing, the lag histogram was sampled 1 in 16 and kafkajs's quadratic per-partition grouping
+  was replaced, \`src/ingest/kafkajs-linear-grouping.ts\`: on/off runs alternated gave ~100 k vs
+  ~84 k); about 0.18× kcat (whose rate varies between 250 and 590 k/s), so the second is not met.
+  Inside the consumption window the process is CPU-bound: kafkajs ~30 % (fetch decoding, encoding
+  the md.* produce requests), GC 15–19 %, our code ~25 %. kcat is librdkafka in C; kafkajs is
+  JavaScript on the same thread as everything else.
 - **candles-ticker**: one million trades (random walk, 0–20 ms apart) through the six candle intervals
   and the rolling 24h ticker of one symbol, per trade; beside decoding one engine trade event from Avro.
   The exact quote volume (BigInt) is most of the cost.

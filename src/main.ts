@@ -1,4 +1,5 @@
 // The composition root: the one place that builds every part of the service and wires them together.
+import './ingest/kafkajs-linear-grouping.js'; // first: before kafkajs loads (see the file)
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createApp, listen, registerNotFound, registerOpsRoutes } from './api/http-server.js';
 import { mdTopics } from './contract/topics.js';

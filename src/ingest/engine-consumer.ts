@@ -34,6 +34,17 @@ function mergeOffsets(all: { partition: number; offset: string }[][]): { partiti
   return [...best].map(([partition, offset]) => ({ partition, offset: String(offset) }));
 }
 
+/** One entry per topic (kafkajs merges repeated topics by copying the growing array each time). */
+function mergeTopics(all: TopicMessages[]): TopicMessages[] {
+  const byTopic = new Map<string, TopicMessages>();
+  for (const t of all) {
+    const m = byTopic.get(t.topic);
+    if (m) for (const msg of t.messages) m.messages.push(msg);
+    else byTopic.set(t.topic, { topic: t.topic, messages: [...t.messages] });
+  }
+  return [...byTopic.values()];
+}
+
 export interface EngineConsumerOptions {
   eventsTopic: string;
   groupId: string;
@@ -253,7 +264,7 @@ export class EngineConsumer {
       const previous = committing;
       committing = (async () => {
         await previous;
-        const topicMessages = taken.flatMap((t) => t.messages);
+        const topicMessages = mergeTopics(taken.flatMap((t) => t.messages));
         const offsets = mergeOffsets(taken.map((t) => t.offsets));
         if (topicMessages.length || offsets.length) await this.commit(producer, topicMessages, offsets);
         const events = taken.reduce((a, t) => a + t.events, 0);
