@@ -89,18 +89,14 @@ ${chart}
   \`sent_us\` on book and trade messages) to arrival at real \`ws\` clients, 20,000 events/s over 50
   symbols, 1,000 clients each on the book and trades of one symbol, beside one client; the
   service's budget is raised to 1,000 msgs/s so clients stay live (one symbol's book + trades
-  carry more than the default 100 and would be conflated). Target p99 ≤ 5 ms: not met. With one
-  client the p50 is ~13 ms, most of it the simulator's 5 ms send batches plus a Kafka produce and
-  fetch. With 1,000 clients everything (Kafka, the simulator, the service and the clients' JSON
-  parsing in the benchmark process) shares two cores and delivery falls seconds behind: the figure
-  is this machine's saturation, not the hub's cost.
-- **tracing**: 400,000 simulator events (10 symbols) through the ingest step into \`MarketState\`
-  (what the Kafka consumer runs per event), outputs taken every 1,000 events; tracing on at the
-  default 1 % (spans exported over OTLP/HTTP to a local endpoint in the same process) beside tracing
-  off. \`detail\` has the same with every event traced, which is what sampling saves.
+  carry more than the default 100 and would be conflated). Target p99 ≤ 5 ms: not met. One client:
+  p50 ~11 ms, p99 ~46 ms; 1,000 clients: p50 ~67 ms, p99 ~150 ms (2.3 s / 4 s before this
+  session's ingest changes freed the CPU). Without any client, engine send → processing
+  (\`md_ingest_lag_ms\`) is already p50 ~10–15 ms and p99 50–100 ms at this rate: the Kafka leg, with
+  the simulator, the broker, the service and the clients on two cores.
 - **ws-fanout**: messages delivered per second to 10,000 clients (ticker + trades + book of one of 50
-  symbols each) beside 1,000; the clients live in the benchmark process, whose single thread is the
-  limit at 10,000.
+  symbols each) beside 1,000; the clients live in the benchmark process, whose single thread
+  parsing their JSON is the limit.
 `;
 writeFileSync(repoPath('docs/BENCHMARKS.md'), md);
 process.stdout.write(`wrote docs/BENCHMARKS.md (${results.length} results)\n`);
