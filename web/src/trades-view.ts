@@ -1,14 +1,9 @@
 // The trades tape: the newest first, price coloured by the taker's side.
+import type { TradeView } from '../../src/api/trade-stream.js';
 import { el, timeOfDay } from './dom.js';
 
-export interface TapeTrade {
-  id: string;
-  price: string;
-  qty: string;
-  side: 'buy' | 'sell';
-  ts: number;
-  seq: number;
-}
+/** A trade as the `trades` channel and /v1/trades send it (the server's own type). */
+export type TapeTrade = TradeView;
 
 const KEEP = 40;
 
