@@ -59,6 +59,9 @@ export interface RawQuote {
 const DECIMAL = /^(0|[1-9]\d*)(\.\d{1,18})?$/;
 const RATE_DECIMALS = 8;
 
+/** Each index's price (undefined when stale) and the decimals it is shown with, by index symbol. */
+type IndexPrices = Map<string, { price: Fixed | undefined; decimals: number }>;
+
 interface IndexDef {
   symbol: string;
   base: string;
@@ -176,59 +179,9 @@ export class PricingWorker {
   /** Once a second: index, mark and funding for everything, then publish. */
   async tick(now = Date.now()): Promise<PricingOutput> {
     const out: PricingOutput = { indices: [], marks: [], funding: [] };
-    const indexBySymbol = new Map<string, { price: Fixed | undefined; decimals: number }>();
-    const staleness = new Map<SourceId, number>();
     const indices = this.indices();
-    this.tracing.run(this.tracing.start('md.compute_index', { indices: indices.length }), () => {
-      for (const idx of indices) {
-        const quotes: SourceQuote[] = [];
-        for (const id of this.exchanges.keys()) {
-          const q = this.latest.get(`${idx.symbol}/${id}`);
-          if (q) quotes.push(q);
-          staleness.set(id, Math.max(staleness.get(id) ?? 0, q ? now - q.receivedAt : Infinity));
-        }
-        const r = indexPrice(quotes, now, this.cfg.staleMs, toFixed(this.cfg.maxDeviation));
-        for (const id of this.exchanges.keys()) if (!quotes.some((q) => q.source === id)) r.excluded.push({ source: id, reason: 'stale' });
-        indexBySymbol.set(idx.symbol, { price: r.price, decimals: idx.decimals });
-        out.indices.push({
-          index_symbol: idx.symbol,
-          price: r.price === undefined ? null : formatFixed(r.price, idx.decimals),
-          stale: r.price === undefined,
-          timestamp: now,
-          sources_used: r.used,
-          sources_excluded: r.excluded,
-        });
-      }
-    });
-    for (const [id, ms] of staleness) this.metrics.indexStaleness.set({ exchange: id }, Number.isFinite(ms) ? ms : -1);
-
-    this.tracing.run(this.tracing.start('md.compute_mark', { symbols: this.state.symbols().length }), () => {
-      for (const symbol of this.state.symbols()) {
-        const inst = this.state.instrument(symbol)!;
-        if (!inst.perpetual) continue;
-        const idx = indexBySymbol.get(inst.perpetual.indexSymbol)!;
-        let pricer = this.pricers.get(symbol);
-        if (!pricer) {
-          pricer = new Pricer({ emaSpan: this.cfg.emaSpan, fundingIntervalHours: inst.perpetual.fundingIntervalHours, interestRate: toFixed(inst.perpetual.interestRate) });
-          this.pricers.set(symbol, pricer);
-        }
-        const book = this.state.books.book(symbol);
-        const m2 = this.state.status(symbol) === 'in_sync' ? book?.midTimesTwo() : undefined;
-        const mid = m2 === undefined ? undefined : fromUnits(BigInt(m2) * BigInt(inst.tick.step), inst.tick.decimals) / 2n;
-        const s = pricer.step(now, idx.price, mid);
-        const fmt = (v: Fixed | undefined) => (v === undefined ? null : formatFixed(v, inst.tick.decimals));
-        out.marks.push({ symbol, index_symbol: inst.perpetual.indexSymbol, mark_price: fmt(s.mark), index_price: fmt(s.index), premium_ema: fmt(s.premiumEma), stale: s.markStale, timestamp: now });
-        out.funding.push({
-          symbol,
-          funding_rate: formatFixed(s.fundingRate, RATE_DECIMALS),
-          premium_rate_avg: formatFixed(s.premiumRateAvg, RATE_DECIMALS),
-          interest_rate: inst.perpetual.interestRate,
-          next_funding_time: s.nextFundingTime,
-          countdown_seconds: s.countdownSeconds,
-          timestamp: now,
-        });
-      }
-    });
+    const indexBySymbol = this.tracing.run(this.tracing.start('md.compute_index', { indices: indices.length }), () => this.computeIndices(indices, now, out));
+    this.tracing.run(this.tracing.start('md.compute_mark', { symbols: this.state.symbols().length }), () => this.computeMarks(indexBySymbol, now, out));
     Object.assign(this.lastOutput, out);
     for (const l of this.listeners) l(out);
     if (this.producer && this.enc) {
@@ -242,5 +195,61 @@ export class PricingWorker {
       if (topicMessages.length) await this.producer.sendBatch({ topicMessages });
     }
     return out;
+  }
+
+  /** Every index from its sources' latest quotes (into `out.indices`); their prices by index symbol. */
+  private computeIndices(indices: IndexDef[], now: number, out: PricingOutput): IndexPrices {
+    const indexBySymbol: IndexPrices = new Map();
+    const staleness = new Map<SourceId, number>();
+    for (const idx of indices) {
+      const quotes: SourceQuote[] = [];
+      for (const id of this.exchanges.keys()) {
+        const q = this.latest.get(`${idx.symbol}/${id}`);
+        if (q) quotes.push(q);
+        staleness.set(id, Math.max(staleness.get(id) ?? 0, q ? now - q.receivedAt : Infinity));
+      }
+      const r = indexPrice(quotes, now, this.cfg.staleMs, toFixed(this.cfg.maxDeviation));
+      for (const id of this.exchanges.keys()) if (!quotes.some((q) => q.source === id)) r.excluded.push({ source: id, reason: 'stale' });
+      indexBySymbol.set(idx.symbol, { price: r.price, decimals: idx.decimals });
+      out.indices.push({
+        index_symbol: idx.symbol,
+        price: r.price === undefined ? null : formatFixed(r.price, idx.decimals),
+        stale: r.price === undefined,
+        timestamp: now,
+        sources_used: r.used,
+        sources_excluded: r.excluded,
+      });
+    }
+    for (const [id, ms] of staleness) this.metrics.indexStaleness.set({ exchange: id }, Number.isFinite(ms) ? ms : -1);
+    return indexBySymbol;
+  }
+
+  /** Mark price and funding of every perpetual (into `out.marks`, `out.funding`). */
+  private computeMarks(indexBySymbol: IndexPrices, now: number, out: PricingOutput): void {
+    for (const symbol of this.state.symbols()) {
+      const inst = this.state.instrument(symbol)!;
+      if (!inst.perpetual) continue;
+      const idx = indexBySymbol.get(inst.perpetual.indexSymbol)!;
+      let pricer = this.pricers.get(symbol);
+      if (!pricer) {
+        pricer = new Pricer({ emaSpan: this.cfg.emaSpan, fundingIntervalHours: inst.perpetual.fundingIntervalHours, interestRate: toFixed(inst.perpetual.interestRate) });
+        this.pricers.set(symbol, pricer);
+      }
+      const book = this.state.books.book(symbol);
+      const m2 = this.state.status(symbol) === 'in_sync' ? book?.midTimesTwo() : undefined;
+      const mid = m2 === undefined ? undefined : fromUnits(BigInt(m2) * BigInt(inst.tick.step), inst.tick.decimals) / 2n;
+      const s = pricer.step(now, idx.price, mid);
+      const fmt = (v: Fixed | undefined) => (v === undefined ? null : formatFixed(v, inst.tick.decimals));
+      out.marks.push({ symbol, index_symbol: inst.perpetual.indexSymbol, mark_price: fmt(s.mark), index_price: fmt(s.index), premium_ema: fmt(s.premiumEma), stale: s.markStale, timestamp: now });
+      out.funding.push({
+        symbol,
+        funding_rate: formatFixed(s.fundingRate, RATE_DECIMALS),
+        premium_rate_avg: formatFixed(s.premiumRateAvg, RATE_DECIMALS),
+        interest_rate: inst.perpetual.interestRate,
+        next_funding_time: s.nextFundingTime,
+        countdown_seconds: s.countdownSeconds,
+        timestamp: now,
+      });
+    }
   }
 }

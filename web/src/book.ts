@@ -1,8 +1,8 @@
 // The page's copy of one order book: a snapshot, then deltas applied only when their prev_seq
 // is our seq, each message's checksum verified against the top 25 levels we hold.
 import { checksumPayload } from '../../src/domain/checksum-payload.js';
+import { Increment } from '../../src/domain/decimal.js';
 import { crc32 } from './crc32.js';
-import { isZero, scaled } from './decimal.js';
 
 const CHECKSUM_DEPTH = 25;
 
@@ -25,8 +25,9 @@ export type ApplyResult = 'ok' | 'chain_break' | 'ignored';
 export class ClientBook {
   seq = -1;
   status = 'resyncing';
-  prec = '';
   updatedAt = 0;
+  /** The instrument's tick: prices become whole ticks for sorting (grouped prices are multiples too). */
+  private tick = Increment.parse('1');
   /** The checksum the server sent with the last message applied, for verify(). */
   private checksum: number | undefined;
   private readonly bids = new Map<string, Level>();
@@ -41,13 +42,12 @@ export class ClientBook {
       this.bids.clear();
       this.asks.clear();
       this.status = m.status ?? 'in_sync';
-      this.prec = m.prec;
     } else {
       if (this.seq < 0) return 'ignored'; // a delta before our snapshot
       if (m.prev_seq !== this.seq) return 'chain_break';
     }
-    update(this.bids, m.bids ?? []);
-    update(this.asks, m.asks ?? []);
+    update(this.bids, m.bids ?? [], this.tick);
+    update(this.asks, m.asks ?? [], this.tick);
     this.seq = m.seq;
     this.checksum = m.checksum;
     this.updatedAt = Date.now();
@@ -69,7 +69,9 @@ export class ClientBook {
     return { bids: best(this.bids, depth, true), asks: best(this.asks, depth, false) };
   }
 
-  reset(): void {
+  /** Starts over empty; with `tick`, for another instrument. */
+  reset(tick?: Increment): void {
+    if (tick) this.tick = tick;
     this.seq = -1;
     this.bids.clear();
     this.asks.clear();
@@ -78,23 +80,26 @@ export class ClientBook {
 
 interface Level {
   qty: string;
-  /** The price on a fixed scale, computed once, for sorting. */
-  key: bigint;
+  /** The price in whole ticks, computed once, for sorting. */
+  ticks: number;
 }
 
-function update(side: Map<string, Level>, changes: [string, string][]): void {
+/** A size of zero ("0", "0.000") removes the level. */
+const ZERO = /^0+(\.0*)?$/;
+
+function update(side: Map<string, Level>, changes: [string, string][], tick: Increment): void {
   for (const [p, q] of changes) {
-    if (isZero(q)) side.delete(p);
+    if (ZERO.test(q)) side.delete(p);
     else {
       const l = side.get(p);
       if (l) l.qty = q;
-      else side.set(p, { qty: q, key: scaled(p, 18) });
+      else side.set(p, { qty: q, ticks: tick.toUnits(p) });
     }
   }
 }
 
 function best(side: Map<string, Level>, depth: number, descending: boolean): [string, string][] {
-  const levels = [...side].sort((a, b) => (a[1].key < b[1].key ? -1 : a[1].key > b[1].key ? 1 : 0));
+  const levels = [...side].sort((a, b) => a[1].ticks - b[1].ticks);
   if (descending) levels.reverse();
   return levels.slice(0, depth).map(([p, l]) => [p, l.qty]);
 }

@@ -3,7 +3,7 @@
 import { ClientBook, type BookMessage } from './book.js';
 import { CandleChart } from './chart-view.js';
 import { MarketConnection, type ServerMessage } from './connection.js';
-import { multiple } from './decimal.js';
+import { Increment } from '../../src/domain/decimal.js';
 import { $, el, setStale } from './dom.js';
 import { renderLadder } from './ladder-view.js';
 import { MarketPanel, type TickerData } from './panel-view.js';
@@ -17,6 +17,9 @@ const BOOK_STALE_MS = 5000;
 
 let symbols: SymbolInfo[] = [];
 let current: SymbolInfo | undefined;
+/** The current instrument's increments: exact sizes and prices for the ladder. */
+let tick = Increment.parse('1');
+let lot = Increment.parse('1');
 let interval = '1m';
 let prec = '';
 const book = new ClientBook();
@@ -112,13 +115,15 @@ function select(symbol: string): void {
   if (current) for (const channel of streams(current)) conn.unsubscribe(channel, current.symbol);
   current = next;
   prec = next.tick_size;
-  book.reset();
+  tick = Increment.parse(next.tick_size);
+  lot = Increment.parse(next.lot_size);
+  book.reset(tick);
   tape.clear();
   panel.clear();
   chart.clear();
   $('perp-only').hidden = !next.perpetual;
   $<HTMLSelectElement>('symbol').value = next.symbol;
-  $<HTMLSelectElement>('prec').replaceChildren(...GROUPINGS.map((k) => new Option(multiple(next.tick_size, k))));
+  $<HTMLSelectElement>('prec').replaceChildren(...GROUPINGS.map((k) => new Option(tick.format(k))));
   $('book').dataset.symbol = next.symbol;
   $('trades').dataset.symbol = next.symbol;
   $('chart').dataset.symbol = next.symbol;
@@ -152,7 +157,7 @@ function render(): void {
   if (dirty) {
     dirty = false;
     const ladder = $('ladder');
-    renderLadder(ladder, book);
+    renderLadder(ladder, book, tick, lot);
     const bookEl = $('book');
     bookEl.dataset.seq = String(book.seq);
     bookEl.dataset.status = book.status;

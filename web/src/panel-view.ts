@@ -12,16 +12,12 @@ export interface TickerData {
   trade_count: number;
 }
 
-interface Field {
-  value: string;
-  at: number;
-}
-
 /** Older than this, a value that should come every second is shown as stale. */
 const STALE_AFTER_MS = 3500;
 
 export class MarketPanel {
-  private readonly fields = new Map<string, Field>();
+  /** When each shown value last came, by element id. */
+  private readonly updatedAt = new Map<string, number>();
   private nextFunding: number | undefined;
 
   ticker(t: TickerData): void {
@@ -55,12 +51,12 @@ export class MarketPanel {
       const s = Math.max(0, Math.round((this.nextFunding - now) / 1000));
       $('p-countdown').textContent = `${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
     }
-    for (const [id, f] of this.fields) setStale($(id).parentElement!, !connectionLive || now - f.at > STALE_AFTER_MS);
+    for (const [id, at] of this.updatedAt) setStale($(id).parentElement!, !connectionLive || now - at > STALE_AFTER_MS);
   }
 
   clear(): void {
-    for (const id of this.fields.keys()) $(id).textContent = '–';
-    this.fields.clear();
+    for (const id of this.updatedAt.keys()) $(id).textContent = '–';
+    this.updatedAt.clear();
     this.nextFunding = undefined;
     $('p-countdown').textContent = '–';
   }
@@ -69,6 +65,6 @@ export class MarketPanel {
     const e = $(id);
     e.textContent = value;
     e.className = tone ?? '';
-    this.fields.set(id, { value, at: Date.now() });
+    this.updatedAt.set(id, Date.now());
   }
 }
