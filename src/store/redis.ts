@@ -7,6 +7,8 @@ export function createRedis(url: string, log: Logger): Redis {
     lazyConnect: false,
     maxRetriesPerRequest: 2,
     connectTimeout: 3000,
+    // a reply that never comes (a half-open connection) would otherwise hold a pipeline forever
+    commandTimeout: 5000,
     retryStrategy: (times) => Math.min(100 * 2 ** times, 2000),
   });
   let lastError = '';
