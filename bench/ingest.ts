@@ -28,7 +28,7 @@ const kcatRate = events / ((performance.now() - t0) / 1000);
 // the service: from its first consumed event to its last
 const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
 // the production path: trades, candles and snapshots stored before each commit, in databases of its own
-const stores = await testStores(prefix.replace(/\W/g, ''));
+const stores = process.env.BENCH_NO_STORES ? { env: {}, drop: async () => undefined } : await testStores(prefix.replace(/\W/g, ''));
 const svc = await startService({ ...env, ...stores.env }, 120_000, profile);
 let peakRss = 0;
 const consumed = async () => {

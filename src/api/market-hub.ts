@@ -130,7 +130,12 @@ export class MarketHub {
         seq: t.sequence,
       });
     }
-    for (const [symbol, b] of bySymbol) this.publish(streamKey('trades', symbol), this.tradeStream(symbol).add(b.views, b.sentUs));
+    for (const [symbol, b] of bySymbol) {
+      const stream = this.tradeStream(symbol);
+      stream.add(b.views, b.sentUs);
+      const key = streamKey('trades', symbol);
+      if (this.sink.wanted(key)) this.publish(key, stream.message(b.views, b.sentUs)); // serialised only when someone listens
+    }
   }
 
   private tradeStream(symbol: string): TradeStream {

@@ -22,12 +22,16 @@ export class TradeStream {
 
   constructor(readonly symbol: string) {}
 
-  /** Adds a batch (engine order) and returns its message. */
-  add(trades: TradeView[], sentUs: number): string {
+  /** Adds a batch (engine order). */
+  add(trades: TradeView[], sentUs: number): void {
     for (const t of trades) this.recentTrades.push(t);
     if (this.recentTrades.length > KEEP * 2) this.recentTrades.splice(0, this.recentTrades.length - KEEP);
     this.count += trades.length;
     this.lastSentUs = sentUs;
+  }
+
+  /** The live message of a batch just added. */
+  message(trades: TradeView[], sentUs: number): string {
     return message(this.symbol, trades, sentUs);
   }
 

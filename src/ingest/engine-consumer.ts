@@ -13,6 +13,7 @@ import type { Metrics } from '../obs/metrics.js';
 import { Tracing } from '../obs/tracing.js';
 import type { Context } from '@opentelemetry/api';
 import { EventStep } from './event-step.js';
+import { chunkByPartitionBytes } from './produce-chunks.js';
 import type { BatchOutput, MarketState } from './market-state.js';
 import type { DlqItem, MdPublisher } from './md-publisher.js';
 import type { PersistRows, Persister } from '../store/persister.js';
@@ -280,7 +281,7 @@ export class EngineConsumer {
       try {
         const tx = await producer.transaction();
         try {
-          if (topicMessages.length) await tx.sendBatch({ topicMessages });
+          for (const chunk of chunkByPartitionBytes(topicMessages)) await tx.sendBatch({ topicMessages: chunk });
           if (offsets.length) {
             await tx.sendOffsets({ consumerGroupId: this.opts.groupId, topics: [{ topic: this.opts.eventsTopic, partitions: offsets }] });
           }

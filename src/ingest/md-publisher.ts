@@ -3,6 +3,7 @@
 import type { Admin, Message } from 'kafkajs';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { registerTopicSchema, type TopicEncoder } from '../contract/avro-codec.js';
+import { symbolPartitioner } from '../contract/symbol-partition.js';
 import type { MdTopics } from '../contract/topics.js';
 import { bookChecksum, CHECKSUM_DEPTH } from '../domain/book-checksum.js';
 import { levelRecords } from '../domain/instrument.js';
@@ -66,8 +67,29 @@ export type TopicMessages = { topic: string; messages: Message[] }[];
 /** Avro enum symbols cannot start with a digit. */
 const AVRO_INTERVAL: Record<string, string> = { '1m': 'm1', '5m': 'm5', '15m': 'm15', '1h': 'h1', '4h': 'h4', '1d': 'd1' };
 
+/**
+ * Each message names its partition, as the default partitioner would choose it from the key
+ * (murmur2 of the symbol): the same placement, hashed once per symbol instead of per message.
+ */
+class SymbolPartitions {
+  private readonly cache = new Map<string, number>();
+  private readonly partitionOf: (symbol: string) => number;
+
+  constructor(partitionCount: number) {
+    this.partitionOf = symbolPartitioner(partitionCount);
+  }
+
+  of(symbol: string): number {
+    let p = this.cache.get(symbol);
+    if (p === undefined) this.cache.set(symbol, (p = this.partitionOf(symbol)));
+    return p;
+  }
+}
+
 export class MdPublisher {
   private readonly tradeEncoders = new Map<string, TopicEncoder<MdTrade>>();
+  /** The partition of md.trades.v1.{symbol} its trades go to (0: we create them with one). */
+  private readonly tradePartition = new Map<string, number>();
   /** The one preparation in flight: flushes call prepareSymbols concurrently. */
   private preparing: Promise<void> | undefined;
 
@@ -80,12 +102,18 @@ export class MdPublisher {
     private readonly snapshot: TopicEncoder<MdSnapshot>,
     private readonly ohlcv: TopicEncoder<Omit<CandleView, 'interval'> & { interval: string }>,
     private readonly ticker: TopicEncoder<TickerView>,
+    /** Partitions by symbol of the keyed md.* topics (md.trades.v1.{symbol} have one). */
+    private readonly partitions: Record<'bookDelta' | 'bookSnapshot' | 'ohlcv' | 'ticker', SymbolPartitions>,
   ) {}
 
   static async create(registry: SchemaRegistry, admin: Admin, newAdmin: () => Admin, topics: MdTopics, partitions: number): Promise<MdPublisher> {
     const existing = new Set(await admin.listTopics());
     const wanted = [topics.bookDelta, topics.bookSnapshot, topics.dlq, topics.ohlcv, topics.ticker].filter((t) => !existing.has(t));
     if (wanted.length) await admin.createTopics({ topics: wanted.map((topic) => ({ topic, numPartitions: partitions })), waitForLeaders: true });
+    // a topic made elsewhere may have another partition count than ours would have
+    const keyed = [topics.bookDelta, topics.bookSnapshot, topics.ohlcv, topics.ticker];
+    const meta = await admin.fetchTopicMetadata({ topics: keyed });
+    const partitionsOf = (topic: string) => new SymbolPartitions(meta.topics.find((t) => t.name === topic)!.partitions.length);
     return new MdPublisher(
       registry,
       newAdmin,
@@ -94,6 +122,7 @@ export class MdPublisher {
       await registerTopicSchema<MdSnapshot>(registry, topics.bookSnapshot, 'md.orderbook.snap.v1.avsc'),
       await registerTopicSchema(registry, topics.ohlcv, 'md.ohlcv.v1.avsc'),
       await registerTopicSchema<TickerView>(registry, topics.ticker, 'md.ticker24h.v1.avsc'),
+      { bookDelta: partitionsOf(topics.bookDelta), bookSnapshot: partitionsOf(topics.bookSnapshot), ohlcv: partitionsOf(topics.ohlcv), ticker: partitionsOf(topics.ticker) },
     );
   }
 
@@ -119,6 +148,11 @@ export class MdPublisher {
       const existing = new Set(await admin.listTopics());
       const create = missing.map((s) => this.topics.trades(s)).filter((t) => !existing.has(t));
       if (create.length) await admin.createTopics({ topics: create.map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true });
+      const meta = await admin.fetchTopicMetadata({ topics: missing.map((s) => this.topics.trades(s)) });
+      for (const s of missing) {
+        const count = meta.topics.find((t) => t.name === this.topics.trades(s))!.partitions.length;
+        this.tradePartition.set(s, new SymbolPartitions(count).of(s));
+      }
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
@@ -137,6 +171,7 @@ export class MdPublisher {
       bySymbolTrades.set(t.symbol, list);
       list.push({
         key: t.symbol,
+        partition: this.tradePartition.get(t.symbol)!,
         value: enc.encode({
           symbol: t.symbol,
           trade_id: t.trade.trade_id,
@@ -158,6 +193,7 @@ export class MdPublisher {
       const inst = state.instrument(d.symbol)!;
       deltas.push({
         key: d.symbol,
+        partition: this.partitions.bookDelta.of(d.symbol),
         value: this.delta.encode({
           symbol: d.symbol,
           sequence: d.sequence,
@@ -179,6 +215,7 @@ export class MdPublisher {
       const d = book.depth(Infinity);
       snaps.push({
         key: symbol,
+        partition: this.partitions.bookSnapshot.of(symbol),
         value: this.snapshot.encode({
           symbol,
           sequence: s.sequence,
@@ -196,7 +233,7 @@ export class MdPublisher {
     const candles: Message[] = [];
     for (const { symbol, candle } of [...out.candles, ...out.candleUpdates]) {
       const v = candleView(state.instrument(symbol)!, candle);
-      candles.push({ key: symbol, value: this.ohlcv.encode({ ...v, interval: AVRO_INTERVAL[v.interval] }) });
+      candles.push({ key: symbol, partition: this.partitions.ohlcv.of(symbol), value: this.ohlcv.encode({ ...v, interval: AVRO_INTERVAL[v.interval] }) });
     }
     if (candles.length) result.push({ topic: this.topics.ohlcv, messages: candles });
 
@@ -208,7 +245,7 @@ export class MdPublisher {
       const t = state.aggregates.ticker(symbol);
       if (!inst) continue;
       const stats = t ? t.stats(now) : { openTime: now - 86_400_000, closeTime: now, open: undefined, high: undefined, low: undefined, last: undefined, volume: 0, quoteVolume: 0n, count: 0 };
-      tickers.push({ key: symbol, value: this.ticker.encode(tickerView(inst, stats, state.books.book(symbol), state.openInterest.get(symbol) ?? null, now)) });
+      tickers.push({ key: symbol, partition: this.partitions.ticker.of(symbol), value: this.ticker.encode(tickerView(inst, stats, state.books.book(symbol), state.openInterest.get(symbol) ?? null, now)) });
     }
     if (tickers.length) result.push({ topic: this.topics.ticker, messages: tickers });
 
