@@ -80,6 +80,11 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
 
+if (process.env.BENCH_WS_ONE_ONLY) {
+  const r = await run(1, ['book', 'trades'], 10, true);
+  console.log(JSON.stringify({ p50: pct(r.latenciesMs, 50), p99: pct(r.latenciesMs, 99), p999: pct(r.latenciesMs, 99.9), n: r.latenciesMs.length }));
+  process.exit(0);
+}
 const one = await run(1, ['book', 'trades'], 10, true);
 const many = await run(1000, ['book', 'trades'], 10, true);
 const figures = (r: Run) => ({ p50: pct(r.latenciesMs, 50), p99: pct(r.latenciesMs, 99), p999: pct(r.latenciesMs, 99.9), samples: r.latenciesMs.length });

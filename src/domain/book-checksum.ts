@@ -1,7 +1,6 @@
-import { crc32 } from 'node:zlib';
+import { crc32, crc32Finish, crc32Update, CRC32_START } from './crc32.js';
 import type { Increment } from './decimal.js';
-import { levelStrings } from './instrument.js';
-import type { OrderBook } from './order-book.js';
+import type { BookSide, OrderBook } from './order-book.js';
 import { checksumPayload } from './checksum-payload.js';
 
 /** Levels per side covered by the checksum on every published book message. */
@@ -22,11 +21,29 @@ export const CHECKSUM_DEPTH = 25;
 export const CHECKSUM_ALGORITHM = 'crc32-interleaved-v1';
 
 export function checksumOfStrings(bids: readonly (readonly [string, string])[], asks: readonly (readonly [string, string])[], depth = 0): number {
-  return crc32(checksumPayload(bids, asks, depth)) >>> 0;
+  return crc32(checksumPayload(bids, asks, depth));
 }
 
-/** The checksum of a book held in ticks and lots, formatted with the instrument's increments. */
+/**
+ * The checksum of a book held in ticks and lots, formatted with the instrument's increments.
+ * Same value as checksumOfStrings over the formatted levels, without building them: it runs for
+ * every book message, so the CRC is fed string by string.
+ */
 export function bookChecksum(book: OrderBook, tick: Increment, lot: Increment, depth = 0): number {
-  const n = depth > 0 ? depth : Infinity;
-  return checksumOfStrings(levelStrings({ tick, lot }, book.bids.top(n)), levelStrings({ tick, lot }, book.asks.top(n)), depth);
+  const most = Math.max(book.bids.length, book.asks.length);
+  const n = depth > 0 ? Math.min(depth, most) : most;
+  let crc = CRC32_START;
+  let first = true;
+  const level = (side: BookSide, i: number) => {
+    if (!first) crc = crc32Update(crc, ':');
+    first = false;
+    crc = crc32Update(crc, tick.format(side.priceAt(i)));
+    crc = crc32Update(crc, ':');
+    crc = crc32Update(crc, lot.format(side.sizeOfLevel(i)));
+  };
+  for (let i = 0; i < n; i++) {
+    if (i < book.bids.length) level(book.bids, i);
+    if (i < book.asks.length) level(book.asks, i);
+  }
+  return crc32Finish(crc);
 }

@@ -18,6 +18,9 @@ export class DecimalError extends Error {
 /** Canonical non-negative decimal: no sign, no exponent, no leading zeros, optional fraction. */
 const DECIMAL = /^(0|[1-9]\d*)(?:\.(\d+))?$/;
 
+/** Strings remembered per increment (cleared when full: the hot levels come back at once). */
+const FORMAT_CACHE_SIZE = 8192;
+
 const POW10: bigint[] = Array.from({ length: 40 }, (_, i) => 10n ** BigInt(i));
 
 /**
@@ -30,6 +33,7 @@ export class Increment {
   /** Digits after the point in the canonical form of any multiple of this increment. */
   readonly decimals: number;
   private readonly stepBig: bigint;
+  private readonly formatted = new Map<number, string>();
 
   private constructor(
     readonly size: string,
@@ -84,6 +88,17 @@ export class Increment {
 
   /** The canonical decimal string of `units` increments, with exactly `decimals` digits after the point. */
   format(units: number): string {
+    // Book checksums format the same top levels again on every message: remember recent strings.
+    let text = this.formatted.get(units);
+    if (text === undefined) {
+      text = this.formatUncached(units);
+      if (this.formatted.size >= FORMAT_CACHE_SIZE) this.formatted.clear();
+      this.formatted.set(units, text);
+    }
+    return text;
+  }
+
+  private formatUncached(units: number): string {
     if (!Number.isSafeInteger(units) || units < 0) throw new RangeError(`format: ${units} is not a non-negative safe integer`);
     const scaled = units * this.step;
     const digits = Number.isSafeInteger(scaled) ? String(scaled) : (BigInt(units) * this.stepBig).toString();

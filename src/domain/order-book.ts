@@ -89,6 +89,16 @@ export class BookSide {
     return j < 0 || i < 0 ? undefined : [this.sign * this.keys[j]!, this.sizes[j]!];
   }
 
+  /** Price in ticks of the i-th best level (0 = best); i must be below length. */
+  priceAt(i: number): number {
+    return this.sign * this.keys[this.keys.length - 1 - i]!;
+  }
+
+  /** Size in lots of the i-th best level (0 = best); i must be below length. */
+  sizeOfLevel(i: number): number {
+    return this.sizes[this.sizes.length - 1 - i]!;
+  }
+
   /** The best `n` levels, best first (all levels when n is Infinity). */
   top(n: number): Level[] {
     const out: Level[] = [];

@@ -192,6 +192,9 @@ export class EngineConsumer {
     // Return at once so the next fetch overlaps the transaction. When too much waits for it (a
     // store is down, say), stop fetching until the backlog is committed: Kafka is the buffer,
     // and the group session stays alive because this handler does not block.
+    // The take runs now, before this task ends: between tasks the books are exactly what has been
+    // published, which conflated catch-ups and their checksums rely on (deferring it to coalesce
+    // a fetch's batches broke them).
     const flushing = this.flush().catch((err) => this.log.error({ err: (err as Error).stack ?? String(err) }, 'flush failed'));
     if (this.uncommitted > this.opts.maxUncommittedEvents && !this.paused) {
       this.paused = true;

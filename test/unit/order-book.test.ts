@@ -148,4 +148,18 @@ describe('book checksum (crc32-interleaved-v1)', () => {
     book.set('ask', tick.toUnits('100.5'), lot.toUnits('3.001'));
     assert.notEqual(bookChecksum(book, tick, lot), c1);
   });
+
+  it('property: bookChecksum equals the checksum of the formatted level strings, at any depth', () => {
+    const tick = Increment.parse('0.25');
+    const lot = Increment.parse('0.0001');
+    fc.assert(
+      fc.property(fc.array(delta, { maxLength: 300 }), fc.integer({ min: 0, max: 60 }), (deltas, depth) => {
+        const book = new OrderBook();
+        for (const d of deltas) book.set(d.side, d.price, d.size);
+        const strings = (levels: Level[]) => levels.map(([p, q]) => [tick.format(p), lot.format(q)] as const);
+        const n = depth > 0 ? depth : Infinity;
+        assert.equal(bookChecksum(book, tick, lot, depth), checksumOfStrings(strings(book.bids.top(n)), strings(book.asks.top(n)), depth));
+      }),
+    );
+  });
 });

@@ -2,7 +2,7 @@
 // is our seq, each message's checksum verified against the top 25 levels we hold.
 import { checksumPayload } from '../../src/domain/checksum-payload.js';
 import { Increment } from '../../src/domain/decimal.js';
-import { crc32 } from './crc32.js';
+import { crc32 } from '../../src/domain/crc32.js';
 
 const CHECKSUM_DEPTH = 25;
 

@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { crc32 as zlibCrc32 } from 'node:zlib';
+import fc from 'fast-check';
+import { crc32, crc32Finish, crc32Update, CRC32_START } from '../../src/domain/crc32.js';
+
+describe('crc32 (the book checksum\'s CRC, shared with the web page)', () => {
+  it('equals zlib\'s CRC-32 of the UTF-8 bytes, for any string (surrogates included)', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => assert.equal(crc32(s), zlibCrc32(Buffer.from(s, 'utf8')) >>> 0)));
+    assert.equal(crc32('100.0:2:100.5:3:99.5:1'), zlibCrc32('100.0:2:100.5:3:99.5:1') >>> 0);
+    assert.equal(crc32(''), 0);
+  });
+
+  it('fed piece by piece equals the CRC of the joined string', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'grapheme', maxLength: 12 }), { maxLength: 40 }), (parts) => {
+        let c = CRC32_START;
+        for (const p of parts) c = crc32Update(c, p);
+        assert.equal(crc32Finish(c), crc32(parts.join('')));
+      }),
+    );
+  });
+});
