@@ -9,6 +9,7 @@ import { createLogger } from '../src/obs/logger.js';
 import { startService } from '../test/support/service.js';
 import { runSim } from '../test/support/sim.js';
 import { testStores } from '../test/support/stores.js';
+import { cpuWindow, stackPid, type CpuWindow } from './lib/cpu-usage.js';
 import { writeResult } from './lib/result.js';
 
 const cfg = loadConfig();
@@ -28,7 +29,7 @@ const kcatRate = events / ((performance.now() - t0) / 1000);
 // the service: from its first consumed event to its last
 const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
 // the production path: trades, candles and snapshots stored before each commit, in databases of its own
-const stores = process.env.BENCH_NO_STORES ? { env: {}, drop: async () => undefined } : await testStores(prefix.replace(/\W/g, ''));
+const stores = await testStores(prefix.replace(/\W/g, ''));
 const svc = await startService({ ...env, ...stores.env }, 120_000, profile);
 let peakRss = 0;
 const consumed = async () => {
@@ -48,6 +49,7 @@ const committedToEnd = async () => {
 };
 let first = 0;
 let firstAt = 0;
+let cpu: CpuWindow | undefined;
 const deadline = Date.now() + 300_000;
 for (;;) {
   if (Date.now() > deadline) {
@@ -58,11 +60,13 @@ for (;;) {
   if (n > 0 && !firstAt) {
     first = n;
     firstAt = performance.now();
+    cpu = cpuWindow({ service: svc.proc.pid, kafka: stackPid('kafka', 9092), clickhouse: stackPid('clickhouse', 8123), postgres: stackPid('postgres', 5432) });
   }
   if (n >= events && (await committedToEnd())) break;
   await new Promise((r) => setTimeout(r, 50));
 }
 const serviceRate = (events - first) / ((performance.now() - firstAt) / 1000);
+const usage = cpu!.stop();
 await svc.stop();
 await admin.disconnect();
 await stores.drop();
@@ -73,5 +77,6 @@ writeResult({
   value: serviceRate,
   unit: 'events/s',
   baseline: { name: 'kcat raw consumption of the same topic', value: kcatRate },
-  detail: { events, symbols: 20, trades: summary.trades, peak_rss_mib: Math.round(peakRss / 2 ** 20) },
+  // cores busy while the service ingested: how much of the machine was left
+  detail: { events, symbols: 20, trades: summary.trades, peak_rss_mib: Math.round(peakRss / 2 ** 20), ...usage },
 });

@@ -2,10 +2,13 @@
 // delta and trades message carries it (sent_us), and real WebSocket clients (ws) in this process
 // note when it arrives. 20,000 events/s over 50 symbols; 1,000 clients, each on the book and
 // trades of one symbol; beside the same run with one client. Then delivered messages/s with
-// 10,000 clients (ticker + trades + book of one symbol each) beside 1,000.
+// 10,000 clients (ticker + trades + book of one symbol each) beside 1,000. First, the floor: how
+// fast the broker delivers the same load to kcat and to a plain kafkajs consumer, no service running.
 import WebSocket from 'ws';
 import { isolatedEnv, startService } from '../test/support/service.js';
 import { runSim } from '../test/support/sim.js';
+import { cpuWindow, stackPid } from './lib/cpu-usage.js';
+import { kafkaDelivery } from './lib/kafka-delivery.js';
 import { writeResult } from './lib/result.js';
 
 const SYMBOLS = 50;
@@ -17,6 +20,8 @@ interface Run {
   latenciesMs: number[];
   messages: number;
   seconds: number;
+  /** Cores busy during the window: machine, service, broker, this process (the clients). */
+  cpu: Record<string, number>;
 }
 
 async function run(clients: number, channels: string[], seconds: number, measureLatency: boolean): Promise<Run> {
@@ -65,13 +70,15 @@ async function run(clients: number, channels: string[], seconds: number, measure
   counting = true;
   windowStartUs = nowUs();
   const t0 = performance.now();
+  const usage = cpuWindow({ service: svc.proc.pid, kafka: stackPid('kafka', 9092), clients: process.pid });
   await sleep(seconds * 1000);
   counting = false;
+  const cpu = usage.stop();
   const elapsed = (performance.now() - t0) / 1000;
   await sim;
   for (const ws of sockets) ws.terminate();
   await svc.stop();
-  return { latenciesMs, messages, seconds: elapsed };
+  return { latenciesMs, messages, seconds: elapsed, cpu };
 }
 
 const pct = (xs: number[], p: number) => {
@@ -80,11 +87,16 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
 
-if (process.env.BENCH_WS_ONE_ONLY) {
-  const r = await run(1, ['book', 'trades'], 10, true);
-  console.log(JSON.stringify({ p50: pct(r.latenciesMs, 50), p99: pct(r.latenciesMs, 99), p999: pct(r.latenciesMs, 99.9), n: r.latenciesMs.length }));
-  process.exit(0);
-}
+const delivery = await kafkaDelivery(SYMBOLS, RATE, 10);
+const floor = { kcat_p50: pct(delivery.kcat, 50), kcat_p99: pct(delivery.kcat, 99), kcat_p999: pct(delivery.kcat, 99.9), kafkajs_p50: pct(delivery.kafkajs, 50), kafkajs_p99: pct(delivery.kafkajs, 99), kafkajs_p999: pct(delivery.kafkajs, 99.9) };
+writeResult({
+  name: 'kafka-delivery-p99',
+  metric: `simulator → broker → consumer latency p99, ${RATE.toLocaleString('en-US')} events/s over ${SYMBOLS} symbols, no service running (kcat; the floor under engine → WebSocket)`,
+  value: floor.kcat_p99,
+  unit: 'ms',
+  baseline: { name: 'a plain kafkajs consumer', value: floor.kafkajs_p99 },
+  detail: { ...floor, samples_kcat: delivery.kcat.length, samples_kafkajs: delivery.kafkajs.length, resolution_ms: 1 },
+});
 const one = await run(1, ['book', 'trades'], 10, true);
 const many = await run(1000, ['book', 'trades'], 10, true);
 const figures = (r: Run) => ({ p50: pct(r.latenciesMs, 50), p99: pct(r.latenciesMs, 99), p999: pct(r.latenciesMs, 99.9), samples: r.latenciesMs.length });
@@ -97,7 +109,7 @@ for (const [name, p] of [['p50', 'p50'], ['p99', 'p99'], ['p999', 'p999']] as co
     value: fN[p],
     unit: 'ms',
     baseline: { name: 'the same with 1 client', value: f1[p] },
-    detail: { clients: 1000, samples: fN.samples, baseline_samples: f1.samples, p50: fN.p50, p99: fN.p99, p999: fN.p999, target_p99_ms: 5 },
+    detail: { clients: 1000, samples: fN.samples, baseline_samples: f1.samples, p50: fN.p50, p99: fN.p99, p999: fN.p999, target_p99_ms: 5, floor_kcat_p99_ms: floor.kcat_p99, floor_kafkajs_p99_ms: floor.kafkajs_p99, cpu: many.cpu, baseline_cpu: one.cpu },
   });
 }
 const big = await run(10_000, ['ticker', 'trades', 'book'], 10, false);

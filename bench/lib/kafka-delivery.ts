@@ -1,0 +1,58 @@
+// How fast the broker alone delivers the simulator's events on this machine, with no service
+// running: each consumer notes now − the record's CreateTime (set by the simulator's producer as
+// it sends; milliseconds). kcat (librdkafka, C) is the floor under any consumer; a plain kafkajs
+// consumer is the floor under ours. Both read the same simulator run, one after the other.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { loadConfig } from '../../src/config.js';
+import { createKafka } from '../../src/ingest/kafka-client.js';
+import { createLogger } from '../../src/obs/logger.js';
+import { isolatedEnv } from '../../test/support/service.js';
+import { runSim } from '../../test/support/sim.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function kcatLatencies(brokers: string, topic: string, seconds: number): Promise<number[]> {
+  const out: number[] = [];
+  const kcat = spawn('kcat', ['-C', '-b', brokers, '-t', topic, '-o', 'end', '-u', '-q', '-f', '%T\n', '-X', 'fetch.wait.max.ms=100'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const started = Date.now();
+  createInterface({ input: kcat.stdout! }).on('line', (line) => {
+    const now = Date.now();
+    if (now - started > 2000) out.push(now - Number(line)); // after the consumer settled
+  });
+  await sleep((seconds + 2) * 1000);
+  kcat.kill();
+  return out;
+}
+
+async function kafkajsLatencies(topic: string, seconds: number): Promise<number[]> {
+  const cfg = loadConfig();
+  const consumer = createKafka(cfg.kafkaBrokers, 'bench-delivery', createLogger('error')).consumer({ groupId: `bench-delivery-${Date.now()}`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: false });
+  const out: number[] = [];
+  let from = Infinity;
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      const now = Date.now();
+      if (from === Infinity) from = now + 2000;
+      if (now >= from) for (const m of batch.messages) out.push(now - Number(m.timestamp));
+    },
+  });
+  await sleep((seconds + 4) * 1000);
+  await consumer.disconnect();
+  return out;
+}
+
+/** Delivery latencies (ms) seen by kcat and by a plain kafkajs consumer at `rate` events/s over `symbols`. */
+export async function kafkaDelivery(symbols: number, rate: number, seconds: number): Promise<{ kcat: number[]; kafkajs: number[] }> {
+  const cfg = loadConfig();
+  const { prefix, env } = isolatedEnv();
+  const sim = runSim(['--symbols', String(symbols), '--rate', String(rate), '--duration', String(2 * seconds + 12), '--seed', '10'], env);
+  await sleep(3000); // topics made, events flowing
+  const topic = `${prefix}engine.event.v1`;
+  const kcat = await kcatLatencies(cfg.kafkaBrokers.join(','), topic, seconds);
+  const kafkajs = await kafkajsLatencies(topic, seconds);
+  await sim;
+  return { kcat, kafkajs };
+}
