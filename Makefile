@@ -49,10 +49,12 @@ dev: stack-up build
 	bash stack/dev.sh
 
 test: stack-up build browser
+	node dist/test/support/clean-topics.js
 	$(NODE_TEST) dist/test/unit/*.test.js dist/test/integration/*.test.js
 
 # Every benchmark, then docs/BENCHMARKS.md from bench/results/*.json.
 bench: stack-up build
+	node dist/test/support/clean-topics.js
 	@for f in dist/bench/*.js; do [ "$$(basename $$f)" = report.js ] || node --expose-gc "$$f" || exit 1; done
 	node dist/bench/report.js
 
