@@ -60,19 +60,20 @@ ${chart}
   the price-time-priority engine, Avro encoding, kafkajs batches), against kafkajs alone sending the
   same number of pre-encoded ~110-byte messages in the same 5,000-message batches. Target ≥ 50,000/s.
 - **ingest**: the simulator fills a fresh \`engine.event.v1\` (20 symbols, \`--rate 0\`) first; then
-  kcat reads the whole topic (\`kcat -C -e -q\`, output discarded), and a fresh service process
-  consumes it: decode, sequencing, books, candles, tickers, md.* publishing in transactions, with
-  its own ClickHouse and PostgreSQL databases (trades, candles and book snapshots stored before each
-  commit). Rate from its first consumed event until its committed offsets reach the topic's end
-  (everything stored and committed); \`detail.peak_rss_mib\` is the service's peak resident memory.
-  Targets: ≥ 100,000 events/s and ≥ 0.5× kcat. Runs here spread between 93 and 110 k events/s
-  (the first target is met about half the time; 68 k before the drain overlapped storing with
-  committing, the lag histogram was sampled 1 in 16 and kafkajs's quadratic per-partition grouping
-  was replaced, \`src/ingest/kafkajs-linear-grouping.ts\`: on/off runs alternated gave ~100 k vs
-  ~84 k); about 0.18× kcat (whose rate varies between 250 and 590 k/s), so the second is not met.
-  Inside the consumption window the process is CPU-bound: kafkajs ~30 % (fetch decoding, encoding
-  the md.* produce requests), GC 15–19 %, our code ~25 %. kcat is librdkafka in C; kafkajs is
-  JavaScript on the same thread as everything else.
+  kcat reads the whole topic (\`kcat -C -e -q -X fetch.wait.max.ms=10\`, output discarded), and a
+  fresh service process consumes it: decode, sequencing, books, candles, tickers, md.* publishing in
+  transactions, with its own ClickHouse and PostgreSQL databases (trades, candles and book snapshots
+  stored before each commit). Rate from its first consumed event until its committed offsets reach
+  the topic's end (everything stored and committed); \`detail.peak_rss_mib\` is the service's peak
+  resident memory and \`detail.*_cores\` the cores each process kept busy meanwhile (from /proc).
+  Targets: ≥ 100,000 events/s and ≥ 0.5× kcat. Runs here spread between 90 and 118 k events/s, so
+  the first is met about half the time. The second is not, by far: kcat reads this topic at about
+  1.5 M events/s on one core. (Before this session the benchmark ran kcat with librdkafka's default
+  \`fetch.wait.max.ms\` of 500 ms, which it spent idling at the end of the topic: that made kcat look
+  2–3× slower, 250–590 k/s, and the ratio 0.15–0.4.) While the service ingests, it keeps ~1.2 cores
+  busy (its JavaScript thread saturated, plus GC and I/O threads), the broker ~0.15, the stores
+  little; kafkajs ~20 % of the thread (fetch decoding, encoding the md.* produce requests), GC ~20 %,
+  our code ~25 %.
 - **candles-ticker**: one million trades (random walk, 0–20 ms apart) through the six candle intervals
   and the rolling 24h ticker of one symbol, per trade; beside decoding one engine trade event from Avro.
   The exact quote volume (BigInt) is most of the cost.
@@ -85,15 +86,20 @@ ${chart}
   databases of their own: 200,000 trades in 1,000-row TabSeparated inserts (one flush at ~100 k
   events/s) beside one bulk insert of the same rows; 20,000 closed candles in 50-row upserts (50
   symbols' 1m candles) beside one upsert statement per candle.
+- **kafka-delivery-p99**: the floor under the latency below. The same simulator load (20,000
+  events/s over 50 symbols), no service running: kcat, then a plain kafkajs consumer, each for 10 s,
+  note now − the record's CreateTime (set by the simulator's producer as it sends; 1 ms resolution).
+  kcat's p99 is 10–13 ms here and kafkajs's 17–21 ms: the 5 ms target of engine → WebSocket is below
+  what this machine's broker delivers to any consumer at this load (\`detail\` has p50 and p999).
 - **ws-latency-p50/p99/p999**: engine send time (stamped by the simulator on every event, carried as
   \`sent_us\` on book and trade messages) to arrival at real \`ws\` clients, 20,000 events/s over 50
   symbols, 1,000 clients each on the book and trades of one symbol, beside one client; the
   service's budget is raised to 1,000 msgs/s so clients stay live (one symbol's book + trades
-  carry more than the default 100 and would be conflated). Target p99 ≤ 5 ms: not met. One client:
-  p50 ~11 ms, p99 ~46 ms; 1,000 clients: p50 ~67 ms, p99 ~150 ms (2.3 s / 4 s before this
-  session's ingest changes freed the CPU). Without any client, engine send → processing
-  (\`md_ingest_lag_ms\`) is already p50 ~10–15 ms and p99 50–100 ms at this rate: the Kafka leg, with
-  the simulator, the broker, the service and the clients on two cores.
+  carry more than the default 100 and would be conflated). Target p99 ≤ 5 ms: not met, and not
+  reachable here (see kafka-delivery-p99). One client: p50 ~11–13 ms, p99 ~43–55 ms; 1,000 clients:
+  p50 ~58–65 ms, p99 ~150–165 ms. \`detail.cpu\`: during the 1,000-client window the machine's two
+  cores are ~99 % busy (service ~0.8, simulator ~0.6, clients ~0.4, broker ~0.2), so every
+  millisecond of latency above the floor is time a runnable thread waited for a core.
 - **ws-fanout**: messages delivered per second to 10,000 clients (ticker + trades + book of one of 50
   symbols each) beside 1,000; the clients live in the benchmark process, whose single thread
   parsing their JSON is the limit.

@@ -30,17 +30,27 @@ async function run(clients: number, channels: string[], seconds: number, measure
   const svc = await startService(env);
   // one simulator run (a second would restart the engine's sequences): clients join once the instruments are in
   const sim = runSim(['--symbols', String(SYMBOLS), '--rate', String(RATE), '--duration', String(seconds + 30 + Math.ceil(clients / 1000)), '--seed', '10'], env);
+  let simError: unknown;
+  sim.catch((err: unknown) => (simError = err));
+  /** Polls until `ready` says so; a simulator that failed or 90 s without it end the benchmark with why. */
+  const waitFor = async (what: string, ready: () => Promise<boolean>) => {
+    for (const deadline = Date.now() + 90_000; !(await ready()); await sleep(200)) {
+      if (simError || Date.now() > deadline) {
+        await svc.stop();
+        throw new Error(`${clients} clients: ${what} did not happen (${simError ? `simulator failed: ${String(simError)}` : 'timed out'}); service output:\n${svc.output().slice(-3000)}`);
+      }
+    }
+  };
   let symbols: string[] = [];
-  while (symbols.length < SYMBOLS) {
-    await sleep(200);
+  await waitFor(`all ${SYMBOLS} symbols known`, async () => {
     symbols = ((await (await fetch(`${svc.baseUrl}/v1/symbols`)).json()) as { symbols: { symbol: string }[] }).symbols.map((s) => s.symbol);
-  }
+    return symbols.length >= SYMBOLS;
+  });
   // and the pipeline flows (the first output waits for every symbol's md.trades topic to exist)
-  for (;;) {
+  await waitFor('trades flowing', async () => {
     const r = (await (await fetch(`${svc.baseUrl}/v1/trades?symbol=${symbols[symbols.length - 1]}&limit=1`)).json()) as { trades: unknown[] };
-    if (r.trades.length) break;
-    await sleep(200);
-  }
+    return r.trades.length > 0;
+  });
   const sockets: WebSocket[] = [];
   const latenciesMs: number[] = [];
   let messages = 0;

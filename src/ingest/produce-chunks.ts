@@ -25,6 +25,8 @@ function byteLength(v: Buffer | string | null | undefined): number {
  * Order within a partition is kept; a single message larger than the budget goes alone.
  */
 export function chunkByPartitionBytes(topicMessages: TopicMessages[], budget = DEFAULT_PARTITION_BUDGET_BYTES): TopicMessages[][] {
+  // the usual round: no topic as a whole reaches the budget, so no partition does
+  if (topicMessages.every((t) => topicBytesWithin(t.messages, budget))) return [topicMessages];
   const chunks: Map<string, Message[]>[] = [];
   /** Per partition key: the chunk it is filling and the bytes it has there. */
   const filling = new Map<string, { chunk: number; bytes: number }>();
@@ -47,4 +49,10 @@ export function chunkByPartitionBytes(topicMessages: TopicMessages[], budget = D
     }
   }
   return chunks.map((byTopic) => [...byTopic].map(([topic, messages]) => ({ topic, messages })));
+}
+
+function topicBytesWithin(messages: Message[], budget: number): boolean {
+  let bytes = 0;
+  for (const m of messages) if ((bytes += messageBytes(m)) > budget) return false;
+  return true;
 }
