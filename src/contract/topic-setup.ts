@@ -19,5 +19,31 @@ export async function ensureEngineTopics(admin: Admin, topics: Topics, partition
     ...INSTRUMENT_ROLES.map((role) => ({ topic: topics[role], numPartitions: 1, configEntries: compacted })),
   ];
   const missing = wanted.filter((t) => !existing.has(t.topic));
-  if (missing.length) await admin.createTopics({ topics: missing, waitForLeaders: true });
+  await createTopicsAndWait(admin, missing);
+}
+
+/**
+ * Creates topics and waits until every partition has a leader. kafkajs's own waitForLeaders gives
+ * up on the first UNKNOWN_TOPIC_OR_PARTITION, which a busy broker answers for a moment after
+ * creating a topic (seen right after thousands of topics were deleted): that is retried here.
+ */
+export async function createTopicsAndWait(admin: Admin, topics: ITopicConfig[], timeoutMs = 60_000): Promise<void> {
+  if (!topics.length) return;
+  try {
+    await admin.createTopics({ topics, waitForLeaders: false });
+  } catch (err) {
+    // another process created one of them first: fine, the wait below covers it
+    if ((err as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS' && !/already exists/i.test((err as Error).message)) throw err;
+  }
+  const names = topics.map((t) => t.topic);
+  for (const deadline = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 200))) {
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics: names });
+      if (meta.topics.length === names.length && meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${names.join(', ')} have no leader after ${timeoutMs} ms`);
+  }
 }

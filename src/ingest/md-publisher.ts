@@ -4,6 +4,7 @@ import type { Admin, Message } from 'kafkajs';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { registerTopicSchema, type TopicEncoder } from '../contract/avro-codec.js';
 import { symbolPartitioner } from '../contract/symbol-partition.js';
+import { createTopicsAndWait } from '../contract/topic-setup.js';
 import type { MdTopics } from '../contract/topics.js';
 import { bookChecksum, CHECKSUM_DEPTH } from '../domain/book-checksum.js';
 import { levelRecords } from '../domain/instrument.js';
@@ -109,7 +110,7 @@ export class MdPublisher {
   static async create(registry: SchemaRegistry, admin: Admin, newAdmin: () => Admin, topics: MdTopics, partitions: number): Promise<MdPublisher> {
     const existing = new Set(await admin.listTopics());
     const wanted = [topics.bookDelta, topics.bookSnapshot, topics.dlq, topics.ohlcv, topics.ticker].filter((t) => !existing.has(t));
-    if (wanted.length) await admin.createTopics({ topics: wanted.map((topic) => ({ topic, numPartitions: partitions })), waitForLeaders: true });
+    await createTopicsAndWait(admin, wanted.map((topic) => ({ topic, numPartitions: partitions })));
     // a topic made elsewhere may have another partition count than ours would have
     const keyed = [topics.bookDelta, topics.bookSnapshot, topics.ohlcv, topics.ticker];
     const meta = await admin.fetchTopicMetadata({ topics: keyed });
@@ -147,7 +148,7 @@ export class MdPublisher {
     try {
       const existing = new Set(await admin.listTopics());
       const create = missing.map((s) => this.topics.trades(s)).filter((t) => !existing.has(t));
-      if (create.length) await admin.createTopics({ topics: create.map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true });
+      await createTopicsAndWait(admin, create.map((topic) => ({ topic, numPartitions: 1 })));
       const meta = await admin.fetchTopicMetadata({ topics: missing.map((s) => this.topics.trades(s)) });
       for (const s of missing) {
         const count = meta.topics.find((t) => t.name === this.topics.trades(s))!.partitions.length;

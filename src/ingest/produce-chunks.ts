@@ -25,6 +25,7 @@ function byteLength(v: Buffer | string | null | undefined): number {
  * Order within a partition is kept; a single message larger than the budget goes alone.
  */
 export function chunkByPartitionBytes(topicMessages: TopicMessages[], budget = DEFAULT_PARTITION_BUDGET_BYTES): TopicMessages[][] {
+  if (topicMessages.every((t) => t.messages.length === 0)) return [];
   // the usual round: no topic as a whole reaches the budget, so no partition does
   if (topicMessages.every((t) => topicBytesWithin(t.messages, budget))) return [topicMessages];
   const chunks: Map<string, Message[]>[] = [];

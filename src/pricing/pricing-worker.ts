@@ -2,6 +2,7 @@
 // perpetuals track (ccxt REST, exact strings), keeps the raw quotes for the audit trail, and once a
 // second computes index, mark and funding and publishes them (md.index.v1, md.mark.v1,
 // md.funding.v1, and the in-process listeners).
+import { createTopicsAndWait } from '../contract/topic-setup.js';
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import type { Exchange } from 'ccxt';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
@@ -111,7 +112,7 @@ export class PricingWorker {
     await admin.connect();
     const existing = new Set(await admin.listTopics());
     const wanted = [this.topics.index, this.topics.mark, this.topics.funding].filter((t) => !existing.has(t));
-    if (wanted.length) await admin.createTopics({ topics: wanted.map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true });
+    await createTopicsAndWait(admin, wanted.map((topic) => ({ topic, numPartitions: 1 })));
     await admin.disconnect();
     this.enc = {
       index: await registerTopicSchema<IndexView>(this.registry, this.topics.index, 'md.index.v1.avsc'),

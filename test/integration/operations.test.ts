@@ -168,11 +168,20 @@ describe('operations (real Kafka, ClickHouse, PostgreSQL, an OTLP/HTTP endpoint)
 
       // The service is gone: what it consumed is exactly what its committed offsets cover, and stored.
       const summary = await sim;
+      // A transaction's offsets become readable once its commit markers are written, which the
+      // broker does after answering the commit: read until they stop moving (the service is gone).
       const admin = kafka.admin();
       await admin.connect();
-      const [committed] = await admin.fetchOffsets({ groupId: env.KAFKA_GROUP_ID!, topics: [`${prefix}engine.event.v1`] });
+      const readCommitted = async () => JSON.stringify((await admin.fetchOffsets({ groupId: env.KAFKA_GROUP_ID!, topics: [`${prefix}engine.event.v1`] }))[0]!.partitions.map((p) => [p.partition, Number(p.offset)]).sort((a, b) => a[0]! - b[0]!));
+      let committed = await readCommitted();
+      for (let same = 0; same < 3; ) {
+        await sleep(300);
+        const again = await readCommitted();
+        same = again === committed ? same + 1 : 0;
+        committed = again;
+      }
       await admin.disconnect();
-      const upTo = new Map(committed!.partitions.map((p) => [p.partition, Number(p.offset)]));
+      const upTo = new Map(JSON.parse(committed) as [number, number][]);
       const consumedTrades = new Set<string>();
       for (const m of await readTopics(kafka, [`${prefix}engine.event.v1`])) {
         if (Number(m.offset) >= (upTo.get(m.partition) ?? 0)) continue;

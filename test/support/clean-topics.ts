@@ -1,8 +1,7 @@
 // Deletes the topics earlier test and benchmark runs left behind (prefixes t<8 hex>. and
 // bench-<name>-<8 hex>.): each run makes thousands of partitions, and a broker holding tens of
-// thousands answers metadata requests too slowly for the tests. Run by `make test` and `make bench`
-// before they start; never touches other topics (but would pull the rug from under another test
-// run using the same broker at that moment).
+// thousands answers metadata requests too slowly for the tests. `make clean-test-topics`; never
+// touches other topics (but would pull the rug from under a test run using the broker meanwhile).
 import { loadConfig } from '../../src/config.js';
 import { createKafka } from '../../src/ingest/kafka-client.js';
 import { createLogger } from '../../src/obs/logger.js';

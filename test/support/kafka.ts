@@ -8,7 +8,7 @@ export type ReadMessage = KafkaMessage & { topic: string; partition: number };
  * Read-committed: transactional topics end in a commit marker that is never delivered, so a
  * partition also counts as read once nothing more has come for `idleMs`.
  */
-export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 60_000, idleMs = 1500): Promise<ReadMessage[]> {
+export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 60_000, idleMs = 4000): Promise<ReadMessage[]> {
   const admin = kafka.admin();
   await admin.connect();
   const remaining = new Map<string, bigint>();
@@ -24,6 +24,13 @@ export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 60_
   await consumer.connect();
   try {
     for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
+    // A partition is read when a batch reaches its end offset. kafkajs does not hand batches of
+    // control records only (a transactional topic's tail) to eachBatch, but reports them here.
+    const reached = (topic: string, partition: number, lastOffset: string | null | undefined) => {
+      const key = `${topic}/${partition}`;
+      const end = remaining.get(key);
+      if (end !== undefined && lastOffset != null && BigInt(lastOffset) + 1n >= end) remaining.delete(key);
+    };
     await new Promise<void>((resolve, reject) => {
       // joining the group can take longer than idleMs: before the first batch, allow 15 s
       let lastActivity = Date.now() + 15_000 - idleMs;
@@ -38,6 +45,17 @@ export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 60_
         clearInterval(idle);
         reject(new Error(`reading ${topics.join(',')}: ${remaining.size} partitions unfinished after ${timeoutMs} ms`));
       }, timeoutMs);
+      const finish = () => {
+        if (remaining.size > 0) return;
+        clearTimeout(timer);
+        clearInterval(idle);
+        resolve();
+      };
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        lastActivity = Date.now();
+        reached(payload.topic, payload.partition, payload.lastOffset);
+        finish();
+      });
       void consumer.run({
         autoCommit: false,
         eachBatch: async ({ batch }) => {
@@ -47,13 +65,8 @@ export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 60_
           for (const m of batch.messages) {
             if (end !== undefined && BigInt(m.offset) < end) out.push({ ...m, topic: batch.topic, partition: batch.partition });
           }
-          const last = batch.messages[batch.messages.length - 1];
-          if (end !== undefined && last && BigInt(last.offset) + 1n >= end) remaining.delete(key);
-          if (remaining.size === 0) {
-            clearTimeout(timer);
-            clearInterval(idle);
-            resolve();
-          }
+          reached(batch.topic, batch.partition, batch.lastOffset());
+          finish();
         },
       });
     });

@@ -7,6 +7,11 @@ import { chunkByPartitionBytes, messageBytes } from '../../src/ingest/produce-ch
 const msg = (partition: number | undefined, bytes: number, id: number) => ({ key: 'K', value: Buffer.alloc(bytes, id % 251), partition, headers: { id: String(id) } });
 
 describe('chunkByPartitionBytes (produce requests a broker accepts)', () => {
+  it('sends nothing for a round without messages (offsets only)', () => {
+    assert.deepEqual(chunkByPartitionBytes([]), []);
+    assert.deepEqual(chunkByPartitionBytes([{ topic: 'a', messages: [] }]), []);
+  });
+
   it('keeps a small round in one request', () => {
     const round: TopicMessages[] = [{ topic: 'a', messages: [msg(0, 100, 1), msg(1, 100, 2)] }, { topic: 'b', messages: [msg(undefined, 100, 3)] }];
     assert.deepEqual(chunkByPartitionBytes(round, 10_000), [round]);
