@@ -16,6 +16,8 @@ const kafka = createKafka(cfg.kafkaBrokers, 'test-persistence', createLogger('er
 const decoder = new AvroDecoder(createSchemaRegistry(cfg.schemaRegistryUrl));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const OUTAGE_MS = Number(process.env.STORE_OUTAGE_MS ?? 30_000);
+/** One sample of a Prometheus text exposition (0 when absent). */
+const sample = (metrics: string, series: string) => Number(metrics.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ').pop() ?? 0);
 
 describe('persistence through store outages (real ClickHouse, PostgreSQL, Kafka)', () => {
   it('after PostgreSQL and then ClickHouse are down 30 s each under load: every trade stored once, every closed candle exact', async (t) => {
@@ -29,14 +31,18 @@ describe('persistence through store outages (real ClickHouse, PostgreSQL, Kafka)
     const storeEnv = { ...env, ...stores.env };
     const svc = await startService(storeEnv);
     try {
-      const seconds = Math.ceil((2 * OUTAGE_MS + 12_000) / 1000);
+      const seconds = Math.ceil((2 * OUTAGE_MS + 25_000) / 1000);
       // 60 engine seconds per wall second: 1m candles close every second
       const sim = runSim(['--symbols', '2', '--rate', '800', '--duration', String(seconds), '--seed', '61', '--engine-speed', '60', '--start-time', String(Date.UTC(2026, 1, 1))], storeEnv);
       await sleep(3000);
       await stack('stop', 'postgres');
       await sleep(OUTAGE_MS);
       await stack('start', 'postgres');
-      await sleep(2000);
+      // the drain waits on PostgreSQL until its retries get through: only then do new writes reach
+      // ClickHouse, so its outage starts once some have (else on a slow machine it is not felt)
+      const chWrites = async () => sample(await (await fetch(`${svc.baseUrl}/metrics`)).text(), 'md_db_query_duration_ms_count{repository="ch_trades"}');
+      const before = await chWrites();
+      await waitUntil('ClickHouse writes after the PostgreSQL outage', async () => (await chWrites()) >= before + 2, 60_000, 200);
       await stack('stop', 'clickhouse');
       await sleep(OUTAGE_MS);
       await stack('start', 'clickhouse');
