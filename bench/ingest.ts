@@ -8,6 +8,7 @@ import { createKafka } from '../src/ingest/kafka-client.js';
 import { createLogger } from '../src/obs/logger.js';
 import { startService } from '../test/support/service.js';
 import { runSim } from '../test/support/sim.js';
+import { promSample } from '../test/support/metrics.js';
 import { testStores } from '../test/support/stores.js';
 import { cpuWindow, stackPid, type CpuWindow } from './lib/cpu-usage.js';
 import { writeResult } from './lib/result.js';
@@ -36,7 +37,7 @@ const svc = await startService({ ...env, ...stores.env }, 120_000, profile);
 let peakRss = 0;
 const consumed = async () => {
   const text = await (await fetch(`${svc.baseUrl}/metrics`)).text();
-  const sample = (name: string) => Number(text.split('\n').find((l) => l.startsWith(name))?.split(' ').pop() ?? 0);
+  const sample = (series: string) => promSample(text, series) ?? 0;
   peakRss = Math.max(peakRss, sample('process_resident_memory_bytes'));
   return sample(`md_kafka_messages_consumed_total{topic="${topic}"}`);
 };

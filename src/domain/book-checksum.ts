@@ -37,7 +37,7 @@ export function bookChecksum(book: OrderBook, tick: Increment, lot: Increment, d
   const level = (side: BookSide, i: number) => {
     if (!first) crc = crc32Update(crc, ':');
     first = false;
-    crc = crc32Update(crc, tick.format(side.priceAt(i)));
+    crc = crc32Update(crc, tick.format(side.priceOfLevel(i)));
     crc = crc32Update(crc, ':');
     crc = crc32Update(crc, lot.format(side.sizeOfLevel(i)));
   };

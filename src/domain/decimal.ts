@@ -18,8 +18,11 @@ export class DecimalError extends Error {
 /** Canonical non-negative decimal: no sign, no exponent, no leading zeros, optional fraction. */
 const DECIMAL = /^(0|[1-9]\d*)(?:\.(\d+))?$/;
 
-/** Strings remembered per increment (cleared when full: the hot levels come back at once). */
-const FORMAT_CACHE_SIZE = 8192;
+/**
+ * Strings remembered per increment (cleared when full: the hot levels come back at once). Small:
+ * it covers a book's top 25 levels a side with room for drift, and there are two per instrument.
+ */
+const FORMAT_CACHE_SIZE = 256;
 
 const POW10: bigint[] = Array.from({ length: 40 }, (_, i) => 10n ** BigInt(i));
 

@@ -90,7 +90,7 @@ export class BookSide {
   }
 
   /** Price in ticks of the i-th best level (0 = best); i must be below length. */
-  priceAt(i: number): number {
+  priceOfLevel(i: number): number {
     return this.sign * this.keys[this.keys.length - 1 - i]!;
   }
 

@@ -9,6 +9,7 @@ import { createSchemaRegistry } from '../../src/ingest/schema-registry.js';
 import { createLogger } from '../../src/obs/logger.js';
 import { FakeExchanges } from '../../src/sim/exchanges.js';
 import { readTopics } from '../support/kafka.js';
+import { promSample as sample } from '../support/metrics.js';
 import { isolatedEnv, startService } from '../support/service.js';
 import { runSim } from '../support/sim.js';
 import { waitUntil } from '../support/stack.js';
@@ -51,11 +52,6 @@ const attr = (s: OtlpSpan, key: string) => {
   return v === undefined ? undefined : (Object.values(v)[0] as unknown);
 };
 
-/** The value of one Prometheus sample, undefined when the series does not exist. */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
 
 /** Waits until the service lists the simulator's symbol (subscribing before that is an unknown_symbol error). */
 const listed = (baseUrl: string) =>

@@ -6,6 +6,7 @@ import { createKafka } from '../../src/ingest/kafka-client.js';
 import { createSchemaRegistry } from '../../src/ingest/schema-registry.js';
 import { createLogger } from '../../src/obs/logger.js';
 import { readTopics } from '../support/kafka.js';
+import { promSample } from '../support/metrics.js';
 import { isolatedEnv, startService } from '../support/service.js';
 import { runSim } from '../support/sim.js';
 import { stack, waitUntil } from '../support/stack.js';
@@ -16,8 +17,7 @@ const kafka = createKafka(cfg.kafkaBrokers, 'test-persistence', createLogger('er
 const decoder = new AvroDecoder(createSchemaRegistry(cfg.schemaRegistryUrl));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const OUTAGE_MS = Number(process.env.STORE_OUTAGE_MS ?? 30_000);
-/** One sample of a Prometheus text exposition (0 when absent). */
-const sample = (metrics: string, series: string) => Number(metrics.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ').pop() ?? 0);
+
 
 describe('persistence through store outages (real ClickHouse, PostgreSQL, Kafka)', () => {
   it('after PostgreSQL and then ClickHouse are down 30 s each under load: every trade stored once, every closed candle exact', async (t) => {
@@ -40,7 +40,7 @@ describe('persistence through store outages (real ClickHouse, PostgreSQL, Kafka)
       await stack('start', 'postgres');
       // the drain waits on PostgreSQL until its retries get through: only then do new writes reach
       // ClickHouse, so its outage starts once some have (else on a slow machine it is not felt)
-      const chWrites = async () => sample(await (await fetch(`${svc.baseUrl}/metrics`)).text(), 'md_db_query_duration_ms_count{repository="ch_trades"}');
+      const chWrites = async () => promSample(await (await fetch(`${svc.baseUrl}/metrics`)).text(), 'md_db_query_duration_ms_count{repository="ch_trades"}') ?? 0;
       const before = await chWrites();
       await waitUntil('ClickHouse writes after the PostgreSQL outage', async () => (await chWrites()) >= before + 2, 60_000, 200);
       await stack('stop', 'clickhouse');
