@@ -7,7 +7,6 @@ import { INSTRUMENT_ROLES, type Topics } from './topics.js';
  * (the latest record per symbol is what a starting consumer needs).
  */
 export async function ensureEngineTopics(admin: Admin, topics: Topics, partitions: number): Promise<void> {
-  const existing = new Set(await admin.listTopics());
   const compacted = [
     { name: 'cleanup.policy', value: 'compact' },
     { name: 'min.compaction.lag.ms', value: '60000' },
@@ -18,16 +17,18 @@ export async function ensureEngineTopics(admin: Admin, topics: Topics, partition
     { topic: topics.snapshots, numPartitions: partitions, configEntries: compacted },
     ...INSTRUMENT_ROLES.map((role) => ({ topic: topics[role], numPartitions: 1, configEntries: compacted })),
   ];
-  const missing = wanted.filter((t) => !existing.has(t.topic));
-  await createTopicsAndWait(admin, missing);
+  await ensureTopics(admin, wanted);
 }
 
 /**
- * Creates topics and waits until every partition has a leader. kafkajs's own waitForLeaders gives
+ * Creates those of `topics` that do not exist yet and waits until every partition of those has a
+ * leader. kafkajs's own waitForLeaders gives
  * up on the first UNKNOWN_TOPIC_OR_PARTITION, which a busy broker answers for a moment after
  * creating a topic (seen right after thousands of topics were deleted): that is retried here.
  */
-export async function createTopicsAndWait(admin: Admin, topics: ITopicConfig[], timeoutMs = 60_000): Promise<void> {
+export async function ensureTopics(admin: Admin, wanted: ITopicConfig[], timeoutMs = 60_000): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const topics = wanted.filter((t) => !existing.has(t.topic));
   if (!topics.length) return;
   try {
     await admin.createTopics({ topics, waitForLeaders: false });

@@ -4,7 +4,7 @@ import type { Admin, Message } from 'kafkajs';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { registerTopicSchema, type TopicEncoder } from '../contract/avro-codec.js';
 import { symbolPartitioner } from '../contract/symbol-partition.js';
-import { createTopicsAndWait } from '../contract/topic-setup.js';
+import { ensureTopics } from '../contract/topic-setup.js';
 import type { MdTopics } from '../contract/topics.js';
 import { bookChecksum, CHECKSUM_DEPTH } from '../domain/book-checksum.js';
 import { levelRecords } from '../domain/instrument.js';
@@ -108,9 +108,7 @@ export class MdPublisher {
   ) {}
 
   static async create(registry: SchemaRegistry, admin: Admin, newAdmin: () => Admin, topics: MdTopics, partitions: number): Promise<MdPublisher> {
-    const existing = new Set(await admin.listTopics());
-    const wanted = [topics.bookDelta, topics.bookSnapshot, topics.dlq, topics.ohlcv, topics.ticker].filter((t) => !existing.has(t));
-    await createTopicsAndWait(admin, wanted.map((topic) => ({ topic, numPartitions: partitions })));
+    await ensureTopics(admin, [topics.bookDelta, topics.bookSnapshot, topics.dlq, topics.ohlcv, topics.ticker].map((topic) => ({ topic, numPartitions: partitions })));
     // a topic made elsewhere may have another partition count than ours would have
     const keyed = [topics.bookDelta, topics.bookSnapshot, topics.ohlcv, topics.ticker];
     const meta = await admin.fetchTopicMetadata({ topics: keyed });
@@ -146,9 +144,7 @@ export class MdPublisher {
     const admin = this.newAdmin();
     await admin.connect();
     try {
-      const existing = new Set(await admin.listTopics());
-      const create = missing.map((s) => this.topics.trades(s)).filter((t) => !existing.has(t));
-      await createTopicsAndWait(admin, create.map((topic) => ({ topic, numPartitions: 1 })));
+      await ensureTopics(admin, missing.map((s) => ({ topic: this.topics.trades(s), numPartitions: 1 })));
       const meta = await admin.fetchTopicMetadata({ topics: missing.map((s) => this.topics.trades(s)) });
       for (const s of missing) {
         const count = meta.topics.find((t) => t.name === this.topics.trades(s))!.partitions.length;

@@ -2,9 +2,9 @@
 // perpetuals track (ccxt REST, exact strings), keeps the raw quotes for the audit trail, and once a
 // second computes index, mark and funding and publishes them (md.index.v1, md.mark.v1,
 // md.funding.v1, and the in-process listeners).
-import { createTopicsAndWait } from '../contract/topic-setup.js';
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import type { Exchange } from 'ccxt';
+import { ensureTopics } from '../contract/topic-setup.js';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { registerTopicSchema, type TopicEncoder } from '../contract/avro-codec.js';
 import type { MdTopics } from '../contract/topics.js';
@@ -110,9 +110,7 @@ export class PricingWorker {
   async start(): Promise<void> {
     const admin = this.kafka.admin();
     await admin.connect();
-    const existing = new Set(await admin.listTopics());
-    const wanted = [this.topics.index, this.topics.mark, this.topics.funding].filter((t) => !existing.has(t));
-    await createTopicsAndWait(admin, wanted.map((topic) => ({ topic, numPartitions: 1 })));
+    await ensureTopics(admin, [this.topics.index, this.topics.mark, this.topics.funding].map((topic) => ({ topic, numPartitions: 1 })));
     await admin.disconnect();
     this.enc = {
       index: await registerTopicSchema<IndexView>(this.registry, this.topics.index, 'md.index.v1.avsc'),
