@@ -17,14 +17,23 @@ export class ConfigError extends Error {
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/** all: one process does everything; core: engine topics in, md.* and stores out; edge: md.* in, the public API out. */
+export type Role = 'all' | 'core' | 'edge';
+export const ROLES: readonly Role[] = ['all', 'core', 'edge'];
+
 export interface Config {
+  role: Role;
   kafkaBrokers: string[];
   kafkaClientId: string;
   kafkaGroupId: string;
+  /** Consumer-group session: how long a dead core holds its partitions before another takes them. */
+  kafkaSessionTimeoutMs: number;
+  /** Transaction timeout of the md.* producer: how long a dead core's open transaction holds read_committed readers. */
+  kafkaTransactionTimeoutMs: number;
+  /** Edge: a book with no md.* message for this long is marked stale (its core is gone or stalled). */
+  edgeStaleAfterMs: number;
   /** Prepended to every topic name (engine inputs and md.* outputs), to share a cluster between environments. */
   topicPrefix: string;
-  /** Consume the engine topics (off for edge instances that only serve clients). */
-  ingestEnabled: boolean;
   /** Write trades (ClickHouse) and closed candles (PostgreSQL) before committing offsets. */
   persistEnabled: boolean;
   /** Partitions of engine and md.* topics when the service has to create them. */
@@ -182,16 +191,23 @@ function clickhouse(env: Env): Config['clickhouse'] {
 }
 
 export function loadConfig(env: Env = process.env): Config {
+  const role = oneOf(env, 'ROLE', 'all', ROLES);
+  const prefix = topicPrefix(env, 'TOPIC_PREFIX');
+  const snapshotIntervalMs = integer(env, 'MD_SNAPSHOT_INTERVAL_MS', 10_000, 100, 86_400_000);
   return {
+    role,
     kafkaBrokers: brokers(env, 'KAFKA_BROKERS', '127.0.0.1:9092'),
     kafkaClientId: read(env, 'KAFKA_CLIENT_ID', 'market-data'),
-    kafkaGroupId: read(env, 'KAFKA_GROUP_ID', 'market-data'),
-    topicPrefix: topicPrefix(env, 'TOPIC_PREFIX'),
-    ingestEnabled: bool(env, 'INGEST_ENABLED', true),
-    persistEnabled: bool(env, 'PERSIST_ENABLED', true),
+    // one group per environment: unrelated environments sharing a cluster never rebalance each other
+    kafkaGroupId: read(env, 'KAFKA_GROUP_ID', prefix ? `market-data.${prefix.replace(/[._-]+$/, '')}` : 'market-data'),
+    kafkaSessionTimeoutMs: integer(env, 'KAFKA_SESSION_TIMEOUT_MS', 6000, 1000, 300_000),
+    kafkaTransactionTimeoutMs: integer(env, 'KAFKA_TRANSACTION_TIMEOUT_MS', 10_000, 1000, 900_000),
+    edgeStaleAfterMs: integer(env, 'EDGE_STALE_AFTER_MS', snapshotIntervalMs + 5000, 500, 86_400_000),
+    topicPrefix: prefix,
+    persistEnabled: role !== 'edge' && bool(env, 'PERSIST_ENABLED', true),
     topicPartitions: integer(env, 'TOPIC_PARTITIONS', 8, 1, 10_000),
     kafkaTransactionalId: read(env, 'KAFKA_TRANSACTIONAL_ID', `${read(env, 'KAFKA_CLIENT_ID', 'market-data')}-${hostname()}`),
-    mdSnapshotIntervalMs: integer(env, 'MD_SNAPSHOT_INTERVAL_MS', 10_000, 100, 86_400_000),
+    mdSnapshotIntervalMs: snapshotIntervalMs,
     ingestMaxUncommittedEvents: integer(env, 'INGEST_MAX_UNCOMMITTED_EVENTS', 200_000, 1000, 10_000_000),
     pricing: {
       enabled: bool(env, 'PRICING_ENABLED', true),
@@ -224,7 +240,7 @@ export function loadConfig(env: Env = process.env): Config {
       sampleRatio: Number(fraction(env, 'TRACE_SAMPLE_RATIO', '0.01')),
     },
     shutdownDrainTimeoutMs: integer(env, 'SHUTDOWN_DRAIN_TIMEOUT_MS', 10_000, 100, 600_000),
-    migrateOnStart: bool(env, 'MIGRATE_ON_START', true),
+    migrateOnStart: bool(env, 'MIGRATE_ON_START', role !== 'edge'),
     healthTimeoutMs: integer(env, 'HEALTH_TIMEOUT_MS', 1500, 50, 60_000),
   };
 }

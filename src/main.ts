@@ -1,5 +1,6 @@
 // The composition root: the one place that builds every part of the service and wires them together.
 import './ingest/kafkajs-linear-grouping.js'; // first: before kafkajs loads (see the file)
+import './ingest/kafkajs-rebalance-hooks.js'; // likewise
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createApp, listen, registerNotFound, registerOpsRoutes } from './api/http-server.js';
 import { mdTopics } from './contract/topics.js';
@@ -34,6 +35,11 @@ import { PricingHistoryStore } from './store/pricing-history-store.js';
 import { TradeStore } from './store/trade-store.js';
 import { TradeHistory } from './store/trade-history.js';
 import { restoreAggregates } from './ingest/aggregate-restore.js';
+import { stateView } from './ingest/state-view.js';
+import { EdgeMarket } from './edge/edge-market.js';
+import { MdFollower } from './edge/md-follower.js';
+import type { MarketOutput } from './market/market-output.js';
+import type { MarketView } from './market/market-view.js';
 
 function configOrExit(): Config {
   try {
@@ -75,8 +81,10 @@ async function main(): Promise<void> {
 
   if (cfg.migrateOnStart) await untilItWorks('migrations', log, 60_000, () => migrateAll(cfg, postgres, log));
 
+  const probes = dependencyProbes({ kafkaAdmin, schemaRegistryUrl: cfg.schemaRegistryUrl, clickhouse, postgres, redis });
+  if (cfg.role === 'edge') delete probes.redis; // an edge reads md.* (and PostgreSQL, ClickHouse for history), never Redis
   const health = new HealthChecker(
-    dependencyProbes({ kafkaAdmin, schemaRegistryUrl: cfg.schemaRegistryUrl, clickhouse, postgres, redis }),
+    probes,
     cfg.healthTimeoutMs,
     metrics,
   );
@@ -86,47 +94,80 @@ async function main(): Promise<void> {
   const kafka = createKafka(cfg.kafkaBrokers, cfg.kafkaClientId, log);
   const registry = createSchemaRegistry(cfg.schemaRegistryUrl);
   const chDb = cfg.clickhouse.database;
-  const analytics = new AnalyticsStore(clickhouse, chDb);
-  const pricingStore = new PricingHistoryStore(postgres);
-  const persister = cfg.persistEnabled
-    ? new Persister(
-        { trades: new TradeStore(clickhouse, chDb), candles: new CandleStore(postgres), latestBooks: new LatestBookStore(postgres), analytics },
-        metrics,
-        log,
-        tracing,
-      )
-    : undefined;
-  const history = cfg.persistEnabled ? new TradeHistory(clickhouse, cfg.clickhouse.database, metrics) : undefined;
-  const ingest = cfg.ingestEnabled
-    ? new Ingest(kafka, registry, cfg, metrics, log, persister, history ? (state) => restoreAggregates(state, history) : undefined, tracing)
-    : undefined;
-  const latest = ingest ? new RedisLatestWriter(redis, ingest.state, cfg.topicPrefix, metrics, log) : undefined;
-  if (ingest && latest) {
-    ingest.onOutput((out) => latest.onIngest(out));
+
+  // The market: an ingest (all, core) or the md.* follower (edge); both give the API a read-only
+  // view and a source of output values.
+  let view: MarketView;
+  let onOutput: (listener: (out: MarketOutput) => void) => void;
+  let onPricing: (listener: (out: PricingOutput) => void) => void;
+  let lastPricing: () => PricingOutput | undefined;
+  let ingest: Ingest | undefined;
+  let pricing: PricingWorker | undefined;
+  let latest: RedisLatestWriter | undefined;
+  let follower: MdFollower | undefined;
+  let pricingHistory: BufferedWriter<PricingOutput> | undefined;
+  let indexQuotes: BufferedWriter<RawQuote> | undefined;
+  if (cfg.role === 'edge') {
+    const market = new EdgeMarket(
+      {
+        problem: (_symbol, cause, detail) => follower?.problem(cause, 'md.orderbook', detail),
+        synced: () => metrics.edgeResyncs.inc(),
+      },
+      cfg.edgeStaleAfterMs,
+    );
+    follower = new MdFollower(kafka, registry, market, { topicPrefix: cfg.topicPrefix, snapshotIntervalMs: cfg.mdSnapshotIntervalMs, recentTrades: 1000 }, metrics, log);
+    const f = follower;
+    view = market;
+    onOutput = (l) => f.onOutput(l);
+    onPricing = (l) => f.onPricing(l);
+    lastPricing = () => f.pricing;
+  } else {
+    const analytics = new AnalyticsStore(clickhouse, chDb);
+    const pricingStore = new PricingHistoryStore(postgres);
+    const persister = cfg.persistEnabled
+      ? new Persister(
+          { trades: new TradeStore(clickhouse, chDb), candles: new CandleStore(postgres), latestBooks: new LatestBookStore(postgres), analytics },
+          metrics,
+          log,
+          tracing,
+        )
+      : undefined;
+    const history = cfg.persistEnabled ? new TradeHistory(clickhouse, cfg.clickhouse.database, metrics) : undefined;
+    const ing = new Ingest(kafka, registry, cfg, metrics, log, persister, history ? (state, symbols) => restoreAggregates(state, history, symbols) : undefined, tracing);
+    ingest = ing;
+    view = stateView(ing.state);
+    latest = new RedisLatestWriter(redis, view, cfg.topicPrefix, metrics, log);
+    const l = latest;
+    ing.onOutput((out) => l.onIngest(out));
     latest.start();
-  }
-  const pricing =
-    ingest && cfg.pricing.enabled ? new PricingWorker(cfg.pricing, ingest.state, kafka, registry, mdTopics(cfg.topicPrefix), metrics, log, tracing) : undefined;
-  const pricingHistory = pricing && cfg.persistEnabled ? new BufferedWriter('pg_pricing_history', (outs: PricingOutput[]) => pricingStore.insertAll(outs), metrics, log) : undefined;
-  const indexQuotes = pricing && cfg.persistEnabled ? new BufferedWriter('ch_index_quotes', (q: RawQuote[]) => analytics.insertQuotes(q), metrics, log) : undefined;
-  if (pricing) {
-    if (latest) pricing.onOutput((out) => latest.onPricing(out));
-    if (pricingHistory && indexQuotes) {
-      pricing.onOutput((out) => {
-        pricingHistory.add([out]);
-        indexQuotes.add(pricing.takeRawQuotes());
-      });
+    const p = cfg.pricing.enabled ? new PricingWorker(cfg.pricing, ing.state, kafka, registry, mdTopics(cfg.topicPrefix), metrics, log, tracing) : undefined;
+    pricing = p;
+    if (p) {
+      p.onOutput((out) => l.onPricing(out));
+      if (cfg.persistEnabled) {
+        const ph = new BufferedWriter('pg_pricing_history', (outs: PricingOutput[]) => pricingStore.insertAll(outs), metrics, log);
+        const iq = new BufferedWriter('ch_index_quotes', (q: RawQuote[]) => analytics.insertQuotes(q), metrics, log);
+        pricingHistory = ph;
+        indexQuotes = iq;
+        p.onOutput((out) => {
+          ph.add([out]);
+          iq.add(p.takeRawQuotes());
+        });
+      }
     }
+    onOutput = (listener) => ing.onOutput(listener);
+    onPricing = (listener) => p?.onOutput(listener);
+    lastPricing = () => p?.lastOutput;
   }
 
-  // Client-facing API: WebSocket, REST, SSE, all fed by the hub from the in-process outputs.
+  // Client-facing API (all, edge): WebSocket, REST, SSE and gRPC, fed by the hub from the output source.
   let ws: WsServer | undefined;
   let sse: SseServer | undefined;
   let grpcServer: { port: number; stop(graceMs?: number): Promise<void> } | undefined;
-  const candleReader = new CandleReader(postgres, metrics);
-  if (ingest) {
+  if (cfg.role !== 'core') {
+    const candleReader = new CandleReader(postgres, metrics);
     const readers = new CatchUpReaders();
-    const hub = new MarketHub(ingest.state, {
+    const hub = new MarketHub(view, {
       publish: (key, json) => {
         const n = app.numSubscribers(key);
         if (n > 0) {
@@ -136,21 +177,21 @@ async function main(): Promise<void> {
       },
       wanted: (key) => app.numSubscribers(key) > 0 || readers.has(key),
     }, (symbol, ms) => metrics.snapshotLatency.observe({ symbol }, ms));
-    ingest.onOutput((out, state) => hub.onIngest(out, state));
-    pricing?.onOutput((out) => hub.onPricing(out));
+    onOutput((out) => hub.onOutput(out));
+    onPricing((out) => hub.onPricing(out));
     setInterval(() => hub.snapshotAllBooks(), cfg.ws.bookSnapshotIntervalMs).unref();
-    registerRestRoutes(app, { state: ingest.state, hub, candles: candleReader, pricing: () => pricing?.lastOutput, metrics });
-    sse = new SseServer(app, hub, ingest.state, readers, metrics);
+    registerRestRoutes(app, { view, hub, candles: candleReader, pricing: lastPricing, metrics });
+    sse = new SseServer(app, hub, view, readers, metrics);
     sse.register();
-    ws = new WsServer(app, hub, ingest.state, readers, cfg.ws, metrics, log);
+    ws = new WsServer(app, hub, view, readers, cfg.ws, metrics, log);
     ws.register();
-    grpcServer = await startGrpc(cfg.bindHost, cfg.grpcPort, { state: ingest.state, pricing: () => pricing?.lastOutput, candles: candleReader, clickhouse, database: cfg.clickhouse.database, log });
+    grpcServer = await startGrpc(cfg.bindHost, cfg.grpcPort, { state: view, pricing: lastPricing, candles: candleReader, clickhouse, database: cfg.clickhouse.database, log });
     log.info({ port: grpcServer.port }, 'grpc listening');
   }
   registerWebPage(app);
   registerNotFound(app, metrics);
   const http = await listen(app, cfg.bindHost, cfg.httpPort);
-  log.info({ host: cfg.bindHost, port: http.port }, 'http listening');
+  log.info({ role: cfg.role, host: cfg.bindHost, port: http.port }, 'http listening');
 
   // Graceful shutdown: stop accepting, tell clients (1001), then drain the pipeline: every event
   // consumed is stored and its offsets committed, buffered pricing rows are written. Whatever is
@@ -172,6 +213,7 @@ async function main(): Promise<void> {
     await grpcServer?.stop(Math.min(2000, cfg.shutdownDrainTimeoutMs / 4));
     await pricing?.stop();
     await ingest?.stop();
+    await follower?.stop();
     await Promise.allSettled([pricingHistory?.close(), indexQuotes?.close()]);
     await latest?.stop().catch(() => undefined);
     await tracing.shutdown();
@@ -183,8 +225,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 
   // Served from here on (/health tells how the start goes); the API answers as data arrives.
-  if (ingest) await untilItWorks('ingest start', log, 120_000, () => ingest.start());
-  if (pricing && !stopping) await untilItWorks('pricing start', log, 60_000, () => pricing.start());
+  if (ingest) await untilItWorks('ingest start', log, 120_000, () => ingest!.start());
+  if (follower) await untilItWorks('md.* follower start', log, 120_000, () => follower!.start());
+  if (pricing && !stopping) await untilItWorks('pricing start', log, 60_000, () => pricing!.start());
 }
 
 main().catch((err) => {

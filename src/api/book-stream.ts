@@ -9,7 +9,7 @@ import type { Level, OrderBook } from '../domain/order-book.js';
 
 type Levels = [string, string][];
 
-interface Delta {
+export interface Delta {
   seq: number;
   prevSeq: number;
   bids: Levels;
@@ -17,7 +17,8 @@ interface Delta {
   checksum: number;
   ts: number;
   sentUs: number;
-  json: string;
+  /** Serialised when first needed: streams nobody reads keep their history for resumes without building it. */
+  json?: string;
 }
 
 // a busy symbol publishes a delta per Kafka batch (100+/s): enough for the 60 s a reconnect may take
@@ -75,11 +76,12 @@ export class BookStream {
   }
 
   /**
-   * The delta from the last published book to `book` at `seq`. For the raw book the changed
-   * levels come from the ingest delta; grouped streams diff their groups. Undefined when nothing
-   * visible changed (a grouped stream whose groups kept their sizes).
+   * The delta from the last published book to `book` at `seq`, recorded in the history. For the
+   * raw book the changed levels come from the output delta (and its checksum, when given); grouped
+   * streams diff their groups. Undefined when nothing visible changed (a grouped stream whose
+   * groups kept their sizes).
    */
-  delta(book: OrderBook, seq: number, changed: { bids: Map<number, number>; asks: Map<number, number> }, ts: number, sentUs: number): string | undefined {
+  delta(book: OrderBook, seq: number, changed: { bids: Map<number, number>; asks: Map<number, number>; checksum?: number }, ts: number, sentUs: number): Delta | undefined {
     let bids: Levels;
     let asks: Levels;
     if (this.group === 1) {
@@ -92,20 +94,32 @@ export class BookStream {
       if (bids.length === 0 && asks.length === 0) return undefined;
     }
     const top = (side: 'bids' | 'asks') => this.fmt(this.group === 1 ? book[side].top(CHECKSUM_DEPTH) : book[side].grouped(CHECKSUM_DEPTH, this.group));
-    const checksum = checksumOfStrings(top('bids'), top('asks'), CHECKSUM_DEPTH);
-    const prevSeq = this.seq;
-    const json = JSON.stringify({ type: 'book', action: 'delta', symbol: this.symbol, prec: this.precString, seq, prev_seq: prevSeq, bids, asks, checksum, ts, sent_us: sentUs });
+    const checksum = this.group === 1 && changed.checksum !== undefined ? changed.checksum : checksumOfStrings(top('bids'), top('asks'), CHECKSUM_DEPTH);
+    const d: Delta = { seq, prevSeq: this.seq, bids, asks, checksum, ts, sentUs };
     this.seq = seq;
-    this.history.push({ seq, prevSeq, bids, asks, checksum, ts, sentUs, json });
-    while (this.history.length > HISTORY_MAX || (this.history.length > 0 && ts - this.history[0]!.ts > HISTORY_MS)) this.history.shift();
-    return json;
+    this.history.push(d);
+    this.trim(ts);
+    return d;
+  }
+
+  /** Drops what is older than the resume window (in place, in blocks: a shift per delta would copy the whole history each time). */
+  private trim(now: number): void {
+    const h = this.history;
+    let drop = Math.max(0, h.length - HISTORY_MAX);
+    while (drop < h.length && now - h[drop]!.ts > HISTORY_MS) drop++;
+    if (drop > 0 && (drop >= 256 || drop * 8 >= h.length)) h.splice(0, drop);
+  }
+
+  /** The message of a recorded delta (built once). */
+  json(d: Delta): string {
+    return (d.json ??= JSON.stringify({ type: 'book', action: 'delta', symbol: this.symbol, prec: this.precString, seq: d.seq, prev_seq: d.prevSeq, bids: d.bids, asks: d.asks, checksum: d.checksum, ts: d.ts, sent_us: d.sentUs }));
   }
 
   /** The deltas after `seq`, as published, when the history still reaches back to it; undefined otherwise. */
   deltasSince(seq: number): string[] | undefined {
     if (seq === this.seq) return [];
     const i = this.history.findIndex((d) => d.prevSeq === seq);
-    return i < 0 ? undefined : this.history.slice(i).map((d) => d.json);
+    return i < 0 ? undefined : this.history.slice(i).map((d) => this.json(d));
   }
 
   /** One delta merging every published delta after `seq` (later sizes win), or undefined when the history does not reach back. */

@@ -3,7 +3,7 @@
 import { bookChecksum, CHECKSUM_DEPTH } from '../domain/book-checksum.js';
 import type { Instrument } from '../domain/instrument.js';
 import type { Level } from '../domain/order-book.js';
-import type { MarketState } from '../ingest/market-state.js';
+import type { MarketView } from '../market/market-view.js';
 
 export interface DepthView {
   symbol: string;
@@ -15,12 +15,12 @@ export interface DepthView {
   timestamp: number;
 }
 
-export function depthView(state: MarketState, inst: Instrument, depth: number): DepthView {
-  const book = state.books.book(inst.symbol)!;
+export function depthView(view: MarketView, inst: Instrument, depth: number): DepthView {
+  const book = view.book(inst.symbol)!;
   return {
     symbol: inst.symbol,
-    sequence: state.bookSequence(inst.symbol) ?? 0,
-    status: state.status(inst.symbol) ?? 'resyncing',
+    sequence: book.sequence,
+    status: view.status(inst.symbol) ?? 'resyncing',
     bids: book.bids.top(depth),
     asks: book.asks.top(depth),
     checksum: bookChecksum(book, inst.tick, inst.lot, CHECKSUM_DEPTH),

@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { HealthImplementation } from 'grpc-health-check';
 import { levelRecords } from '../domain/instrument.js';
-import type { MarketState } from '../ingest/market-state.js';
+import type { MarketView } from '../market/market-view.js';
 import type { Logger } from '../obs/logger.js';
 import { repoPath } from '../paths.js';
 import type { PricingOutput } from '../pricing/pricing-worker.js';
@@ -20,7 +20,7 @@ const PAGE = 5_000;
 const MAX_REPLAY_MS = 31 * 86_400_000;
 
 export interface GrpcDeps {
-  state: MarketState;
+  state: MarketView;
   pricing: () => PricingOutput | undefined;
   candles: CandleReader;
   clickhouse: ClickHouseClient;

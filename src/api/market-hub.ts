@@ -1,9 +1,9 @@
-// The hub between the market state and the clients (Centrifugo's hub): every ingest and pricing
-// output becomes, per stream (channel + symbol), one message serialised once and published to
-// the stream's topic; it also keeps what late and over-budget clients need: the latest value
+// The hub between the market and the clients (Centrifugo's hub, fed by its broker: the output
+// source, in-process or md.*): every market and pricing output becomes, per stream (channel +
+// symbol), one message serialised once and published to the stream's topic; it also keeps what late and over-budget clients need: the latest value
 // of every stream, recent trades, book streams with a short delta history.
-import { candleView, tickerView } from '../domain/wire-views.js';
-import type { BatchOutput, MarketState } from '../ingest/market-state.js';
+import type { BookDeltaValue, BookSnapshotValue, MarketOutput, TradeValue } from '../market/market-output.js';
+import type { MarketView } from '../market/market-view.js';
 import type { PricingOutput } from '../pricing/pricing-worker.js';
 import { BookStream } from './book-stream.js';
 import { streamKey, type Channel } from './channels.js';
@@ -34,19 +34,24 @@ export class MarketHub {
   private pendingBooks: BookRequest[] = [];
   private version = 0;
   private periodicDue = false;
+  private lastStatusScan = 0;
   /** Messages published per stream since the last takeCounts(): the input of the budget check. */
   private counts = new Map<string, number>();
 
   constructor(
-    private readonly state: MarketState,
+    private readonly view: MarketView,
     private readonly sink: Sink,
     /** Told how long each book subscription waited for its snapshot (md_snapshot_latency_ms). */
     private readonly onBookServed: (symbol: string, ms: number) => void = () => undefined,
   ) {}
 
   private publish(key: string, json: string): void {
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    this.count(key);
     this.sink.publish(key, json);
+  }
+
+  private count(key: string): void {
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
 
   takeCounts(): Map<string, number> {
@@ -60,75 +65,98 @@ export class MarketHub {
     this.periodicDue = true;
   }
 
-  // ---- ingest ----
+  // ---- market outputs ----
 
-  onIngest(out: BatchOutput, state: MarketState): void {
+  /**
+   * One take of market outputs (in-process from the ingest, or rebuilt from md.* on an edge). The
+   * view's books are exactly as these outputs leave them. Every symbol keeps its raw book stream
+   * and delta history whether anyone reads it or not, so a client resumes with `seq` within the
+   * window even when nobody else was reading.
+   */
+  onOutput(out: MarketOutput): void {
     const now = Date.now();
-    for (const [symbol, streams] of this.booksBySymbol) {
-      const book = state.books.book(symbol);
-      if (!book) continue;
-      const snap = out.snapshots.get(symbol);
-      const delta = out.deltas.get(symbol);
-      const status = state.status(symbol) ?? 'resyncing';
-      const statusChanged = this.status.get(symbol) !== status;
-      this.status.set(symbol, status);
-      for (const s of streams) {
-        const key = streamKey('book', symbol, s.group);
-        if (snap && snap.reason !== 'periodic') {
-          // a resync or resume: the book jumped, so deltas before it lead nowhere (history dropped)
-          this.publish(key, s.reset(book, snap.sequence, status, now, false));
-          continue;
-        }
-        if (delta) {
-          const json = s.delta(book, delta.sequence, delta, delta.timestamp, delta.sendTimeUs);
-          if (json) this.publish(key, json);
-        }
-        if (snap || (this.periodicDue && status === 'in_sync')) {
-          // periodic: the delta above is in the history, so merged catch-ups stay exact across it
-          this.publish(key, s.reset(book, snap?.sequence ?? state.publishedSequence(symbol) ?? s.seq, status, now, true));
-        } else if (!delta && statusChanged) {
-          this.publish(streamKey('book', symbol, s.group), JSON.stringify({ type: 'book', action: 'status', symbol, prec: s.precString, seq: s.seq, status }));
-        }
-      }
+    const view = this.view;
+    // per symbol the delta first, then a snapshot of the same take (a periodic one follows its delta)
+    const done = new Set<string>();
+    const snaps = new Map<string, BookSnapshotValue>();
+    for (const snap of out.snapshots) snaps.set(snap.symbol, snap);
+    for (const delta of out.deltas) {
+      done.add(delta.symbol);
+      this.onBook(delta.symbol, delta, snaps.get(delta.symbol), now);
     }
+    for (const snap of out.snapshots) if (!done.has(snap.symbol)) this.onBook(snap.symbol, undefined, snap, now);
+    if (this.periodicDue) for (const symbol of this.booksBySymbol.keys()) if (!done.has(symbol) && !snaps.has(symbol)) this.onBook(symbol, undefined, undefined, now);
     this.periodicDue = false;
-
-    if (out.trades.length) this.onTrades(out, state);
-    for (const { symbol, candle } of [...out.candles, ...out.candleUpdates]) {
-      const key = streamKey(`kline:${candle.interval}`, symbol);
-      const inst = state.instrument(symbol);
-      if (!inst) continue;
-      const json = JSON.stringify({ type: 'kline', symbol, interval: candle.interval, data: candleView(inst, candle) });
-      this.setLatest(key, json, candle.closed);
-    }
-    if (out.tickers.length) {
-      const engineNow = state.aggregates.engineNow(now);
-      for (const symbol of out.tickers) {
-        const key = streamKey('ticker', symbol);
-        const inst = state.instrument(symbol);
-        const t = state.aggregates.ticker(symbol);
-        if (!inst || !t || !this.sink.wanted(key)) continue;
-        const view = tickerView(inst, t.stats(engineNow), state.books.book(symbol), state.openInterest.get(symbol) ?? null, engineNow);
-        this.setLatest(key, JSON.stringify({ type: 'ticker', symbol, data: view }));
+    if (now - this.lastStatusScan >= 100) {
+      // a status can change without a book message (a halt): told to every stream's readers
+      this.lastStatusScan = now;
+      for (const [symbol, streams] of this.booksBySymbol) {
+        const status = view.status(symbol) ?? 'resyncing';
+        if (this.status.get(symbol) === status) continue;
+        this.status.set(symbol, status);
+        for (const s of streams) this.publish(streamKey('book', symbol, s.group), JSON.stringify({ type: 'book', action: 'status', symbol, prec: s.precString, seq: s.seq, status }));
       }
     }
-    this.servePendingBooks(state);
+
+    if (out.trades.length) this.onTrades(out.trades);
+    for (const c of out.candles) this.setLatest(streamKey(`kline:${c.interval}`, c.symbol), JSON.stringify({ type: 'kline', symbol: c.symbol, interval: c.interval, data: c }), c.closed);
+    for (const t of out.tickers) {
+      const key = streamKey('ticker', t.symbol);
+      if (this.sink.wanted(key)) this.setLatest(key, JSON.stringify({ type: 'ticker', symbol: t.symbol, data: t }));
+    }
+    this.servePendingBooks();
   }
 
-  private onTrades(out: BatchOutput, state: MarketState): void {
+  private onBook(symbol: string, delta: BookDeltaValue | undefined, snap: BookSnapshotValue | undefined, now: number): void {
+    const book = this.view.book(symbol);
+    if (!book) return;
+    const status = this.view.status(symbol) ?? 'resyncing';
+    this.status.set(symbol, status);
+    const streams = this.booksBySymbol.get(symbol);
+    if (!streams) {
+      // the first output of a symbol: its raw stream starts here, from the book as published
+      this.openStream(symbol, 1, status, now);
+      return;
+    }
+    for (const s of streams) {
+      const key = streamKey('book', symbol, s.group);
+      if (snap && snap.reason !== 'periodic') {
+        // a resync or resume: the book jumped, so deltas before it lead nowhere (history dropped)
+        this.publish(key, s.reset(book, snap.sequence, status, now, false));
+        continue;
+      }
+      if (delta) {
+        const d = s.delta(book, delta.sequence, delta, delta.timestamp, delta.sendTimeUs);
+        if (d && this.sink.wanted(key)) this.publish(key, s.json(d));
+        else if (d) this.count(key);
+      }
+      if (snap || (this.periodicDue && status === 'in_sync')) {
+        // periodic: the delta is in the history, so merged catch-ups stay exact across it
+        const json = s.reset(book, snap?.sequence ?? this.view.publishedSequence(symbol) ?? s.seq, status, now, true);
+        if (this.sink.wanted(key)) this.publish(key, json);
+      }
+    }
+  }
+
+  private openStream(symbol: string, group: number, status: string, now: number): BookStream | undefined {
+    const inst = this.view.instrument(symbol);
+    const book = this.view.book(symbol);
+    if (!inst || !book) return undefined;
+    const s = new BookStream(symbol, inst, group);
+    this.books.set(streamKey('book', symbol, group), s);
+    let set = this.booksBySymbol.get(symbol);
+    if (!set) this.booksBySymbol.set(symbol, (set = new Set()));
+    set.add(s);
+    s.reset(book, this.view.publishedSequence(symbol) ?? 0, status, now, false);
+    return s;
+  }
+
+  private onTrades(trades: TradeValue[]): void {
     const bySymbol = new Map<string, { views: TradeView[]; sentUs: number }>();
-    for (const t of out.trades) {
-      const inst = state.instrument(t.symbol)!;
+    for (const t of trades) {
       let b = bySymbol.get(t.symbol);
-      if (!b) bySymbol.set(t.symbol, (b = { views: [], sentUs: t.sendTimeUs }));
-      b.views.push({
-        id: t.trade.trade_id,
-        price: inst.tick.format(inst.tick.toUnits(t.trade.price)),
-        qty: inst.lot.format(inst.lot.toUnits(t.trade.quantity)),
-        side: t.trade.taker_side,
-        ts: t.timestamp,
-        seq: t.sequence,
-      });
+      if (!b) bySymbol.set(t.symbol, (b = { views: [], sentUs: t.engine_send_time_us }));
+      b.views.push({ id: t.trade_id, price: t.price, qty: t.quantity, side: t.taker_side, ts: t.timestamp, seq: t.sequence });
     }
     for (const [symbol, b] of bySymbol) {
       const stream = this.tradeStream(symbol);
@@ -142,6 +170,11 @@ export class MarketHub {
     let s = this.trades.get(symbol);
     if (!s) this.trades.set(symbol, (s = new TradeStream(symbol)));
     return s;
+  }
+
+  /** Trades known from before this process served (an edge reads the recent tail of md.trades). */
+  seedTrades(trades: TradeValue[]): void {
+    this.onTrades(trades);
   }
 
   // ---- pricing ----
@@ -182,26 +215,16 @@ export class MarketHub {
     this.pendingBooks.push({ symbol, group, seq, deliver, at: performance.now() });
   }
 
-  private servePendingBooks(state: MarketState): void {
+  private servePendingBooks(): void {
     const pending = this.pendingBooks;
     this.pendingBooks = [];
     const now = Date.now();
     for (const r of pending) {
-      const book = state.books.book(r.symbol);
-      const inst = state.instrument(r.symbol);
-      if (!book || !inst) continue;
+      const status = this.view.status(r.symbol) ?? 'resyncing';
       const key = streamKey('book', r.symbol, r.group);
-      let s = this.books.get(key);
-      const status = state.status(r.symbol) ?? 'resyncing';
-      if (!s) {
-        s = new BookStream(r.symbol, inst, r.group);
-        this.books.set(key, s);
-        let set = this.booksBySymbol.get(r.symbol);
-        if (!set) this.booksBySymbol.set(r.symbol, (set = new Set()));
-        set.add(s);
-        this.status.set(r.symbol, status);
-        s.reset(book, state.publishedSequence(r.symbol) ?? 0, status, now, false);
-      }
+      const s = this.books.get(key) ?? this.openStream(r.symbol, r.group, status, now);
+      const book = this.view.book(r.symbol);
+      if (!s || !book) continue;
       const missed = r.seq === undefined ? undefined : s.deltasSince(r.seq);
       r.deliver(missed ?? [s.snapshotJson(book, status, now)], key);
       this.onBookServed(r.symbol, performance.now() - r.at);
@@ -211,7 +234,7 @@ export class MarketHub {
   /** Drops book streams nobody reads any more (their grouped state and history). */
   pruneBooks(): void {
     for (const [key, s] of this.books) {
-      if (this.sink.wanted(key)) continue;
+      if (s.group === 1 || this.sink.wanted(key)) continue; // raw streams stay: their history serves resumes
       this.books.delete(key);
       this.booksBySymbol.get(s.symbol)?.delete(s);
     }
@@ -228,7 +251,7 @@ export class MarketHub {
   catchUp(key: string, channel: Channel, symbol: string, cursor: number): { msgs: string[]; cursor: number } {
     if (channel === 'book') {
       const s = this.books.get(key);
-      const book = this.state.books.book(symbol);
+      const book = this.view.book(symbol);
       if (!s || !book || s.seq === cursor) return { msgs: [], cursor };
       const merged = s.mergedSince(cursor);
       return { msgs: [merged ?? s.snapshotJson(book, this.status.get(symbol) ?? 'resyncing', Date.now())], cursor: s.seq };

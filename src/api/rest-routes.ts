@@ -4,8 +4,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { Instrument } from '../domain/instrument.js';
 import { levelStrings } from '../domain/instrument.js';
-import { candleView, tickerView } from '../domain/wire-views.js';
-import type { MarketState } from '../ingest/market-state.js';
+import type { MarketView } from '../market/market-view.js';
 import type { Metrics } from '../obs/metrics.js';
 import type { PricingOutput } from '../pricing/pricing-worker.js';
 import type { CandleReader } from '../store/candle-reader.js';
@@ -16,7 +15,7 @@ import { OPENAPI } from './openapi.js';
 import { HttpError, Params } from './rest-params.js';
 
 export interface RestDeps {
-  state: MarketState;
+  view: MarketView;
   hub: MarketHub;
   candles: CandleReader | undefined;
   /** Latest pricing output (undefined when pricing is off). */
@@ -27,7 +26,7 @@ export interface RestDeps {
 type Handler = (p: Params) => Promise<unknown> | unknown;
 
 export function registerRestRoutes(app: TemplatedApp, deps: RestDeps): void {
-  const { state, hub } = deps;
+  const { view: state, hub } = deps;
   const route = (path: string, handler: Handler) =>
     app.get(path, (res: HttpResponse, req: HttpRequest) => {
       const params = Params.of(req.getQuery() ?? ''); // read before anything awaits (uWS frees req)
@@ -95,13 +94,8 @@ export function registerRestRoutes(app: TemplatedApp, deps: RestDeps): void {
   route('/v1/ticker/24h', (p) => {
     const one = p.optional('symbol');
     const symbols = one === undefined ? state.symbols() : [instrument(p).symbol];
-    const now = state.aggregates.engineNow(Date.now());
-    const views = symbols.flatMap((s) => {
-      const t = state.aggregates.ticker(s);
-      const inst = state.instrument(s)!;
-      const stats = t?.stats(now) ?? { openTime: now - 86_400_000, closeTime: now, open: undefined, high: undefined, low: undefined, last: undefined, volume: 0, quoteVolume: 0n, count: 0 };
-      return [tickerView(inst, stats, state.books.book(s), state.openInterest.get(s) ?? null, now)];
-    });
+    const now = Date.now();
+    const views = symbols.flatMap((s) => state.ticker(s, now) ?? []);
     return one === undefined ? { tickers: views } : views[0];
   });
 
@@ -113,11 +107,9 @@ export function registerRestRoutes(app: TemplatedApp, deps: RestDeps): void {
     const end = p.int('end', 8.64e15, 0, 8.64e15);
     if (start !== undefined && start > end) throw new HttpError(400, 'bad_parameter', 'start must not be after end');
     const closed = deps.candles ? await deps.candles.range(inst.symbol, interval, start, end, limit) : [];
-    const current = state.aggregates.candle(inst.symbol, interval);
+    const current = state.openCandle(inst.symbol, interval);
     const klines = [...closed];
-    if (current && !current.closed && current.openTime >= (start ?? 0) && current.openTime <= end && !klines.some((k) => k.open_time === current.openTime)) {
-      klines.push(candleView(inst, current));
-    }
+    if (current && current.open_time >= (start ?? 0) && current.open_time <= end && !klines.some((k) => k.open_time === current.open_time)) klines.push(current);
     return { symbol: inst.symbol, interval, klines: klines.slice(-limit) };
   });
 

@@ -3,7 +3,7 @@
 // merged state since the last one (book deltas merged by level, every trade, the latest value),
 // so the last state always arrives; a client that does not keep up is simply caught up later.
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import type { MarketState } from '../ingest/market-state.js';
+import type { MarketView } from '../market/market-view.js';
 import type { Metrics } from '../obs/metrics.js';
 import { catchUpOne, type CatchUpReaders, type CatchUpSub } from './catchup-readers.js';
 import { isChannel } from './channels.js';
@@ -30,7 +30,7 @@ export class SseServer {
   constructor(
     private readonly app: TemplatedApp,
     private readonly hub: MarketHub,
-    private readonly state: MarketState,
+    private readonly state: MarketView,
     private readonly readers: CatchUpReaders,
     private readonly metrics: Metrics,
   ) {}

@@ -1,6 +1,6 @@
 // Turns a client's (channel, symbol, prec) into the stream it reads, or a ProtocolError saying
 // why not. Shared by the WebSocket and SSE, so both accept and refuse the same things.
-import type { MarketState } from '../ingest/market-state.js';
+import type { MarketView } from '../market/market-view.js';
 import { BOOK_GROUPS, streamKey, type Channel } from './channels.js';
 import { ProtocolError } from './ws-protocol.js';
 
@@ -14,7 +14,7 @@ export interface ResolvedStream {
   prec?: string;
 }
 
-export function resolveStream(state: MarketState, channel: Channel, symbol: string, prec: string | undefined, id?: unknown): ResolvedStream {
+export function resolveStream(state: MarketView, channel: Channel, symbol: string, prec: string | undefined, id?: unknown): ResolvedStream {
   const inst = state.instrument(symbol);
   if (!inst) {
     // an index can be asked for by its own name too

@@ -6,7 +6,7 @@
 // back to live once its streams calm down. Close codes and limits: docs/API.md.
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import type { Config } from '../config.js';
-import type { MarketState } from '../ingest/market-state.js';
+import type { MarketView } from '../market/market-view.js';
 import type { Logger } from '../obs/logger.js';
 import type { Metrics } from '../obs/metrics.js';
 import { catchUpOne, type CatchUpReaders, type CatchUpSub } from './catchup-readers.js';
@@ -46,7 +46,7 @@ export class WsServer {
   constructor(
     private readonly app: TemplatedApp,
     private readonly hub: MarketHub,
-    private readonly state: MarketState,
+    private readonly state: MarketView,
     private readonly readers: CatchUpReaders,
     private readonly cfg: Config['ws'],
     private readonly metrics: Metrics,

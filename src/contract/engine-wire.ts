@@ -1,4 +1,5 @@
 // The engine contract's records as they decode from Avro (see avro/*.avsc; field names kept).
+import { makeInstrument, type Instrument } from '../domain/instrument.js';
 
 export interface WireLevel {
   price: string;
@@ -69,4 +70,18 @@ export interface WireInstrumentStatus {
   reason: string;
   sequence: number;
   timestamp: number;
+}
+
+/** The domain instrument of an instrument record; throws (a DecimalError or an Error) when it is invalid. */
+export function instrumentOfWire(w: WireInstrument): Instrument {
+  return makeInstrument({
+    symbol: w.symbol,
+    base: w.base,
+    quote: w.quote,
+    kind: w.kind,
+    status: w.status,
+    tickSize: w.tick_size,
+    lotSize: w.lot_size,
+    perpetual: w.perpetual ? { indexSymbol: w.perpetual.index_symbol, fundingIntervalHours: w.perpetual.funding_interval_hours, interestRate: w.perpetual.interest_rate } : undefined,
+  });
 }

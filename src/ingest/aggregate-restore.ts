@@ -1,4 +1,4 @@
-// After a restart, candles in progress and 24h tickers come back from the trades already stored:
+// After a restart, or when this instance gains partitions another core had, candles in progress and 24h tickers come back from the trades already stored:
 // each symbol's last 24 hours (before its latest stored trade) summarised per second. The
 // consumer then replays from the committed offsets; replayed trades at or below the restored
 // sequence are published and stored again (idempotently) but not counted twice.
@@ -33,12 +33,13 @@ export function secondsFromLevels(levels: readonly SecondPriceLevel[], inst: Ins
   return out.map(({ lastSequence: _, ...s }) => s);
 }
 
-/** Restores every known symbol that has stored trades; returns how many were restored. */
-export async function restoreAggregates(state: MarketState, history: TradeHistory): Promise<number> {
+/** Restores `symbols` (those with stored trades); returns how many were restored. */
+export async function restoreAggregates(state: MarketState, history: TradeHistory, symbols: readonly string[]): Promise<number> {
   let restored = 0;
+  const wanted = new Set(symbols);
   for (const last of await history.lastTrades()) {
     const inst: Instrument | undefined = state.instrument(last.symbol);
-    if (!inst) continue;
+    if (!inst || !wanted.has(last.symbol)) continue;
     const levels = await history.secondPriceLevels(last.symbol, Math.floor(last.ts / 1000) * 1000 - DAY_MS);
     state.aggregates.restore(last.symbol, secondsFromLevels(levels, inst), last.sequence);
     restored++;

@@ -14,7 +14,11 @@ import { Tracing } from '../obs/tracing.js';
 import type { Context } from '@opentelemetry/api';
 import { EventStep } from './event-step.js';
 import { chunkByPartitionBytes } from './produce-chunks.js';
-import type { BatchOutput, MarketState } from './market-state.js';
+import type { MarketState } from './market-state.js';
+import type { MarketOutput } from '../market/market-output.js';
+import { buildMarketOutput } from './output-builder.js';
+import { setRebalanceHooks } from './kafkajs-rebalance-hooks.js';
+import { TradeWatermarks } from './trade-watermarks.js';
 import type { DlqItem, MdPublisher } from './md-publisher.js';
 import type { PersistRows, Persister } from '../store/persister.js';
 
@@ -26,6 +30,7 @@ interface Taken {
   events: number;
   /** The trace of a sampled event in this take, continued by its store writes. */
   trace: Context | undefined;
+  trades: { symbol: string; sequence: number }[];
 }
 
 /** Offsets of several takes: per partition the furthest (each take's are safe when taken). */
@@ -52,7 +57,16 @@ export interface EngineConsumerOptions {
   transactionalId: string;
   /** Processed events allowed to wait for a transaction before the consumer stops fetching. */
   maxUncommittedEvents: number;
+  /** A member silent this long leaves the group and its partitions move (the takeover bound). */
+  sessionTimeoutMs: number;
+  /** An open transaction of a dead producer is aborted after this (edges read md.* committed: they wait for it). */
+  transactionTimeoutMs: number;
+  /** Rebuilds candles and tickers of these symbols from stored trades (partitions this instance gains). */
+  restore?: (state: MarketState, symbols: string[]) => Promise<number>;
 }
+
+/** How long a rebalance may wait for this instance to commit what it processed. */
+const REVOKE_DRAIN_MS = 20_000;
 
 export class EngineConsumer {
   private consumer: Consumer | undefined;
@@ -69,8 +83,11 @@ export class EngineConsumer {
   private queuedEvents = 0;
   private paused = false;
   /** The internal bus: told of every batch output, synchronously, before it goes to Kafka. */
-  private readonly listeners: ((out: BatchOutput, state: MarketState) => void)[] = [];
+  private readonly listeners: ((out: MarketOutput) => void)[] = [];
   private readonly step: EventStep;
+  /** Partitions of the events topic assigned to this instance. */
+  private assigned = new Set<number>();
+  private readonly watermarks = new TradeWatermarks();
 
   constructor(
     private readonly kafka: Kafka,
@@ -90,6 +107,7 @@ export class EngineConsumer {
   async start(): Promise<void> {
     this.producer = this.kafka.producer({
       transactionalId: this.opts.transactionalId,
+      transactionTimeout: this.opts.transactionTimeoutMs,
       idempotent: true,
       maxInFlightRequests: 1,
       // Right after a commit the coordinator answers CONCURRENT_TRANSACTIONS until its markers are
@@ -106,7 +124,8 @@ export class EngineConsumer {
       // kafkajs idles this long when every partition is paused (and the broker holds an empty fetch
       // this long): short, so consumption resumes at once after a pause for a slow store.
       maxWaitTimeInMs: 100,
-      sessionTimeout: 30_000,
+      sessionTimeout: this.opts.sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(this.opts.sessionTimeoutMs / 6)),
       allowAutoTopicCreation: false,
     });
     await this.consumer.connect();
@@ -115,13 +134,53 @@ export class EngineConsumer {
     const meta = await admin.fetchTopicMetadata({ topics: [this.opts.eventsTopic] }).finally(() => admin.disconnect());
     this.state.setSymbolPartitioner(symbolPartitioner(meta.topics[0]!.partitions.length));
     await this.consumer.subscribe({ topic: this.opts.eventsTopic, fromBeginning: true });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
-      this.log.info({ assignment: e.payload.memberAssignment }, 'engine consumer joined group');
-      const partitions = e.payload.memberAssignment[this.opts.eventsTopic] ?? [];
-      this.state.setAssignedPartitions(partitions);
-      void this.markIdlePartitionsCaughtUp(partitions).catch((err) => this.log.warn({ err: (err as Error).message }, 'could not read consumer lag'));
+    setRebalanceHooks(this.opts.groupId, {
+      // everything processed from partitions about to move is committed first: the next owner
+      // starts exactly after it (nothing published twice); bounded, so a store outage cannot hold the group
+      beforeRevoke: async () => {
+        const drained = await Promise.race([this.flush().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), REVOKE_DRAIN_MS))]);
+        if (!drained) this.log.warn({ waited_ms: REVOKE_DRAIN_MS }, 'rebalance: pending outputs not committed in time; the next owner may publish some again');
+      },
+      afterAssign: (assigned) => this.onAssigned(assigned[this.opts.eventsTopic] ?? []),
     });
     await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (p) => this.onBatch(p) });
+  }
+
+  /**
+   * Joined the group with `partitions`: symbols of partitions gained start afresh (their stream
+   * position, candles and tickers come from the committed offsets and the stored trades, since
+   * another core may have moved them on), and the state publishes only what it owns.
+   */
+  private async onAssigned(partitions: number[]): Promise<void> {
+    this.log.info({ partitions }, 'engine consumer joined group');
+    const gained = partitions.filter((p) => !this.assigned.has(p));
+    this.assigned = new Set(partitions);
+    for (const p of this.processed.keys()) if (!this.assigned.has(p)) (this.processed.delete(p), this.committed.delete(p));
+    this.state.setAssignedPartitions(partitions);
+    const symbols = this.state.symbolsOfPartitions(gained);
+    for (const s of symbols) this.state.restartStream(s);
+    await this.loadWatermarks(gained);
+    if (this.opts.restore && symbols.length) {
+      const restored = await this.opts.restore(this.state, symbols);
+      this.log.info({ partitions: gained, symbols: symbols.length, restored }, 'candles and tickers of gained partitions restored from stored trades');
+    }
+    void this.markIdlePartitionsCaughtUp(partitions).catch((err) => this.log.warn({ err: (err as Error).message }, 'could not read consumer lag'));
+  }
+
+  /** The last published trade of each symbol of `partitions`, from their committed offsets' metadata. */
+  private async loadWatermarks(partitions: number[]): Promise<void> {
+    if (!partitions.length) return;
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const [committed] = await admin.fetchOffsets({ groupId: this.opts.groupId, topics: [this.opts.eventsTopic] });
+      for (const p of committed?.partitions ?? []) {
+        if (!partitions.includes(p.partition)) continue;
+        for (const [symbol, seq] of this.watermarks.load(p.metadata)) this.state.setPublishedTradeMark(symbol, seq);
+      }
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   /**
@@ -154,7 +213,7 @@ export class EngineConsumer {
   }
 
   /** Subscribes to every batch output (WebSocket, REST caches, stores); called before the transaction. */
-  onOutput(listener: (out: BatchOutput, state: MarketState) => void): void {
+  onOutput(listener: (out: MarketOutput) => void): void {
     this.listeners.push(listener);
   }
 
@@ -225,6 +284,7 @@ export class EngineConsumer {
     // From here to the end nothing awaits: outputs, offsets and the books that snapshots,
     // checksums and stored rows are read from are all taken at the same instant.
     const out = this.state.takeOutput();
+    const values = buildMarketOutput(out, this.state, Date.now());
     const dlq = this.pendingDlq;
     this.pendingDlq = [];
     const events = this.uncommitted - this.queuedEvents;
@@ -236,14 +296,14 @@ export class EngineConsumer {
     this.tracing.run(broadcast, () => {
       for (const l of this.listeners) {
         try {
-          l(out, this.state);
+          l(values);
         } catch (err) {
           // a listener's bug (a client-facing view, say) must never stop ingestion or lose outputs
           this.log.error({ err: (err as Error).stack ?? String(err) }, 'output listener failed');
         }
       }
     });
-    this.queue.push({ messages: this.publisher.build(out, this.state, dlq), offsets, rows: this.persister?.rows(out, this.state), events, trace: traced });
+    this.queue.push({ messages: this.publisher.build(values, out.rejected, (s) => this.state.instrument(s), dlq), offsets, rows: this.persister?.rows(out, this.state), events, trace: traced, trades: values.trades });
   }
 
   /** One drain loop at a time; a caller arriving as it ends gets a new one if anything waits. */
@@ -269,7 +329,10 @@ export class EngineConsumer {
       committing = (async () => {
         await previous;
         const topicMessages = mergeTopics(taken.flatMap((t) => t.messages));
-        const offsets = mergeOffsets(taken.map((t) => t.offsets));
+        for (const t of taken) this.watermarks.note(t.trades);
+        const merged = mergeOffsets(taken.map((t) => t.offsets));
+        const bySymbol = this.state.symbolsByPartition(merged.map((o) => o.partition));
+        const offsets = merged.map((o) => ({ ...o, metadata: this.watermarks.metadata(bySymbol.get(o.partition) ?? []) }));
         if (topicMessages.length || offsets.length) await this.commit(producer, topicMessages, offsets);
         const events = taken.reduce((a, t) => a + t.events, 0);
         this.queuedEvents -= events;
@@ -279,7 +342,7 @@ export class EngineConsumer {
     await committing;
   }
 
-  private async commit(producer: Producer, topicMessages: TopicMessages[], offsets: { partition: number; offset: string }[]): Promise<void> {
+  private async commit(producer: Producer, topicMessages: TopicMessages[], offsets: { partition: number; offset: string; metadata: string }[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         const tx = await producer.transaction();
@@ -315,6 +378,7 @@ export class EngineConsumer {
   }
 
   async stop(): Promise<void> {
+    setRebalanceHooks(this.opts.groupId, undefined);
     await this.consumer?.disconnect().catch(() => undefined);
     await this.flush();
     await this.producer?.disconnect().catch(() => undefined);

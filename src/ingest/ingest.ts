@@ -11,7 +11,8 @@ import type { Logger } from '../obs/logger.js';
 import type { Metrics } from '../obs/metrics.js';
 import { Tracing } from '../obs/tracing.js';
 import { EngineConsumer } from './engine-consumer.js';
-import { MarketState, type BatchOutput, type IngestObserver } from './market-state.js';
+import { MarketState, type IngestObserver } from './market-state.js';
+import type { MarketOutput } from '../market/market-output.js';
 import { MdPublisher } from './md-publisher.js';
 import { TopicTail } from './topic-tail.js';
 import type { Persister } from '../store/persister.js';
@@ -19,7 +20,7 @@ import type { Persister } from '../store/persister.js';
 export class Ingest {
   readonly state: MarketState;
   /** In-process listeners of every batch output (Redis latest now; WebSocket and REST later). */
-  private readonly listeners: ((out: BatchOutput, state: MarketState) => void)[] = [];
+  private readonly listeners: ((out: MarketOutput) => void)[] = [];
   private consumer: EngineConsumer | undefined;
   private readonly tails: TopicTail[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
@@ -32,8 +33,8 @@ export class Ingest {
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly persister?: Persister,
-    /** Rebuilds candles and tickers from stored trades before events are consumed (after a restart). */
-    private readonly restore?: (state: MarketState) => Promise<number>,
+    /** Rebuilds candles and tickers of symbols from stored trades before their events are consumed (partitions gained, a restart). */
+    private readonly restore?: (state: MarketState, symbols: string[]) => Promise<number>,
     private readonly tracing: Tracing = Tracing.disabled(),
   ) {
     this.decoder = new AvroDecoder(registry);
@@ -57,7 +58,7 @@ export class Ingest {
     };
   }
 
-  onOutput(listener: (out: BatchOutput, state: MarketState) => void): void {
+  onOutput(listener: (out: MarketOutput) => void): void {
     this.listeners.push(listener);
   }
 
@@ -83,6 +84,9 @@ export class Ingest {
       groupId: this.cfg.kafkaGroupId,
       transactionalId: this.cfg.kafkaTransactionalId,
       maxUncommittedEvents: this.cfg.ingestMaxUncommittedEvents,
+      sessionTimeoutMs: this.cfg.kafkaSessionTimeoutMs,
+      transactionTimeoutMs: this.cfg.kafkaTransactionTimeoutMs,
+      restore: this.restore,
     }, this.persister, this.tracing);
     this.consumer = consumer;
     for (const l of this.listeners) consumer.onOutput(l);
@@ -116,8 +120,7 @@ export class Ingest {
     await hashes.start();
     await publisher.prepareSymbols(this.state.symbols());
     await admin.disconnect();
-    const restored = this.restore ? await this.restore(this.state) : 0;
-    this.log.info({ symbols: this.state.symbols().length, restored }, 'instruments, snapshots and aggregates loaded; consuming engine events');
+    this.log.info({ symbols: this.state.symbols().length }, 'instruments and snapshots loaded; joining the consumer group');
     await consumer.start();
 
     this.timers.push(
@@ -126,7 +129,10 @@ export class Ingest {
         this.metrics.booksOutOfSync.set(this.state.symbols().filter((s) => this.state.status(s) === 'resyncing').length);
         void consumer.flush().catch((err) => this.log.error({ err: (err as Error).message }, 'flush failed'));
       }, 100),
-      setInterval(() => this.state.snapshotAll('periodic'), this.cfg.mdSnapshotIntervalMs),
+      setInterval(() => {
+        this.state.snapshotAll('periodic');
+        this.state.markOpenCandles();
+      }, this.cfg.mdSnapshotIntervalMs),
       setInterval(() => this.state.markCandleUpdates(), 250),
       setInterval(() => this.state.markTickers(), 1000),
     );

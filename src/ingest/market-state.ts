@@ -11,11 +11,13 @@ import type {
 } from '../contract/engine-wire.js';
 import { Books } from '../domain/books.js';
 import { DecimalError } from '../domain/decimal.js';
-import { makeInstrument, type Instrument } from '../domain/instrument.js';
+import type { Instrument } from '../domain/instrument.js';
+import { instrumentOfWire } from '../contract/engine-wire.js';
 import type { Side } from '../domain/order-book.js';
 import { BookSync, type BookSyncListener, type HashResult, type ResyncReason } from './book-sync.js';
 import { EventSequencer, type Gap } from './event-sequencer.js';
 import { TradeAggregates, type ClosedCandle } from './trade-aggregates.js';
+import { INTERVAL_NAMES } from '../domain/candle.js';
 
 export type SymbolStatus = 'in_sync' | 'resyncing' | 'halted';
 
@@ -98,6 +100,7 @@ export class MarketState implements BookSyncListener {
   private symbolPartition: ((symbol: string) => number) | undefined;
   private out: BatchOutput = emptyOutput();
   private readonly released: WireEngineEvent[] = [];
+  private readonly tradeMarks = new Map<string, number>();
   private readonly gaps: Gap[] = [];
 
   constructor(
@@ -110,18 +113,7 @@ export class MarketState implements BookSyncListener {
   onInstrument(w: WireInstrument): Instrument | undefined {
     let inst: Instrument;
     try {
-      inst = makeInstrument({
-        symbol: w.symbol,
-        base: w.base,
-        quote: w.quote,
-        kind: w.kind,
-        status: w.status,
-        tickSize: w.tick_size,
-        lotSize: w.lot_size,
-        perpetual: w.perpetual
-          ? { indexSymbol: w.perpetual.index_symbol, fundingIntervalHours: w.perpetual.funding_interval_hours, interestRate: w.perpetual.interest_rate }
-          : undefined,
-      });
+      inst = instrumentOfWire(w);
     } catch (err) {
       this.reject(w.symbol, 0, `instrument_invalid: ${(err as Error).message}`);
       return undefined;
@@ -254,8 +246,56 @@ export class MarketState implements BookSyncListener {
 
   /** The partitions this instance consumes, none of them known to be caught up yet (a join or rebalance). */
   setAssignedPartitions(partitions: readonly number[]): void {
+    const before = new Set(this.partitionCaughtUp.keys());
     this.partitionCaughtUp.clear();
     for (const p of partitions) this.partitionCaughtUp.set(p, false);
+    // symbols this instance starts publishing (a takeover): their next output is a whole book, so
+    // readers of md.* get a base to chain from whatever the previous owner published last
+    for (const symbol of this.syncs.keys()) {
+      const p = this.partitionOf.get(symbol) ?? this.symbolPartition?.(symbol);
+      if (p !== undefined && this.partitionCaughtUp.has(p) && !before.has(p)) this.markSnapshot(symbol, this.published.has(symbol) ? 'resync' : 'start');
+    }
+  }
+
+  /** The last trade of `symbol` already published (by any core): trades at or below it are not output again. */
+  setPublishedTradeMark(symbol: string, sequence: number): void {
+    this.tradeMarks.set(symbol, sequence);
+  }
+
+  /** Every known symbol whose events come from one of `partitions`. */
+  symbolsOfPartitions(partitions: readonly number[]): string[] {
+    return [...this.symbolsByPartition(partitions).values()].flat();
+  }
+
+  /** The known symbols of each of `partitions`, in one pass. */
+  symbolsByPartition(partitions: readonly number[]): Map<number, string[]> {
+    const out = new Map<number, string[]>(partitions.map((p) => [p, []]));
+    for (const s of this.books.symbols()) {
+      const p = this.partitionOf.get(s) ?? this.symbolPartition?.(s);
+      if (p !== undefined) out.get(p)?.push(s);
+    }
+    return out;
+  }
+
+  /**
+   * A symbol this instance (again) consumes from its committed offset: its stream order starts
+   * afresh (another core may have moved it on; the book catches up or resyncs as after a restart).
+   */
+  restartStream(symbol: string): void {
+    if (!this.sequencers.has(symbol)) return;
+    this.sequencers.set(symbol, new EventSequencer(this.opts.reorderWindow, this.opts.reorderWaitMs));
+    this.orphans.delete(symbol);
+  }
+
+  /**
+   * Whether this instance publishes the symbol: its partition is assigned here. Every instance
+   * follows every book from the engine's snapshots, but only the owner's outputs go out (another
+   * core owns the rest). Without partition tracking (pure use, no consumer) it owns everything.
+   */
+  owns(symbol: string): boolean {
+    if (this.partitionCaughtUp.size === 0 && !this.symbolPartition) return true;
+    const p = this.partitionOf.get(symbol) ?? this.symbolPartition?.(symbol);
+    return p !== undefined && this.partitionCaughtUp.has(p);
   }
 
   /** Tells which partition carries a symbol's events before any of them is seen (see symbol-partition.ts). */
@@ -281,14 +321,25 @@ export class MarketState implements BookSyncListener {
     this.out.candleUpdates.push(...this.aggregates.takeDirty().filter((c) => !c.candle.closed));
   }
 
+  /** Puts every open candle of the symbols this instance owns into the next output (an edge starting reads them from md.ohlcv). */
+  markOpenCandles(): void {
+    for (const symbol of this.aggregates.symbols()) {
+      if (!this.owns(symbol)) continue;
+      for (const interval of INTERVAL_NAMES) {
+        const candle = this.aggregates.candle(symbol, interval);
+        if (candle && !candle.closed && !this.out.candleUpdates.some((c) => c.symbol === symbol && c.candle === candle)) this.out.candleUpdates.push({ symbol, candle });
+      }
+    }
+  }
+
   /** Puts every symbol's 24h ticker into the next output. */
   markTickers(): void {
-    this.out.tickers = this.symbols();
+    this.out.tickers = this.symbols().filter((s) => this.owns(s));
   }
 
   /** Marks every in-sync book for a full snapshot in the next output. */
   snapshotAll(reason: SnapshotReason): void {
-    for (const symbol of this.syncs.keys()) if (this.status(symbol) === 'in_sync') this.markSnapshot(symbol, reason);
+    for (const symbol of this.syncs.keys()) if (this.status(symbol) === 'in_sync' && this.owns(symbol)) this.markSnapshot(symbol, reason);
   }
 
   /**
@@ -312,12 +363,31 @@ export class MarketState implements BookSyncListener {
   takeOutput(): BatchOutput {
     const out = this.out;
     this.out = emptyOutput();
+    if (!this.ownsAll()) this.dropForeign(out);
     for (const [symbol, d] of out.deltas) this.published.set(symbol, d.sequence);
     for (const [symbol, snap] of out.snapshots) {
+      if (!this.owns(symbol)) {
+        out.snapshots.delete(symbol); // another core publishes it
+        continue;
+      }
       snap.sequence = this.syncs.get(symbol)!.sequence;
       this.published.set(symbol, snap.sequence);
     }
     return out;
+  }
+
+  /** True when no other instance can own a symbol (no partition tracking, or every partition here). */
+  private ownsAll(): boolean {
+    return this.partitionCaughtUp.size === 0 && !this.symbolPartition;
+  }
+
+  /** Outputs of symbols whose partition moved to another core (events still held here when it moved): theirs to publish. */
+  private dropForeign(out: BatchOutput): void {
+    const mine = (x: { symbol: string }) => this.owns(x.symbol);
+    out.trades = out.trades.filter(mine);
+    out.candles = out.candles.filter(mine);
+    out.candleUpdates = out.candleUpdates.filter(mine);
+    for (const symbol of out.deltas.keys()) if (!this.owns(symbol)) out.deltas.delete(symbol);
   }
 
   private markSnapshot(symbol: string, reason: SnapshotReason): void {
@@ -359,7 +429,8 @@ export class MarketState implements BookSyncListener {
       this.reject(e.symbol, e.sequence, `trade_${(err as DecimalError).reason ?? 'invalid'}`);
       return;
     }
-    this.out.trades.push({ symbol: e.symbol, sequence: e.sequence, timestamp: e.timestamp, sendTimeUs: e.send_time_us, trade: e.trade! });
+    const mark = this.tradeMarks.get(e.symbol);
+    if (mark === undefined || e.sequence > mark) this.out.trades.push({ symbol: e.symbol, sequence: e.sequence, timestamp: e.timestamp, sendTimeUs: e.send_time_us, trade: e.trade! });
     const before = this.out.candles.length;
     if (this.aggregates.onTrade(e.symbol, e.sequence, price, quantity, e.timestamp, this.out.candles) > 0) this.observer.lateTrade(e.symbol);
     for (let i = before; i < this.out.candles.length; i++) this.observer.candleClosed(e.symbol, this.out.candles[i]!.candle.interval);

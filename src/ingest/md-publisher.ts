@@ -6,50 +6,11 @@ import { registerTopicSchema, type TopicEncoder } from '../contract/avro-codec.j
 import { symbolPartitioner } from '../contract/symbol-partition.js';
 import { ensureTopics } from '../contract/topic-setup.js';
 import type { MdTopics } from '../contract/topics.js';
-import { bookChecksum, CHECKSUM_DEPTH } from '../domain/book-checksum.js';
-import { levelRecords } from '../domain/instrument.js';
-import { candleView, tickerView, type CandleView, type TickerView } from '../domain/wire-views.js';
-import type { BatchOutput, MarketState } from './market-state.js';
-
-interface WireLevelOut {
-  price: string;
-  quantity: string;
-}
-
-interface MdTrade {
-  symbol: string;
-  trade_id: string;
-  sequence: number;
-  price: string;
-  quantity: string;
-  taker_side: 'buy' | 'sell';
-  maker_order_id: string;
-  taker_order_id: string;
-  timestamp: number;
-  engine_send_time_us: number;
-}
-
-interface MdDelta {
-  symbol: string;
-  sequence: number;
-  prev_sequence: number;
-  timestamp: number;
-  engine_send_time_us: number;
-  bids: WireLevelOut[];
-  asks: WireLevelOut[];
-  checksum: number;
-}
-
-interface MdSnapshot {
-  symbol: string;
-  sequence: number;
-  timestamp: number;
-  reason: 'start' | 'resync' | 'periodic' | 'resume';
-  status: 'in_sync' | 'resyncing' | 'halted';
-  bids: WireLevelOut[];
-  asks: WireLevelOut[];
-  checksum: number;
-}
+import { levelRecords, type Instrument } from '../domain/instrument.js';
+import type { TickerView } from '../domain/wire-views.js';
+import type { MarketOutput } from '../market/market-output.js';
+import { AVRO_INTERVAL, type MdCandle, type MdDelta, type MdSnapshot, type MdTrade } from '../contract/md-wire.js';
+import type { BatchOutput } from './market-state.js';
 
 /** A record the service could not use, with where it came from. */
 export interface DlqItem {
@@ -63,10 +24,6 @@ export interface DlqItem {
 }
 
 export type TopicMessages = { topic: string; messages: Message[] }[];
-
-
-/** Avro enum symbols cannot start with a digit. */
-const AVRO_INTERVAL: Record<string, string> = { '1m': 'm1', '5m': 'm5', '15m': 'm15', '1h': 'h1', '4h': 'h4', '1d': 'd1' };
 
 /**
  * Each message names its partition, as the default partitioner would choose it from the key
@@ -101,7 +58,7 @@ export class MdPublisher {
     private readonly topics: MdTopics,
     private readonly delta: TopicEncoder<MdDelta>,
     private readonly snapshot: TopicEncoder<MdSnapshot>,
-    private readonly ohlcv: TopicEncoder<Omit<CandleView, 'interval'> & { interval: string }>,
+    private readonly ohlcv: TopicEncoder<MdCandle>,
     private readonly ticker: TopicEncoder<TickerView>,
     /** Partitions by symbol of the keyed md.* topics (md.trades.v1.{symbol} have one). */
     private readonly partitions: Record<'bookDelta' | 'bookSnapshot' | 'ohlcv' | 'ticker', SymbolPartitions>,
@@ -158,36 +115,21 @@ export class MdPublisher {
     }
   }
 
-  /** Messages for one batch output; snapshots are built from `state`'s books as they are now. */
-  build(out: BatchOutput, state: MarketState, dlq: DlqItem[]): TopicMessages {
+  /** Messages for one take's values (encoding only: the values are built once, elsewhere). */
+  build(out: MarketOutput, rejected: BatchOutput['rejected'], instrumentOf: (symbol: string) => Instrument | undefined, dlq: DlqItem[]): TopicMessages {
     const result: TopicMessages = [];
     const bySymbolTrades = new Map<string, Message[]>();
     for (const t of out.trades) {
       const enc = this.tradeEncoders.get(t.symbol)!;
-      const list = bySymbolTrades.get(t.symbol) ?? [];
-      bySymbolTrades.set(t.symbol, list);
-      list.push({
-        key: t.symbol,
-        partition: this.tradePartition.get(t.symbol)!,
-        value: enc.encode({
-          symbol: t.symbol,
-          trade_id: t.trade.trade_id,
-          sequence: t.sequence,
-          price: t.trade.price,
-          quantity: t.trade.quantity,
-          taker_side: t.trade.taker_side,
-          maker_order_id: t.trade.maker_order_id,
-          taker_order_id: t.trade.taker_order_id,
-          timestamp: t.timestamp,
-          engine_send_time_us: t.sendTimeUs,
-        }),
-      });
+      let list = bySymbolTrades.get(t.symbol);
+      if (!list) bySymbolTrades.set(t.symbol, (list = []));
+      list.push({ key: t.symbol, partition: this.tradePartition.get(t.symbol)!, value: enc.encode(t) });
     }
     for (const [symbol, messages] of bySymbolTrades) result.push({ topic: this.topics.trades(symbol), messages });
 
     const deltas: Message[] = [];
-    for (const d of out.deltas.values()) {
-      const inst = state.instrument(d.symbol)!;
+    for (const d of out.deltas) {
+      const inst = instrumentOf(d.symbol)!;
       deltas.push({
         key: d.symbol,
         partition: this.partitions.bookDelta.of(d.symbol),
@@ -199,51 +141,31 @@ export class MdPublisher {
           engine_send_time_us: d.sendTimeUs,
           bids: levelRecords(inst, d.bids),
           asks: levelRecords(inst, d.asks),
-          checksum: bookChecksum(state.books.book(d.symbol)!, inst.tick, inst.lot, CHECKSUM_DEPTH),
+          checksum: d.checksum,
         }),
       });
     }
     if (deltas.length) result.push({ topic: this.topics.bookDelta, messages: deltas });
 
     const snaps: Message[] = [];
-    for (const [symbol, s] of out.snapshots) {
-      const inst = state.instrument(symbol)!;
-      const book = state.books.book(symbol)!;
-      const d = book.depth(Infinity);
+    for (const s of out.snapshots) {
+      const inst = instrumentOf(s.symbol)!;
       snaps.push({
-        key: symbol,
-        partition: this.partitions.bookSnapshot.of(symbol),
-        value: this.snapshot.encode({
-          symbol,
-          sequence: s.sequence,
-          timestamp: Date.now(),
-          reason: s.reason,
-          status: state.status(symbol) ?? 'resyncing',
-          bids: levelRecords(inst, d.bids),
-          asks: levelRecords(inst, d.asks),
-          checksum: bookChecksum(book, inst.tick, inst.lot, CHECKSUM_DEPTH),
-        }),
+        key: s.symbol,
+        partition: this.partitions.bookSnapshot.of(s.symbol),
+        value: this.snapshot.encode({ symbol: s.symbol, sequence: s.sequence, timestamp: s.timestamp, reason: s.reason, status: s.status, bids: levelRecords(inst, s.bids), asks: levelRecords(inst, s.asks), checksum: s.checksum }),
       });
     }
     if (snaps.length) result.push({ topic: this.topics.bookSnapshot, messages: snaps });
 
     const candles: Message[] = [];
-    for (const { symbol, candle } of [...out.candles, ...out.candleUpdates]) {
-      const v = candleView(state.instrument(symbol)!, candle);
-      candles.push({ key: symbol, partition: this.partitions.ohlcv.of(symbol), value: this.ohlcv.encode({ ...v, interval: AVRO_INTERVAL[v.interval] }) });
+    for (const v of out.candles) {
+      candles.push({ key: v.symbol, partition: this.partitions.ohlcv.of(v.symbol), value: this.ohlcv.encode({ ...v, interval: AVRO_INTERVAL[v.interval]! }) });
     }
     if (candles.length) result.push({ topic: this.topics.ohlcv, messages: candles });
 
-    // The 24h window follows the engine clock (as candles do), not this machine's.
-    const now = state.aggregates.engineNow(Date.now());
     const tickers: Message[] = [];
-    for (const symbol of out.tickers) {
-      const inst = state.instrument(symbol);
-      const t = state.aggregates.ticker(symbol);
-      if (!inst) continue;
-      const stats = t ? t.stats(now) : { openTime: now - 86_400_000, closeTime: now, open: undefined, high: undefined, low: undefined, last: undefined, volume: 0, quoteVolume: 0n, count: 0 };
-      tickers.push({ key: symbol, partition: this.partitions.ticker.of(symbol), value: this.ticker.encode(tickerView(inst, stats, state.books.book(symbol), state.openInterest.get(symbol) ?? null, now)) });
-    }
+    for (const v of out.tickers) tickers.push({ key: v.symbol, partition: this.partitions.ticker.of(v.symbol), value: this.ticker.encode(v) });
     if (tickers.length) result.push({ topic: this.topics.ticker, messages: tickers });
 
     const dead: Message[] = dlq.map((d) => ({
@@ -257,7 +179,7 @@ export class MdPublisher {
         'dlq.source.offset': d.sourceOffset,
       },
     }));
-    for (const r of out.rejected) {
+    for (const r of rejected) {
       dead.push({
         key: r.symbol,
         value: Buffer.from(JSON.stringify(r)),

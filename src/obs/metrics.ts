@@ -197,6 +197,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly edgeProblems = new Counter({
+    name: 'md_edge_problems_total',
+    help: 'md.* records an edge could not use or books it had to rebuild, by cause (chain_break, checksum_mismatch, bad_levels, unknown_symbol, bad_instrument, undecodable)',
+    labelNames: ['cause'],
+    registers: [this.registry],
+  });
+
+  readonly edgeResyncs = new Counter({
+    name: 'md_edge_book_resyncs_total',
+    help: 'Books an edge (re)built from a snapshot and the deltas after it',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

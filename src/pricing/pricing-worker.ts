@@ -181,6 +181,9 @@ export class PricingWorker {
     const indices = this.indices();
     const indexBySymbol = this.tracing.run(this.tracing.start('md.compute_index', { indices: indices.length }), () => this.computeIndices(indices, now, out));
     this.tracing.run(this.tracing.start('md.compute_mark', { symbols: this.state.symbols().length }), () => this.computeMarks(indexBySymbol, now, out));
+    // with several cores each publishes the prices of the perpetuals it owns (and their indices)
+    const owned = new Set(out.marks.map((m) => m.index_symbol));
+    out.indices = out.indices.filter((i) => owned.has(i.index_symbol));
     Object.assign(this.lastOutput, out);
     for (const l of this.listeners) l(out);
     if (this.producer && this.enc) {
@@ -227,7 +230,7 @@ export class PricingWorker {
   private computeMarks(indexBySymbol: IndexPrices, now: number, out: PricingOutput): void {
     for (const symbol of this.state.symbols()) {
       const inst = this.state.instrument(symbol)!;
-      if (!inst.perpetual) continue;
+      if (!inst.perpetual || !this.state.owns(symbol)) continue;
       const idx = indexBySymbol.get(inst.perpetual.indexSymbol)!;
       let pricer = this.pricers.get(symbol);
       if (!pricer) {

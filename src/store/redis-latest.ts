@@ -5,8 +5,8 @@
 import type { Redis } from 'ioredis';
 import { bookChecksum } from '../domain/book-checksum.js';
 import { levelStrings } from '../domain/instrument.js';
-import { tickerView } from '../domain/wire-views.js';
-import type { MarketState } from '../ingest/market-state.js';
+import type { MarketOutput } from '../market/market-output.js';
+import type { MarketView } from '../market/market-view.js';
 import type { Logger } from '../obs/logger.js';
 import type { Metrics } from '../obs/metrics.js';
 import type { PricingOutput } from '../pricing/pricing-worker.js';
@@ -35,7 +35,6 @@ export const latestKeys = (namespace: string) => ({
 export class RedisLatestWriter {
   private readonly keys: ReturnType<typeof latestKeys>;
   private readonly dirtyBooks = new Set<string>();
-  private dirtyTickers = new Set<string>();
   /** Values computed elsewhere (pricing): key → JSON. */
   private readonly pending = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
@@ -43,7 +42,7 @@ export class RedisLatestWriter {
 
   constructor(
     private readonly redis: Redis,
-    private readonly state: MarketState,
+    private readonly view: MarketView,
     namespace: string,
     private readonly metrics: Metrics,
     private readonly log: Logger,
@@ -62,10 +61,10 @@ export class RedisLatestWriter {
   }
 
   /** Bus listener for ingest outputs: which books and tickers changed. */
-  onIngest(out: { deltas: Map<string, unknown>; snapshots: Map<string, unknown>; tickers: string[] }): void {
-    for (const s of out.deltas.keys()) this.dirtyBooks.add(s);
-    for (const s of out.snapshots.keys()) this.dirtyBooks.add(s);
-    for (const s of out.tickers) this.dirtyTickers.add(s);
+  onIngest(out: MarketOutput): void {
+    for (const d of out.deltas) this.dirtyBooks.add(d.symbol);
+    for (const s of out.snapshots) this.dirtyBooks.add(s.symbol);
+    for (const t of out.tickers) this.pending.set(this.keys.ticker(t.symbol), JSON.stringify(t));
   }
 
   /** Bus listener for pricing outputs. */
@@ -77,7 +76,7 @@ export class RedisLatestWriter {
 
   /** Writes every dirty key once, with its value as of now, in one pipeline. */
   async flush(): Promise<void> {
-    if (this.writing || (this.dirtyBooks.size === 0 && this.dirtyTickers.size === 0 && this.pending.size === 0)) return;
+    if (this.writing || (this.dirtyBooks.size === 0 && this.pending.size === 0)) return;
     if (this.redis.status !== 'ready') return; // keep everything dirty until Redis is back
     this.writing = true;
     const values = new Map(this.pending);
@@ -87,16 +86,8 @@ export class RedisLatestWriter {
       const v = this.bookValue(symbol, now);
       if (v) values.set(this.keys.book(symbol), v);
     }
-    const engineNow = this.state.aggregates.engineNow(now);
-    for (const symbol of this.dirtyTickers) {
-      const inst = this.state.instrument(symbol);
-      const t = this.state.aggregates.ticker(symbol);
-      if (inst && t) values.set(this.keys.ticker(symbol), JSON.stringify(tickerView(inst, t.stats(engineNow), this.state.books.book(symbol), this.state.openInterest.get(symbol) ?? null, engineNow)));
-    }
     const books = [...this.dirtyBooks];
-    const tickers = this.dirtyTickers;
     this.dirtyBooks.clear();
-    this.dirtyTickers = new Set();
     const started = performance.now();
     try {
       const pipe = this.redis.pipeline();
@@ -109,7 +100,6 @@ export class RedisLatestWriter {
       // put it all back: the next flush writes the newest values
       for (const [k, v] of values) if (!this.pending.has(k)) this.pending.set(k, v);
       for (const s of books) this.dirtyBooks.add(s);
-      for (const s of tickers) this.dirtyTickers.add(s);
       this.log.warn({ err: (err as Error).message }, 'redis latest write failed; will retry');
     } finally {
       this.writing = false;
@@ -117,14 +107,14 @@ export class RedisLatestWriter {
   }
 
   private bookValue(symbol: string, now: number): string | undefined {
-    const inst = this.state.instrument(symbol);
-    const book = this.state.books.book(symbol);
+    const inst = this.view.instrument(symbol);
+    const book = this.view.book(symbol);
     if (!inst || !book) return undefined;
     const d = book.depth(BOOK_DEPTH);
     const v: LatestBook = {
       symbol,
       sequence: book.sequence,
-      status: this.state.status(symbol) ?? 'resyncing',
+      status: this.view.status(symbol) ?? 'resyncing',
       bids: levelStrings(inst, d.bids),
       asks: levelStrings(inst, d.asks),
       checksum: bookChecksum(book, inst.tick, inst.lot, 25),

@@ -55,8 +55,8 @@ describe('book stream (WebSocket book channel)', () => {
               book.set(u.side, price, u.size);
               (u.side === 'bid' ? changed.bids : changed.asks).set(price, u.size);
             }
-            const json = s.delta(book, i + 1, changed, i, 0);
-            if (json) live.apply(json);
+            const d = s.delta(book, i + 1, changed, i, 0);
+            if (d) live.apply(s.json(d));
             if (i === lateAt) {
               late.apply(s.snapshotJson(book, 'in_sync', i));
               lateSeq = s.seq;

@@ -1,0 +1,47 @@
+// Turns a take of the ingest state into MarketOutput values, once, at the instant of the take:
+// every reader (hub, md.* publisher, Redis) gets the same values, and books, checksums and
+// tickers are read from the state exactly as published.
+import { bookChecksum, CHECKSUM_DEPTH } from '../domain/book-checksum.js';
+import { candleView } from '../domain/wire-views.js';
+import type { MarketOutput, TradeValue } from '../market/market-output.js';
+import type { BatchOutput, MarketState } from './market-state.js';
+import { tickerOf } from './state-view.js';
+
+export function buildMarketOutput(out: BatchOutput, state: MarketState, wallNow: number): MarketOutput {
+  const trades: TradeValue[] = new Array(out.trades.length);
+  for (let i = 0; i < out.trades.length; i++) {
+    const t = out.trades[i]!;
+    const inst = state.instrument(t.symbol)!;
+    trades[i] = {
+      symbol: t.symbol,
+      trade_id: t.trade.trade_id,
+      sequence: t.sequence,
+      price: inst.tick.format(inst.tick.toUnits(t.trade.price)),
+      quantity: inst.lot.format(inst.lot.toUnits(t.trade.quantity)),
+      taker_side: t.trade.taker_side,
+      maker_order_id: t.trade.maker_order_id,
+      taker_order_id: t.trade.taker_order_id,
+      timestamp: t.timestamp,
+      engine_send_time_us: t.sendTimeUs,
+    };
+  }
+  const result: MarketOutput = { trades, deltas: [], snapshots: [], candles: [], tickers: [] };
+  for (const d of out.deltas.values()) {
+    const inst = state.instrument(d.symbol)!;
+    result.deltas.push({ ...d, checksum: bookChecksum(state.books.book(d.symbol)!, inst.tick, inst.lot, CHECKSUM_DEPTH) });
+  }
+  for (const [symbol, s] of out.snapshots) {
+    const inst = state.instrument(symbol)!;
+    const book = state.books.book(symbol)!;
+    const d = book.depth(Infinity);
+    const status = state.status(symbol) ?? 'resyncing';
+    result.snapshots.push({ symbol, sequence: s.sequence, reason: s.reason, status, timestamp: wallNow, bids: d.bids, asks: d.asks, checksum: bookChecksum(book, inst.tick, inst.lot, CHECKSUM_DEPTH) });
+  }
+  for (const { symbol, candle } of out.candles) result.candles.push(candleView(state.instrument(symbol)!, candle));
+  for (const { symbol, candle } of out.candleUpdates) result.candles.push(candleView(state.instrument(symbol)!, candle));
+  for (const symbol of out.tickers) {
+    const v = tickerOf(state, symbol, wallNow);
+    if (v) result.tickers.push(v);
+  }
+  return result;
+}
