@@ -6,6 +6,7 @@ NODE_TEST := node --test --test-concurrency=1 --test-timeout=600000
 help:
 	@echo "make dev          stack up, migrations, exchange stand-ins, simulator, and the service in the foreground"
 	@echo "make test         stack up, build, run every test"
+	@echo "make cluster      stack up, two cores, two edges, exchange stand-ins and the simulator (scale-out on loopback)"
 	@echo "make stack-up | stack-down | stack-status   the local Kafka, registry, ClickHouse, PostgreSQL, Redis"
 	@echo "make service      the service alone against a running stack"
 	@echo "make migrate      apply database migrations"
@@ -49,6 +50,10 @@ dev: stack-up build
 	node dist/src/store/migrate-cli.js
 	bash stack/dev.sh
 
+# Scale-out on one machine: two cores and two edges (CLUSTER_CORES, CLUSTER_EDGES), see README "Scaling out".
+cluster: stack-up build
+	bash stack/cluster.sh
+
 test: stack-up build browser
 	$(NODE_TEST) dist/test/unit/*.test.js dist/test/integration/*.test.js
 
@@ -66,4 +71,4 @@ clean-test-topics: build
 test-unit: build
 	$(NODE_TEST) dist/test/unit/*.test.js
 
-.PHONY: help deps build browser stack-up stack-down stack-status migrate service dev test test-unit bench clean-test-topics
+.PHONY: help deps build browser stack-up stack-down stack-status migrate service dev cluster test test-unit bench clean-test-topics

@@ -5,6 +5,7 @@
 // 10,000 clients (ticker + trades + book of one symbol each) beside 1,000. First, the floor: how
 // fast the broker delivers the same load to kcat and to a plain kafkajs consumer, no service running.
 import WebSocket from 'ws';
+import { startCluster } from '../test/support/cluster.js';
 import { isolatedEnv, startService } from '../test/support/service.js';
 import { runSim } from '../test/support/sim.js';
 import { cpuWindow, stackPid } from './lib/cpu-usage.js';
@@ -24,10 +25,13 @@ interface Run {
   cpu: Record<string, number>;
 }
 
-async function run(clients: number, channels: string[], seconds: number, measureLatency: boolean): Promise<Run> {
+/** `edge`: clients on an edge (ROLE=edge) fed by one core through md.*, instead of one `all` process. */
+async function run(clients: number, channels: string[], seconds: number, measureLatency: boolean, edge = false): Promise<Run> {
   // a budget high enough that the clients stay live: this measures the live fan-out, not conflation
   const { env } = isolatedEnv({ LOG_LEVEL: 'error', WS_RATE_MAX_MSGS_PER_SEC: '1000' });
-  const svc = await startService(env);
+  const cluster = edge ? await startCluster(env, 1, 1) : undefined;
+  const svc = cluster ? cluster.edges[0]! : await startService(env);
+  const stopAll = () => (cluster ? cluster.stop() : svc.stop().then(() => undefined));
   // one simulator run (a second would restart the engine's sequences): clients join once the instruments are in
   const sim = runSim(['--symbols', String(SYMBOLS), '--rate', String(RATE), '--duration', String(seconds + 30 + Math.ceil(clients / 1000)), '--seed', '10'], env);
   let simError: unknown;
@@ -36,7 +40,7 @@ async function run(clients: number, channels: string[], seconds: number, measure
   const waitFor = async (what: string, ready: () => Promise<boolean>) => {
     for (const deadline = Date.now() + 90_000; !(await ready()); await sleep(200)) {
       if (simError || Date.now() > deadline) {
-        await svc.stop();
+        await stopAll();
         throw new Error(`${clients} clients: ${what} did not happen (${simError ? `simulator failed: ${String(simError)}` : 'timed out'}); service output:\n${svc.output().slice(-3000)}`);
       }
     }
@@ -80,14 +84,14 @@ async function run(clients: number, channels: string[], seconds: number, measure
   counting = true;
   windowStartUs = nowUs();
   const t0 = performance.now();
-  const usage = cpuWindow({ service: svc.proc.pid, kafka: stackPid('kafka', 9092), clients: process.pid });
+  const usage = cpuWindow({ service: svc.proc.pid, ...(cluster ? { core: cluster.cores[0]!.proc.pid } : {}), kafka: stackPid('kafka', 9092), clients: process.pid });
   await sleep(seconds * 1000);
   counting = false;
   const cpu = usage.stop();
   const elapsed = (performance.now() - t0) / 1000;
   await sim;
   for (const ws of sockets) ws.terminate();
-  await svc.stop();
+  await stopAll();
   return { latenciesMs, messages, seconds: elapsed, cpu };
 }
 
@@ -122,6 +126,16 @@ for (const [name, p] of [['p50', 'p50'], ['p99', 'p99'], ['p999', 'p999']] as co
     detail: { clients: 1000, samples: fN.samples, baseline_samples: f1.samples, p50: fN.p50, p99: fN.p99, p999: fN.p999, target_p99_ms: 5, floor_kcat_p99_ms: floor.kcat_p99, floor_kafkajs_p99_ms: floor.kafkajs_p99, cpu: many.cpu, baseline_cpu: one.cpu },
   });
 }
+// the same one client through an edge (core → md.* → edge), beside the `all` run above
+const viaEdge = figures(await run(1, ['book', 'trades'], 10, true, true));
+writeResult({
+  name: 'ws-latency-edge-p99',
+  metric: `engine → WebSocket latency p99 through an edge (core → md.* → edge), ${RATE.toLocaleString('en-US')} events/s over ${SYMBOLS} symbols, 1 client (book + trades)`,
+  value: viaEdge.p99,
+  unit: 'ms',
+  baseline: { name: 'the same client on one all process', value: f1.p99 },
+  detail: { p50: viaEdge.p50, p99: viaEdge.p99, p999: viaEdge.p999, samples: viaEdge.samples, all_p50: f1.p50, all_p99: f1.p99, target_added_p99_ms: 25 },
+});
 const big = await run(10_000, ['ticker', 'trades', 'book'], 10, false);
 const mid = await run(1000, ['ticker', 'trades', 'book'], 10, false);
 writeResult({

@@ -11,6 +11,7 @@ import type { WireInstrument, WireInstrumentStatus } from '../contract/engine-wi
 import { MD_RECORD, type MdCandle, type MdDelta, type MdSnapshot, type MdTicker, type MdTrade } from '../contract/md-wire.js';
 import { engineTopics, INSTRUMENT_ROLES, mdTopics, RECORD_NAME, type TopicRole } from '../contract/topics.js';
 import { emptyMarketOutput, type MarketOutput } from '../market/market-output.js';
+import { OutputBus } from '../market/output-bus.js';
 import type { Logger } from '../obs/logger.js';
 import type { Metrics } from '../obs/metrics.js';
 import type { FundingView, IndexView, MarkView, PricingOutput } from '../pricing/pricing-worker.js';
@@ -30,8 +31,8 @@ type Kind = 'snapshot' | 'delta' | 'candle' | 'ticker' | 'mark' | 'index' | 'fun
 
 export class MdFollower {
   private readonly decoder: AvroDecoder;
-  private readonly listeners: ((out: MarketOutput) => void)[] = [];
-  private readonly pricingListeners: ((out: PricingOutput) => void)[] = [];
+  private readonly outputs: OutputBus<MarketOutput>;
+  private readonly prices: OutputBus<PricingOutput>;
   /** The latest mark, index and funding of every symbol (what REST and gRPC answer). */
   readonly pricing: PricingOutput = { indices: [], marks: [], funding: [] };
   private readonly marks = new Map<string, MarkView>();
@@ -58,17 +59,19 @@ export class MdFollower {
     private readonly log: Logger,
   ) {
     this.decoder = new AvroDecoder(registry);
+    this.outputs = new OutputBus(log);
+    this.prices = new OutputBus(log);
     const t = mdTopics(opts.topicPrefix);
     const kinds: [string, Kind][] = [[t.bookSnapshot, 'snapshot'], [t.bookDelta, 'delta'], [t.ohlcv, 'candle'], [t.ticker, 'ticker'], [t.mark, 'mark'], [t.index, 'index'], [t.funding, 'funding']];
     for (const [topic, kind] of kinds) this.kindOf.set(topic, kind);
   }
 
   onOutput(listener: (out: MarketOutput) => void): void {
-    this.listeners.push(listener);
+    this.outputs.on(listener);
   }
 
   onPricing(listener: (out: PricingOutput) => void): void {
-    this.pricingListeners.push(listener);
+    this.prices.on(listener);
   }
 
   /** A record or book the edge could not use: counted, logged once per cause and topic, never fatal. */
@@ -257,18 +260,11 @@ export class MdFollower {
     this.pricing.marks = [...this.marks.values()];
     this.pricing.indices = [...this.indices.values()];
     this.pricing.funding = [...this.funding.values()];
-    for (const l of this.pricingListeners) l(out);
+    this.prices.emit(out);
   }
 
   private emit(out: MarketOutput | undefined): void {
-    if (!out) return;
-    for (const l of this.listeners) {
-      try {
-        l(out);
-      } catch (err) {
-        this.log.error({ err: (err as Error).stack ?? String(err) }, 'output listener failed');
-      }
-    }
+    if (out) this.outputs.emit(out);
   }
 
   async stop(): Promise<void> {

@@ -1,9 +1,9 @@
-// The hot path: a consumer group on engine.event.v1 feeding MarketState, and one transactional
-// producer that publishes each batch's outputs (md.* topics, DLQ) together with the consumed
-// offsets. Commit protocol (see docs/INGEST.md): outputs and offsets commit atomically in one
-// Kafka transaction, and the offset committed for a partition never passes an event the state
-// still holds without having output it.
-import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Producer, type TopicMessages } from 'kafkajs';
+// The hot path's source: a consumer group on engine.event.v1, decoding each batch into
+// MarketState, then taking the state's output: values to the output bus at once (clients), md.*
+// messages, store rows and safe offsets to the commit pipeline (one Kafka transaction per round;
+// see commit-pipeline.ts, offset-tracker.ts and docs/INGEST.md). Rebalances: what was processed
+// commits before partitions move; gained partitions start from their committed offsets.
+import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
 import { WireFormatError, type AvroDecoder } from '../contract/avro-codec.js';
 import type { WireEngineEvent } from '../contract/engine-wire.js';
 import { symbolPartitioner } from '../contract/symbol-partition.js';
@@ -11,45 +11,17 @@ import { RECORD_NAME } from '../contract/topics.js';
 import type { Logger } from '../obs/logger.js';
 import type { Metrics } from '../obs/metrics.js';
 import { Tracing } from '../obs/tracing.js';
-import type { Context } from '@opentelemetry/api';
 import { EventStep } from './event-step.js';
-import { chunkByPartitionBytes } from './produce-chunks.js';
 import type { MarketState } from './market-state.js';
 import type { MarketOutput } from '../market/market-output.js';
 import { buildMarketOutput } from './output-builder.js';
 import { setRebalanceHooks } from './kafkajs-rebalance-hooks.js';
 import { TradeWatermarks } from './trade-watermarks.js';
 import type { DlqItem, MdPublisher } from './md-publisher.js';
-import type { PersistRows, Persister } from '../store/persister.js';
-
-/** One take of the state's output, on its way to the stores and the transaction. */
-interface Taken {
-  messages: TopicMessages[];
-  offsets: { partition: number; offset: string }[];
-  rows: PersistRows | undefined;
-  events: number;
-  /** The trace of a sampled event in this take, continued by its store writes. */
-  trace: Context | undefined;
-  trades: { symbol: string; sequence: number }[];
-}
-
-/** Offsets of several takes: per partition the furthest (each take's are safe when taken). */
-function mergeOffsets(all: { partition: number; offset: string }[][]): { partition: number; offset: string }[] {
-  const best = new Map<number, number>();
-  for (const list of all) for (const p of list) best.set(p.partition, Math.max(best.get(p.partition) ?? -1, Number(p.offset)));
-  return [...best].map(([partition, offset]) => ({ partition, offset: String(offset) }));
-}
-
-/** One entry per topic (kafkajs merges repeated topics by copying the growing array each time). */
-function mergeTopics(all: TopicMessages[]): TopicMessages[] {
-  const byTopic = new Map<string, TopicMessages>();
-  for (const t of all) {
-    const m = byTopic.get(t.topic);
-    if (m) for (const msg of t.messages) m.messages.push(msg);
-    else byTopic.set(t.topic, { topic: t.topic, messages: [...t.messages] });
-  }
-  return [...byTopic.values()];
-}
+import type { Persister } from '../store/persister.js';
+import type { OutputBus } from '../market/output-bus.js';
+import { CommitPipeline } from './commit-pipeline.js';
+import { OffsetTracker } from './offset-tracker.js';
 
 export interface EngineConsumerOptions {
   eventsTopic: string;
@@ -71,23 +43,14 @@ const REVOKE_DRAIN_MS = 20_000;
 export class EngineConsumer {
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
-  /** Next offset to commit per partition of the events topic (one past the last processed). */
-  private readonly processed = new Map<number, number>();
-  private readonly committed = new Map<number, number>();
+  private readonly offsets = new OffsetTracker();
+  private readonly watermarks = new TradeWatermarks();
+  private readonly pipeline: CommitPipeline;
   private pendingDlq: DlqItem[] = [];
-  /** Outputs taken from the state, waiting to be stored and committed (oldest first). */
-  private readonly queue: Taken[] = [];
-  private draining: Promise<void> | undefined;
-  /** Events processed but not yet committed, and how many of them are in the queue. */
-  private uncommitted = 0;
-  private queuedEvents = 0;
   private paused = false;
-  /** The internal bus: told of every batch output, synchronously, before it goes to Kafka. */
-  private readonly listeners: ((out: MarketOutput) => void)[] = [];
   private readonly step: EventStep;
   /** Partitions of the events topic assigned to this instance. */
   private assigned = new Set<number>();
-  private readonly watermarks = new TradeWatermarks();
 
   constructor(
     private readonly kafka: Kafka,
@@ -97,11 +60,14 @@ export class EngineConsumer {
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly opts: EngineConsumerOptions,
+    /** Told of every take's values, synchronously, before they go to the stores and Kafka. */
+    private readonly bus: OutputBus<MarketOutput>,
     /** Makes a flush's rows durable before its transaction. */
     private readonly persister?: Persister,
     private readonly tracing: Tracing = Tracing.disabled(),
   ) {
     this.step = new EventStep(state, tracing, log);
+    this.pipeline = new CommitPipeline(() => this.producer!, this.offsets, this.watermarks, (ps) => state.symbolsByPartition(ps), opts, log, persister);
   }
 
   async start(): Promise<void> {
@@ -155,7 +121,7 @@ export class EngineConsumer {
     this.log.info({ partitions }, 'engine consumer joined group');
     const gained = partitions.filter((p) => !this.assigned.has(p));
     this.assigned = new Set(partitions);
-    for (const p of this.processed.keys()) if (!this.assigned.has(p)) (this.processed.delete(p), this.committed.delete(p));
+    this.offsets.keepOnly(this.assigned);
     this.state.setAssignedPartitions(partitions);
     const symbols = this.state.symbolsOfPartitions(gained);
     for (const s of symbols) this.state.restartStream(s);
@@ -198,7 +164,7 @@ export class EngineConsumer {
         const low = BigInt(ends.find((x) => x.partition === p)?.low ?? '0');
         const at = committed?.partitions.find((x) => x.partition === p)?.offset ?? '-1';
         const next = at === '-1' ? low : BigInt(at);
-        if (next >= end && !this.processed.has(p)) this.state.setPartitionCaughtUp(p, true);
+        if (next >= end && !this.offsets.hasProcessed(p)) this.state.setPartitionCaughtUp(p, true);
       }
     } finally {
       await admin.disconnect();
@@ -210,11 +176,6 @@ export class EngineConsumer {
     this.pendingDlq.push(item);
     this.metrics.dlq.inc({ topic: item.sourceTopic, reason: item.reason });
     this.log.debug({ topic: item.sourceTopic, partition: item.sourcePartition, offset: item.sourceOffset, reason: item.reason }, 'message sent to the DLQ');
-  }
-
-  /** Subscribes to every batch output (WebSocket, REST caches, stores); called before the transaction. */
-  onOutput(listener: (out: MarketOutput) => void): void {
-    this.listeners.push(listener);
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
@@ -244,9 +205,9 @@ export class EngineConsumer {
       if (e.send_time_us > 0 && (lagSkip++ & 15) === 0) lag.observe(Math.max(0, now - e.send_time_us / 1000));
       this.step.run(e, now, batch.partition, offset);
     }
-    this.processed.set(batch.partition, lastOffset + 1);
+    this.offsets.processedUpTo(batch.partition, lastOffset + 1);
     this.state.setPartitionCaughtUp(batch.partition, BigInt(batch.highWatermark) <= BigInt(lastOffset + 1));
-    this.uncommitted += batch.messages.length;
+    this.pipeline.processed(batch.messages.length);
     resolveOffset(String(lastOffset));
     // Return at once so the next fetch overlaps the transaction. When too much waits for it (a
     // store is down, say), stop fetching until the backlog is committed: Kafka is the buffer,
@@ -255,10 +216,10 @@ export class EngineConsumer {
     // published, which conflated catch-ups and their checksums rely on (deferring it to coalesce
     // a fetch's batches broke them).
     const flushing = this.flush().catch((err) => this.log.error({ err: (err as Error).stack ?? String(err) }, 'flush failed'));
-    if (this.uncommitted > this.opts.maxUncommittedEvents && !this.paused) {
+    if (this.pipeline.waiting > this.opts.maxUncommittedEvents && !this.paused) {
       this.paused = true;
       this.consumer!.pause([{ topic }]);
-      this.log.warn({ topic, waiting: this.uncommitted }, 'consumption paused until pending outputs are stored and committed');
+      this.log.warn({ topic, waiting: this.pipeline.waiting }, 'consumption paused until pending outputs are stored and committed');
       void flushing.finally(() => {
         this.paused = false;
         this.consumer?.resume([{ topic }]);
@@ -275,7 +236,7 @@ export class EngineConsumer {
    */
   async flush(): Promise<void> {
     await this.collect();
-    await this.drain();
+    await this.pipeline.drain();
   }
 
   private async collect(): Promise<void> {
@@ -287,94 +248,13 @@ export class EngineConsumer {
     const values = buildMarketOutput(out, this.state, Date.now());
     const dlq = this.pendingDlq;
     this.pendingDlq = [];
-    const events = this.uncommitted - this.queuedEvents;
-    this.queuedEvents += events;
-    const offsets = this.safeOffsets();
+    const events = this.pipeline.takeEvents();
+    const offsets = this.offsets.safe(this.state.heldOffsets());
     const traced = this.step.takeTraced();
     // clients first (the lowest latency), then the md.* messages and store rows, from the same books
     const broadcast = traced || this.tracing.sampled() ? this.tracing.start('md.broadcast_ws', { trades: out.trades.length, books: out.deltas.size + out.snapshots.size }, traced) : undefined;
-    this.tracing.run(broadcast, () => {
-      for (const l of this.listeners) {
-        try {
-          l(values);
-        } catch (err) {
-          // a listener's bug (a client-facing view, say) must never stop ingestion or lose outputs
-          this.log.error({ err: (err as Error).stack ?? String(err) }, 'output listener failed');
-        }
-      }
-    });
-    this.queue.push({ messages: this.publisher.build(values, out.rejected, (s) => this.state.instrument(s), dlq), offsets, rows: this.persister?.rows(out, this.state), events, trace: traced, trades: values.trades });
-  }
-
-  /** One drain loop at a time; a caller arriving as it ends gets a new one if anything waits. */
-  private drain(): Promise<void> {
-    const run = this.draining ?? (this.draining = this.drainLoop().finally(() => (this.draining = undefined)));
-    return run.then(() => (this.queue.length ? this.drain() : undefined));
-  }
-
-  /**
-   * Stores, then publishes and commits, everything queued: one transaction per round (group
-   * commit). Two stages overlap: a round's rows are stored while the previous round's transaction
-   * commits. Each stage stays in order: stored rows are always a prefix of the stream (what the
-   * restart restore relies on), and offsets only commit after their rows are stored.
-   */
-  private async drainLoop(): Promise<void> {
-    const producer = this.producer!;
-    let committing: Promise<void> = Promise.resolve();
-    while (this.queue.length) {
-      const taken = this.queue.splice(0);
-      // Stores first: the offsets below may only commit once these rows are durable.
-      if (this.persister) await this.persister.write(taken.flatMap((t) => (t.rows ? [t.rows] : [])), taken.find((t) => t.trace)?.trace);
-      const previous = committing;
-      committing = (async () => {
-        await previous;
-        const topicMessages = mergeTopics(taken.flatMap((t) => t.messages));
-        for (const t of taken) this.watermarks.note(t.trades);
-        const merged = mergeOffsets(taken.map((t) => t.offsets));
-        const bySymbol = this.state.symbolsByPartition(merged.map((o) => o.partition));
-        const offsets = merged.map((o) => ({ ...o, metadata: this.watermarks.metadata(bySymbol.get(o.partition) ?? []) }));
-        if (topicMessages.length || offsets.length) await this.commit(producer, topicMessages, offsets);
-        const events = taken.reduce((a, t) => a + t.events, 0);
-        this.queuedEvents -= events;
-        this.uncommitted -= events;
-      })();
-    }
-    await committing;
-  }
-
-  private async commit(producer: Producer, topicMessages: TopicMessages[], offsets: { partition: number; offset: string; metadata: string }[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const tx = await producer.transaction();
-        try {
-          for (const chunk of chunkByPartitionBytes(topicMessages)) await tx.sendBatch({ topicMessages: chunk });
-          if (offsets.length) {
-            await tx.sendOffsets({ consumerGroupId: this.opts.groupId, topics: [{ topic: this.opts.eventsTopic, partitions: offsets }] });
-          }
-          await tx.commit();
-        } catch (err) {
-          await tx.abort().catch(() => undefined);
-          throw err;
-        }
-        for (const p of offsets) this.committed.set(p.partition, Number(p.offset));
-        return;
-      } catch (err) {
-        // The outputs are already taken from the state: keep them and try again rather than lose them.
-        this.log.warn({ err: (err as Error).message, attempt }, 'publish transaction failed; retrying');
-        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
-      }
-    }
-  }
-
-  /** Per partition: one past the last processed offset, but never past an event still held. */
-  private safeOffsets(): { partition: number; offset: string }[] {
-    const held = this.state.heldOffsets();
-    const out: { partition: number; offset: string }[] = [];
-    for (const [partition, next] of this.processed) {
-      const safe = Math.min(next, held.get(partition) ?? Infinity);
-      if (safe > (this.committed.get(partition) ?? -1)) out.push({ partition, offset: String(safe) });
-    }
-    return out;
+    this.tracing.run(broadcast, () => this.bus.emit(values));
+    this.pipeline.push({ messages: this.publisher.build(values, out.rejected, (s) => this.state.instrument(s), dlq), offsets, rows: this.persister?.rows(out, this.state), events, trace: traced, trades: values.trades });
   }
 
   async stop(): Promise<void> {

@@ -13,14 +13,15 @@ import { Tracing } from '../obs/tracing.js';
 import { EngineConsumer } from './engine-consumer.js';
 import { MarketState, type IngestObserver } from './market-state.js';
 import type { MarketOutput } from '../market/market-output.js';
+import { OutputBus } from '../market/output-bus.js';
 import { MdPublisher } from './md-publisher.js';
 import { TopicTail } from './topic-tail.js';
 import type { Persister } from '../store/persister.js';
 
 export class Ingest {
   readonly state: MarketState;
-  /** In-process listeners of every batch output (Redis latest now; WebSocket and REST later). */
-  private readonly listeners: ((out: MarketOutput) => void)[] = [];
+  /** The in-process output source: every take's values (hub, Redis latest). */
+  private readonly outputs: OutputBus<MarketOutput>;
   private consumer: EngineConsumer | undefined;
   private readonly tails: TopicTail[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
@@ -38,6 +39,7 @@ export class Ingest {
     private readonly tracing: Tracing = Tracing.disabled(),
   ) {
     this.decoder = new AvroDecoder(registry);
+    this.outputs = new OutputBus(log);
     this.state = new MarketState(this.observer());
   }
 
@@ -59,7 +61,7 @@ export class Ingest {
   }
 
   onOutput(listener: (out: MarketOutput) => void): void {
-    this.listeners.push(listener);
+    this.outputs.on(listener);
   }
 
   /** Starts everything; on failure stops what it started, so it can be called again. */
@@ -87,9 +89,8 @@ export class Ingest {
       sessionTimeoutMs: this.cfg.kafkaSessionTimeoutMs,
       transactionTimeoutMs: this.cfg.kafkaTransactionTimeoutMs,
       restore: this.restore,
-    }, this.persister, this.tracing);
+    }, this.outputs, this.persister, this.tracing);
     this.consumer = consumer;
-    for (const l of this.listeners) consumer.onOutput(l);
 
     const roleOf = new Map<string, TopicRole>(Object.entries(topics).map(([role, t]) => [t, role as TopicRole]));
     const side = async (topic: string, partition: number, m: KafkaMessage) => {

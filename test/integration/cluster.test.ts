@@ -184,7 +184,7 @@ describe('scale-out: two cores and two edges on Kafka (real processes, kill -9)'
   });
 
   it('kill -9 of an edge: its clients reconnect to the other edge with their seq and get exactly the deltas they missed', async () => {
-    const { env } = isolatedEnv({ MD_SNAPSHOT_INTERVAL_MS: '1000' });
+    const { prefix, env } = isolatedEnv({ MD_SNAPSHOT_INTERVAL_MS: '1000' });
     const cluster = await startCluster(env, 1, 2);
     const clients: TestClient[] = [];
     try {
@@ -216,6 +216,17 @@ describe('scale-out: two cores and two edges on Kafka (real processes, kill -9)'
         assert.equal(second.book(s)!.chainBreaks, 0);
       }
       assert.deepEqual(second.checksumFailures, []);
+
+      // garbage on md.* (random bytes, a wrong magic byte, an unknown schema id): counted, and the edge serves on
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({ topic: `${prefix}md.orderbook.delta.v1`, messages: [{ key: symbols[0]!, value: Buffer.from('not avro at all') }, { key: symbols[0]!, value: Buffer.from([1, 0, 0, 0, 1, 2]) }, { key: symbols[0]!, value: Buffer.from([0, 0x7f, 0, 0, 1, 2, 3]) }] });
+      await producer.disconnect();
+      const edgeMetrics = async () => (await (await fetch(`${cluster.edges[1]!.baseUrl}/metrics`)).text());
+      await waitUntil('the garbage counted on the edge', async () => /md_edge_problems_total\{cause="bad_magic"\} [1-9]/.test(await edgeMetrics()) && /md_edge_problems_total\{cause="unknown_schema"\} [1-9]/.test(await edgeMetrics()), 10_000, 200);
+      const before = second.book(symbols[0]!)!.seq;
+      await waitUntil('the book moves on after the garbage', async () => second.book(symbols[0]!)!.seq > before, 10_000, 50);
+      assert.equal(second.closed, undefined, 'the client never noticed');
       await sim;
       for (const s of symbols) {
         const d = await depth(cluster.edges[1]!, s);

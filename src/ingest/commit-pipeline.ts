@@ -1,0 +1,129 @@
+// The commit pipeline of a core: takes of the state's output queue here, their rows are stored,
+// then their md.* messages and consumed offsets commit in one Kafka transaction (group commit:
+// every take queued meanwhile goes in the next round). See docs/INGEST.md.
+import type { Context } from '@opentelemetry/api';
+import type { Producer, TopicMessages } from 'kafkajs';
+import type { Logger } from '../obs/logger.js';
+import type { PersistRows, Persister } from '../store/persister.js';
+import { mergeOffsets, type OffsetTracker, type PartitionOffset } from './offset-tracker.js';
+import { chunkByPartitionBytes } from './produce-chunks.js';
+import type { TradeWatermarks } from './trade-watermarks.js';
+
+/** One take of the state's output, on its way to the stores and the transaction. */
+export interface Taken {
+  messages: TopicMessages[];
+  offsets: PartitionOffset[];
+  rows: PersistRows | undefined;
+  events: number;
+  /** The trace of a sampled event in this take, continued by its store writes. */
+  trace: Context | undefined;
+  trades: { symbol: string; sequence: number }[];
+}
+
+/** One entry per topic (kafkajs merges repeated topics by copying the growing array each time). */
+function mergeTopics(all: TopicMessages[]): TopicMessages[] {
+  const byTopic = new Map<string, TopicMessages>();
+  for (const t of all) {
+    const m = byTopic.get(t.topic);
+    if (m) for (const msg of t.messages) m.messages.push(msg);
+    else byTopic.set(t.topic, { topic: t.topic, messages: [...t.messages] });
+  }
+  return [...byTopic.values()];
+}
+
+export class CommitPipeline {
+  private readonly queue: Taken[] = [];
+  private draining: Promise<void> | undefined;
+  /** Events processed but not yet committed, and how many of them are queued here. */
+  private uncommitted = 0;
+  private queuedEvents = 0;
+
+  constructor(
+    private readonly producer: () => Producer,
+    private readonly offsets: OffsetTracker,
+    private readonly watermarks: TradeWatermarks,
+    /** The symbols of each partition (their trade marks go in its committed offset's metadata). */
+    private readonly symbolsByPartition: (partitions: number[]) => Map<number, string[]>,
+    private readonly target: { groupId: string; eventsTopic: string },
+    private readonly log: Logger,
+    private readonly persister?: Persister,
+  ) {}
+
+  /** Events handed to the state: they count as waiting until their take commits. */
+  processed(events: number): void {
+    this.uncommitted += events;
+  }
+
+  /** Events processed and not yet committed (consumption pauses above a bound). */
+  get waiting(): number {
+    return this.uncommitted;
+  }
+
+  /** Events processed since the last take (the size of the next take). */
+  takeEvents(): number {
+    const events = this.uncommitted - this.queuedEvents;
+    this.queuedEvents += events;
+    return events;
+  }
+
+  push(taken: Taken): void {
+    this.queue.push(taken);
+  }
+
+  /** Resolves when everything queued before the call is committed. One drain loop at a time. */
+  drain(): Promise<void> {
+    const run = this.draining ?? (this.draining = this.drainLoop().finally(() => (this.draining = undefined)));
+    return run.then(() => (this.queue.length ? this.drain() : undefined));
+  }
+
+  /**
+   * Stores, then publishes and commits, everything queued: one transaction per round. Two stages
+   * overlap: a round's rows are stored while the previous round's transaction commits. Each stage
+   * stays in order: stored rows are always a prefix of the stream (what the restart restore relies
+   * on), and offsets only commit after their rows are stored.
+   */
+  private async drainLoop(): Promise<void> {
+    let committing: Promise<void> = Promise.resolve();
+    while (this.queue.length) {
+      const taken = this.queue.splice(0);
+      // Stores first: the offsets below may only commit once these rows are durable.
+      if (this.persister) await this.persister.write(taken.flatMap((t) => (t.rows ? [t.rows] : [])), taken.find((t) => t.trace)?.trace);
+      const previous = committing;
+      committing = (async () => {
+        await previous;
+        const topicMessages = mergeTopics(taken.flatMap((t) => t.messages));
+        for (const t of taken) this.watermarks.note(t.trades);
+        const merged = mergeOffsets(taken.map((t) => t.offsets));
+        const symbols = this.symbolsByPartition(merged.map((o) => o.partition));
+        const offsets = merged.map((o) => ({ ...o, metadata: this.watermarks.metadata(symbols.get(o.partition) ?? []) }));
+        if (topicMessages.length || offsets.length) await this.commit(topicMessages, offsets);
+        const events = taken.reduce((a, t) => a + t.events, 0);
+        this.queuedEvents -= events;
+        this.uncommitted -= events;
+      })();
+    }
+    await committing;
+  }
+
+  private async commit(topicMessages: TopicMessages[], offsets: (PartitionOffset & { metadata: string })[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const tx = await this.producer().transaction();
+        try {
+          for (const chunk of chunkByPartitionBytes(topicMessages)) await tx.sendBatch({ topicMessages: chunk });
+          if (offsets.length) await tx.sendOffsets({ consumerGroupId: this.target.groupId, topics: [{ topic: this.target.eventsTopic, partitions: offsets }] });
+          await tx.commit();
+        } catch (err) {
+          await tx.abort().catch(() => undefined);
+          throw err;
+        }
+        this.offsets.committedAt(offsets);
+        return;
+      } catch (err) {
+        // The outputs are already taken from the state: keep them and try again rather than lose them.
+        this.log.warn({ err: (err as Error).message, attempt }, 'publish transaction failed; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
+      }
+    }
+  }
+}
