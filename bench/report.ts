@@ -17,7 +17,7 @@ const rows = results.map((r) => `| ${r.name} | ${r.metric} | **${n(r.value)}** $
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 
 // The latency chart: each ws-latency-pNN result (many clients) beside its baseline (one client).
-const latency = results.filter((r) => r.name.startsWith('ws-latency-'));
+const latency = results.filter((r) => /^ws-latency-p\d+$/.test(r.name));
 let chart = '';
 if (latency.length) {
   const name = (r: BenchResult) => r.name.replace('ws-latency-', '');
@@ -100,6 +100,24 @@ ${chart}
   p50 ~58–65 ms, p99 ~150–165 ms. \`detail.cpu\`: during the 1,000-client window the machine's two
   cores are ~99 % busy (service ~0.8, simulator ~0.6, clients ~0.4, broker ~0.2), so every
   millisecond of latency above the floor is time a runnable thread waited for a core.
+- **ws-latency-edge-p99**: the one-client run again, the client on an edge (ROLE=edge) fed by one core
+  through md.* (read_committed), beside the same client on one \`all\` process in the same benchmark
+  run. Target: the edge adds ≤ 25 ms at p99. Not met: measured p50 249 ms / p99 1,101 ms through the
+  edge against 28 / 243 ms (that run was a noisy one: the kafka-delivery floor itself was 33–46 ms
+  p99, three times the usual). An edge sees a delta only once the core's transaction that carries
+  it commits (group commit: one transaction per round of takes), so the edge's latency is the core's
+  commit cadence plus its own decode and fan-out, with core, edge, simulator and broker sharing two
+  cores. What would close it: shorter rounds (commit as soon as a take is queued rather than
+  overlapping with the next store write), or deltas published outside the transaction for edges
+  with a transactional confirmation, measured side by side.
+- **failover-takeover / failover-restart**: two cores and an edge (takeover) or one core and an edge
+  (restart), the simulator at 2,000 events/s over 10 symbols; \`kill -9\` of a core, then seconds until
+  every symbol's book on the edge (REST) has moved past where it was at the kill; three rounds each.
+  The baseline is the floor the Kafka client allows: two plain kafkajs group members (no work) on an
+  8-partition topic with the same 6 s session timeout, one killed with -9, until the other reads its
+  partitions. Target ≤ 10 s: met (takeover 5.9–7.0 s, restart 6.7–7.2 s, floor 6.1–7.0 s). kafkajs
+  has no static membership (\`group.instance.id\`), so a restarted core also waits out its dead
+  self's session; \`@confluentinc/kafka-javascript\` has it (not measured here).
 - **ws-fanout**: messages delivered per second to 10,000 clients (ticker + trades + book of one of 50
   symbols each) beside 1,000; the clients live in the benchmark process, whose single thread
   parsing their JSON is the limit.
