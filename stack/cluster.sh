@@ -30,7 +30,7 @@ for i in $(seq 0 $((CORES - 1))); do
   echo "cluster: core $i   health and metrics on http://127.0.0.1:$port"
 done
 for i in $(seq 0 $((EDGES - 1))); do
-  port=$((BASE_PORT + i))
+  port=$((BASE_PORT + 2 * i)) # 8080, 8082, ... (8081 is the schema registry)
   ROLE=edge HTTP_PORT=$port GRPC_PORT=$((50051 + i)) node dist/src/main.js >".stack/logs/edge-$i.log" 2>&1 &
   pids+=($!)
   echo "cluster: edge $i   REST, WebSocket ws://127.0.0.1:$port/ws, SSE on http://127.0.0.1:$port; gRPC on 127.0.0.1:$((50051 + i))"
