@@ -4,16 +4,10 @@
 # Ctrl-C stops everything. Expects `make stack-up build` to have run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-export INDEX_EXCHANGE_BASE_URL=${INDEX_EXCHANGE_BASE_URL:-http://127.0.0.1:9100}
-# a fresh environment per run, as `make dev` (the simulator starts its sequences at 1)
-run="cluster$(date +%Y%m%d%H%M%S)"
-export TOPIC_PREFIX=${TOPIC_PREFIX-$run.}
-export CLICKHOUSE_URL=${CLICKHOUSE_URL:-http://127.0.0.1:8123/md_$run}
-export POSTGRES_URL=${POSTGRES_URL:-postgres://md@127.0.0.1:5432/md_$run}
+RUN_KIND=cluster source stack/fresh-env.sh
 CORES=${CLUSTER_CORES:-2}
 EDGES=${CLUSTER_EDGES:-2}
 BASE_PORT=${CLUSTER_BASE_PORT:-8080}
-mkdir -p .stack/logs
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
 trap cleanup EXIT INT TERM

@@ -3,15 +3,7 @@
 # foreground; Ctrl-C stops all three. Expects `make stack-up build` to have run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-export INDEX_EXCHANGE_BASE_URL=${INDEX_EXCHANGE_BASE_URL:-http://127.0.0.1:9100}
-# Every run is a fresh environment: the simulator starts its sequences at 1, which a running
-# engine never does, so topics and databases of an earlier run would make its events look old.
-# Set TOPIC_PREFIX (and the store URLs) yourself to reuse one.
-run="dev$(date +%Y%m%d%H%M%S)"
-export TOPIC_PREFIX=${TOPIC_PREFIX-$run.}
-export CLICKHOUSE_URL=${CLICKHOUSE_URL:-http://127.0.0.1:8123/md_$run}
-export POSTGRES_URL=${POSTGRES_URL:-postgres://md@127.0.0.1:5432/md_$run}
-mkdir -p .stack/logs
+RUN_KIND=dev source stack/fresh-env.sh
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
 trap cleanup EXIT INT TERM

@@ -18,6 +18,7 @@ import { BookSync, type BookSyncListener, type HashResult, type ResyncReason } f
 import { EventSequencer, type Gap } from './event-sequencer.js';
 import { TradeAggregates, type ClosedCandle } from './trade-aggregates.js';
 import { INTERVAL_NAMES } from '../domain/candle.js';
+import type { BookDeltaValue } from '../market/market-output.js';
 
 export type SymbolStatus = 'in_sync' | 'resyncing' | 'halted';
 
@@ -36,16 +37,8 @@ export interface TradeOut {
   trade: WireTrade;
 }
 
-/** Level changes of one symbol merged over a batch: apply on top of the book after prevSequence. */
-export interface DeltaOut {
-  symbol: string;
-  prevSequence: number;
-  sequence: number;
-  timestamp: number;
-  sendTimeUs: number;
-  bids: Map<number, number>;
-  asks: Map<number, number>;
-}
+/** Level changes of one symbol merged over a batch (its checksum is added when the output is built). */
+export type DeltaOut = Omit<BookDeltaValue, 'checksum'>;
 
 export type SnapshotReason = 'start' | 'resync' | 'periodic' | 'resume';
 
