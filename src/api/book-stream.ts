@@ -59,13 +59,18 @@ export class BookStream {
    * dropped otherwise (a resync: deltas before it no longer lead to this book).
    */
   reset(book: OrderBook, seq: number, status: string, ts: number, keepHistory: boolean): string {
+    this.rebase(book, seq, keepHistory);
+    return this.snapshotJson(book, status, ts);
+  }
+
+  /** As reset, without building the snapshot message (a stream nobody reads right now). */
+  rebase(book: OrderBook, seq: number, keepHistory: boolean): void {
     if (this.group !== 1) {
       this.lastBids = new Map(this.levels(book, 'bids'));
       this.lastAsks = new Map(this.levels(book, 'asks'));
     }
     this.seq = seq;
     if (!keepHistory) this.history.length = 0;
-    return this.snapshotJson(book, status, ts);
   }
 
   /** A snapshot of `book` at the stream's sequence (the book must be as last published). */

@@ -1,6 +1,7 @@
 // The hub between the market and the clients (Centrifugo's hub, fed by its broker: the output
 // source, in-process or md.*): every market and pricing output becomes, per stream (channel +
-// symbol), one message serialised once and published to the stream's topic; it also keeps what late and over-budget clients need: the latest value
+// symbol), one message serialised once and published to the stream's topic; it also keeps what
+// late and over-budget clients need: the latest value
 // of every stream, recent trades, book streams with a short delta history.
 import type { BookDeltaValue, BookSnapshotValue, MarketOutput, TradeValue } from '../market/market-output.js';
 import type { MarketView } from '../market/market-view.js';
@@ -122,7 +123,8 @@ export class MarketHub {
       const key = streamKey('book', symbol, s.group);
       if (snap && snap.reason !== 'periodic') {
         // a resync or resume: the book jumped, so deltas before it lead nowhere (history dropped)
-        this.publish(key, s.reset(book, snap.sequence, status, now, false));
+        if (this.sink.wanted(key)) this.publish(key, s.reset(book, snap.sequence, status, now, false));
+        else s.rebase(book, snap.sequence, false); // full-book JSON only for streams someone reads
         continue;
       }
       if (delta) {
@@ -132,8 +134,9 @@ export class MarketHub {
       }
       if (snap || (this.periodicDue && status === 'in_sync')) {
         // periodic: the delta is in the history, so merged catch-ups stay exact across it
-        const json = s.reset(book, snap?.sequence ?? this.view.publishedSequence(symbol) ?? s.seq, status, now, true);
-        if (this.sink.wanted(key)) this.publish(key, json);
+        const seq = snap?.sequence ?? this.view.publishedSequence(symbol) ?? s.seq;
+        if (this.sink.wanted(key)) this.publish(key, s.reset(book, seq, status, now, true));
+        else s.rebase(book, seq, true);
       }
     }
   }
@@ -147,7 +150,7 @@ export class MarketHub {
     let set = this.booksBySymbol.get(symbol);
     if (!set) this.booksBySymbol.set(symbol, (set = new Set()));
     set.add(s);
-    s.reset(book, this.view.publishedSequence(symbol) ?? 0, status, now, false);
+    s.rebase(book, this.view.publishedSequence(symbol) ?? 0, false);
     return s;
   }
 
