@@ -6,11 +6,13 @@ NODE_TEST := node --test --test-concurrency=1 --test-timeout=600000
 help:
 	@echo "make dev          stack up, migrations, exchange stand-ins, simulator, and the service in the foreground"
 	@echo "make test         stack up, build, run every test"
+	@echo "make test-node22  the same suite on Node.js 22 LTS (installed from the npm registry into .tools/)"
 	@echo "make cluster      stack up, two cores, two edges, exchange stand-ins and the simulator (scale-out on loopback)"
 	@echo "make stack-up | stack-down | stack-status   the local Kafka, registry, ClickHouse, PostgreSQL, Redis"
 	@echo "make service      the service alone against a running stack"
 	@echo "make migrate      apply database migrations"
 	@echo "make bench        run the benchmarks, write bench/results and docs/BENCHMARKS.md"
+	@echo "make bench-node22 the WebSocket benchmarks on Node.js 22 beside them"
 	@echo "make clean-test-topics   delete the Kafka topics test runs left on a long-lived dev broker"
 
 # npm ci only when package-lock.json changed since the last install (idempotent, offline-friendly).
@@ -62,13 +64,22 @@ bench: stack-up build
 	@for f in dist/bench/*.js; do [ "$$(basename $$f)" = report.js ] || node --expose-gc "$$f" || exit 1; done
 	node dist/bench/report.js
 
+# The WebSocket benchmarks again on Node.js 22 (results named ws-*-node22), then docs/BENCHMARKS.md.
+bench-node22: stack-up build
+	PATH="$$(bash stack/node-runtime.sh 22):$$PATH" BENCH_TAG=node22 node --expose-gc dist/bench/ws.js
+	node dist/bench/report.js
+
 # Deletes the Kafka topics earlier test and benchmark runs left on a long-lived dev broker (not
 # run by `make test`: for a minute after deleting thousands the broker answers topic creation
 # with transient errors).
 clean-test-topics: build
 	node dist/test/support/clean-topics.js
 
+# The whole suite on Node.js 22 LTS, whatever node the machine has (CI runs it after make test).
+test-node22:
+	PATH="$$(bash stack/node-runtime.sh 22):$$PATH" $(MAKE) test
+
 test-unit: build
 	$(NODE_TEST) dist/test/unit/*.test.js
 
-.PHONY: help deps build browser stack-up stack-down stack-status migrate service dev cluster test test-unit bench clean-test-topics
+.PHONY: help deps build browser stack-up stack-down stack-status migrate service dev cluster test test-node22 test-unit bench bench-node22 clean-test-topics

@@ -13,7 +13,8 @@ const results = readdirSync(dir)
   .map((f) => JSON.parse(readFileSync(`${dir}/${f}`, 'utf8')) as BenchResult);
 
 const n = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : Number(v.toPrecision(4)).toString());
-const rows = results.map((r) => `| ${r.name} | ${r.metric} | **${n(r.value)}** ${r.unit} | ${r.baseline.name}: ${n(r.baseline.value)} ${r.unit} | ${r.ratio} |`);
+const runtimeOf = (r: BenchResult) => (r.runtime ? `Node ${r.runtime.node.replace(/^v/, '')}` : '');
+const rows = results.map((r) => `| ${r.name} | ${r.metric} | **${n(r.value)}** ${r.unit} | ${r.baseline.name}: ${n(r.baseline.value)} ${r.unit} | ${r.ratio} | ${runtimeOf(r)} |`);
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 
 // The latency chart: each ws-latency-pNN result (many clients) beside its baseline (one client).
@@ -45,8 +46,8 @@ Each figure sits beside a peer measured in the same run on the same machine; raw
 - Date: ${new Date().toISOString().slice(0, 10)}
 - Machine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node.js ${process.version}, ${process.platform}/${process.arch}
 
-| benchmark | metric | ours | baseline (same run) | ratio |
-| --- | --- | --- | --- | --- |
+| benchmark | metric | ours | baseline (same run) | ratio | runtime |
+| --- | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
 ${chart}
 ## Notes

@@ -40,6 +40,7 @@ import { EdgeMarket } from './edge/edge-market.js';
 import { MdFollower } from './edge/md-follower.js';
 import type { MarketOutput } from './market/market-output.js';
 import type { MarketView } from './market/market-view.js';
+import { loadWsEngine, WsEngineError, type Uws, type WsEngineInfo } from './runtime/ws-engine.js';
 
 function configOrExit(): Config {
   try {
@@ -67,10 +68,25 @@ async function untilItWorks<T>(what: string, log: Logger, timeoutMs: number, fn:
   }
 }
 
+function wsEngineOrExit(): { uws: Uws; info: WsEngineInfo } {
+  try {
+    return loadWsEngine();
+  } catch (err) {
+    if (err instanceof WsEngineError) {
+      process.stderr.write(`market-data: refusing to start: ${err.message}\n`);
+      process.exit(3);
+    }
+    throw err;
+  }
+}
+
 async function main(): Promise<void> {
   const cfg = configOrExit();
+  const engine = wsEngineOrExit();
   const log = createLogger(cfg.logLevel);
+  log.info(engine.info, 'websocket engine');
   const metrics = new Metrics();
+  metrics.buildInfo.set({ role: cfg.role, node: engine.info.node, abi: engine.info.abi, uws: engine.info.package }, 1);
   const tracing = Tracing.create(cfg.tracing);
 
   const kafkaForHealth = createKafka(cfg.kafkaBrokers, `${cfg.kafkaClientId}-health`, log, 0);
@@ -87,8 +103,9 @@ async function main(): Promise<void> {
     probes,
     cfg.healthTimeoutMs,
     metrics,
+    { role: cfg.role, node: engine.info.node, ws_engine: engine.info },
   );
-  const app = createApp();
+  const app = createApp(engine.uws);
   registerOpsRoutes(app, health, metrics);
 
   const kafka = createKafka(cfg.kafkaBrokers, cfg.kafkaClientId, log);
@@ -190,7 +207,7 @@ async function main(): Promise<void> {
   }
   registerWebPage(app);
   registerNotFound(app, metrics);
-  const http = await listen(app, cfg.bindHost, cfg.httpPort);
+  const http = await listen(engine.uws, app, cfg.bindHost, cfg.httpPort);
   log.info({ role: cfg.role, host: cfg.bindHost, port: http.port }, 'http listening');
 
   // Graceful shutdown: stop accepting, tell clients (1001), then drain the pipeline: every event

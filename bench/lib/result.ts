@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { repoPath } from '../../src/paths.js';
+import { loadWsEngine } from '../../src/runtime/ws-engine.js';
 
 /** One benchmark figure beside the peer it is compared with, measured in the same run. */
 export interface BenchResult {
@@ -12,14 +13,24 @@ export interface BenchResult {
   ratio: number;
   /** Free-form context: sizes, runs, spread. */
   detail?: Record<string, unknown>;
+  /** The runtime the benchmark (and the services it spawned) ran on. */
+  runtime?: { node: string; ws_engine: string };
 }
 
-export function writeResult(r: Omit<BenchResult, 'ratio'>): BenchResult {
-  const result: BenchResult = { ...r, ratio: Number((r.value / r.baseline.value).toFixed(3)) };
+/** `BENCH_TAG=node22` names the results of a run on another runtime `NAME-node22`, beside the default ones. */
+const tag = process.env.BENCH_TAG ? `-${process.env.BENCH_TAG}` : '';
+
+function runtime(): BenchResult['runtime'] {
+  const { info } = loadWsEngine();
+  return { node: process.version, ws_engine: `${info.package} ${info.binary.split('/').pop()}` };
+}
+
+export function writeResult(r: Omit<BenchResult, 'ratio' | 'runtime'>): BenchResult {
+  const result: BenchResult = { ...r, name: `${r.name}${tag}`, ratio: Number((r.value / r.baseline.value).toFixed(3)), runtime: runtime() };
   mkdirSync(repoPath('bench/results'), { recursive: true });
-  writeFileSync(repoPath('bench/results', `${r.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(repoPath('bench/results', `${result.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(
-    `${r.name}: ${r.metric} ${fmt(r.value)} ${r.unit}; ${r.baseline.name} ${fmt(r.baseline.value)} ${r.unit}; ratio ${result.ratio}\n`,
+    `${result.name}: ${r.metric} ${fmt(r.value)} ${r.unit}; ${r.baseline.name} ${fmt(r.baseline.value)} ${r.unit}; ratio ${result.ratio}\n`,
   );
   return result;
 }

@@ -1,4 +1,5 @@
-import uWS from 'uWebSockets.js';
+import type * as uWS from 'uWebSockets.js';
+import type { Uws } from '../runtime/ws-engine.js';
 import type { HealthChecker } from '../obs/health.js';
 import type { Metrics } from '../obs/metrics.js';
 import { respondLater, sendJson } from './http-response.js';
@@ -6,8 +7,8 @@ import { respondLater, sendJson } from './http-response.js';
 export type App = uWS.TemplatedApp;
 
 /** The one uWS app that serves HTTP (health, metrics, later REST and SSE) and the WebSocket. */
-export function createApp(): App {
-  return uWS.App();
+export function createApp(uws: Uws): App {
+  return uws.App();
 }
 
 export function registerOpsRoutes(app: App, health: HealthChecker, metrics: Metrics): void {
@@ -40,14 +41,14 @@ export interface Listening {
   close(): void;
 }
 
-export function listen(app: App, host: string, port: number): Promise<Listening> {
+export function listen(uws: Uws, app: App, host: string, port: number): Promise<Listening> {
   return new Promise((resolve, reject) => {
     app.listen(host, port, (token) => {
       if (!token) {
         reject(new Error(`HTTP_PORT ${port} on ${host} is not free: another process listens there`));
         return;
       }
-      resolve({ port: uWS.us_socket_local_port(token), close: () => uWS.us_listen_socket_close(token) });
+      resolve({ port: uws.us_socket_local_port(token), close: () => uws.us_listen_socket_close(token) });
     });
   });
 }

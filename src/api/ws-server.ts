@@ -61,7 +61,7 @@ export class WsServer {
       sendPingsAutomatically: true,
       // uWS drops what passes this silently: set well above our own limit, which closes with 4008
       maxBackpressure: this.cfg.maxBufferedBytes * 4,
-      closeOnBackpressureLimit: 1,
+      closeOnBackpressureLimit: true,
       upgrade: (res, req, context) => {
         res.upgrade<Conn>(
           { id: this.nextId++, subs: new Map(), prec: undefined, budget: this.cfg.rateMaxMsgsPerSec, mode: 'live', calmChecks: 0, lastCatchUp: 0, opsWindowStart: 0, ops: 0, open: true },

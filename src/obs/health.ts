@@ -13,6 +13,8 @@ export interface HealthReport {
   status: 'ok' | 'degraded';
   down: string[];
   dependencies: Record<string, DependencyState>;
+  /** What runs (role, Node.js, WebSocket engine): fixed at start. */
+  runtime?: Record<string, unknown>;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -34,6 +36,7 @@ export class HealthChecker {
     private readonly probes: Record<string, Probe>,
     private readonly timeoutMs: number,
     private readonly metrics?: Metrics,
+    private readonly runtime?: Record<string, unknown>,
   ) {}
 
   check(): Promise<HealthReport> {
@@ -60,6 +63,6 @@ export class HealthChecker {
       this.metrics?.dependencyUp.set({ dependency: n }, results[i]!.up ? 1 : 0);
     });
     const down = names.filter((n) => !dependencies[n]!.up);
-    return { status: down.length ? 'degraded' : 'ok', down, dependencies };
+    return { status: down.length ? 'degraded' : 'ok', down, dependencies, ...(this.runtime ? { runtime: this.runtime } : {}) };
   }
 }

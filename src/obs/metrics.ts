@@ -7,6 +7,13 @@ const LATENCY_BUCKETS_MS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500
 export class Metrics {
   readonly registry = new Registry();
 
+  readonly buildInfo = new Gauge({
+    name: 'md_build_info',
+    help: 'Always 1; the labels say what runs: role, Node.js version and ABI, WebSocket engine package',
+    labelNames: ['role', 'node', 'abi', 'uws'] as const,
+    registers: [this.registry],
+  });
+
   readonly dependencyUp = new Gauge({
     name: 'md_dependency_up',
     help: 'Whether the last health probe of a dependency succeeded (1) or not (0)',

@@ -23,6 +23,18 @@ describe('/health against the real stack', () => {
     assert.deepEqual(Object.keys(h.body.dependencies).sort(), ['clickhouse', 'kafka', 'postgres', 'redis', 'schema_registry']);
   });
 
+  it('states the runtime and the native WebSocket engine serving it, in /health and md_build_info', async () => {
+    const runtime = (await health(svc)).body.runtime as { node: string; ws_engine: { engine: string; binary: string; abi: string; package: string } };
+    assert.equal(runtime.node, process.version);
+    assert.equal(runtime.ws_engine.engine, 'uWebSockets.js');
+    assert.equal(runtime.ws_engine.abi, process.versions.modules);
+    assert.match(runtime.ws_engine.binary, new RegExp(`uws_${process.platform}_${process.arch}_${process.versions.modules}\\.node$`));
+    const metrics = await (await fetch(`${svc.baseUrl}/metrics`)).text();
+    const info = metrics.split('\n').find((l) => l.startsWith('md_build_info{'));
+    assert.ok(info?.endsWith(' 1'), info);
+    assert.ok(info!.includes(`node="${process.version}"`) && info!.includes(`uws="${runtime.ws_engine.package}"`), info);
+  });
+
   const components: [Component, string][] = [
     ['redis', 'redis'],
     ['postgres', 'postgres'],
