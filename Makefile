@@ -24,6 +24,8 @@ node_modules/.installed: package.json package-lock.json
 deps: node_modules/.installed
 
 build: deps
+	node client/gen-rest-types.mjs
+	node client/build.mjs
 	npx tsc -p tsconfig.json
 	npx tsc -p web/tsconfig.json
 	node web/build.mjs
@@ -56,7 +58,11 @@ dev: stack-up build
 cluster: stack-up build
 	bash stack/cluster.sh
 
-test: stack-up build browser
+# schemathesis from PyPI for the contract test (a venv under .tools/)
+schemathesis:
+	@bash stack/schemathesis.sh
+
+test: stack-up build browser schemathesis
 	$(NODE_TEST) dist/test/unit/*.test.js dist/test/integration/*.test.js
 
 # Every benchmark, then docs/BENCHMARKS.md from bench/results/*.json.

@@ -2,7 +2,8 @@
 import './ingest/kafkajs-linear-grouping.js'; // first: before kafkajs loads (see the file)
 import './ingest/kafkajs-rebalance-hooks.js'; // likewise
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createApp, listen, registerNotFound, registerOpsRoutes } from './api/http-server.js';
+import { createApp, listen, registerMethodNotAllowed, registerNotFound, registerOpsRoutes } from './api/http-server.js';
+import { OPENAPI } from './api/openapi.js';
 import { mdTopics } from './contract/topics.js';
 import { Ingest } from './ingest/ingest.js';
 import { PricingWorker, type PricingOutput, type RawQuote } from './pricing/pricing-worker.js';
@@ -18,7 +19,7 @@ import { MarketHub } from './api/market-hub.js';
 import { registerRestRoutes } from './api/rest-routes.js';
 import { SseServer } from './api/sse.js';
 import { WsServer } from './api/ws-server.js';
-import { registerWebPage } from './api/web-page.js';
+import { registerWebPage, WEB_FILES } from './api/web-page.js';
 import { startGrpc } from './api/grpc-server.js';
 import { CandleReader } from './store/candle-reader.js';
 import { createClickHouse } from './store/clickhouse.js';
@@ -206,6 +207,8 @@ async function main(): Promise<void> {
     log.info({ port: grpcServer.port }, 'grpc listening');
   }
   registerWebPage(app);
+  const getPaths = ['/health', '/metrics', ...Object.keys(WEB_FILES), ...(cfg.role === 'core' ? [] : ['/ws', ...Object.keys(OPENAPI.paths).map((p) => p.replace(/\{(\w+)\}/g, ':$1'))])];
+  registerMethodNotAllowed(app, getPaths, metrics);
   registerNotFound(app, metrics);
   const http = await listen(engine.uws, app, cfg.bindHost, cfg.httpPort);
   log.info({ role: cfg.role, host: cfg.bindHost, port: http.port }, 'http listening');

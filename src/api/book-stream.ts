@@ -3,6 +3,7 @@
 // history of deltas for clients that come back with their last seq, and merged deltas for
 // clients over their message budget. Pure: fed with the state's books at output time, when each
 // book is exactly what has been published.
+import { frame, type BookStatus } from '../contract/ws-frames.js';
 import { checksumOfStrings, CHECKSUM_DEPTH } from '../domain/book-checksum.js';
 import type { Instrument } from '../domain/instrument.js';
 import type { Level, OrderBook } from '../domain/order-book.js';
@@ -58,7 +59,7 @@ export class BookStream {
    * The delta history survives a periodic snapshot (the book moved on continuously) and is
    * dropped otherwise (a resync: deltas before it no longer lead to this book).
    */
-  reset(book: OrderBook, seq: number, status: string, ts: number, keepHistory: boolean): string {
+  reset(book: OrderBook, seq: number, status: BookStatus, ts: number, keepHistory: boolean): string {
     this.rebase(book, seq, keepHistory);
     return this.snapshotJson(book, status, ts);
   }
@@ -74,10 +75,10 @@ export class BookStream {
   }
 
   /** A snapshot of `book` at the stream's sequence (the book must be as last published). */
-  snapshotJson(book: OrderBook, status: string, ts: number): string {
+  snapshotJson(book: OrderBook, status: BookStatus, ts: number): string {
     const bids = this.fmt(this.levels(book, 'bids'));
     const asks = this.fmt(this.levels(book, 'asks'));
-    return JSON.stringify({ type: 'book', action: 'snapshot', symbol: this.symbol, prec: this.precString, seq: this.seq, status, bids, asks, checksum: checksumOfStrings(bids, asks, CHECKSUM_DEPTH), ts });
+    return frame({ type: 'book', action: 'snapshot', symbol: this.symbol, prec: this.precString, seq: this.seq, status, bids, asks, checksum: checksumOfStrings(bids, asks, CHECKSUM_DEPTH), ts });
   }
 
   /**
@@ -117,7 +118,7 @@ export class BookStream {
 
   /** The message of a recorded delta (built once). */
   json(d: Delta): string {
-    return (d.json ??= JSON.stringify({ type: 'book', action: 'delta', symbol: this.symbol, prec: this.precString, seq: d.seq, prev_seq: d.prevSeq, bids: d.bids, asks: d.asks, checksum: d.checksum, ts: d.ts, sent_us: d.sentUs }));
+    return (d.json ??= frame({ type: 'book', action: 'delta', symbol: this.symbol, prec: this.precString, seq: d.seq, prev_seq: d.prevSeq, bids: d.bids, asks: d.asks, checksum: d.checksum, ts: d.ts, sent_us: d.sentUs }));
   }
 
   /** The deltas after `seq`, as published, when the history still reaches back to it; undefined otherwise. */
@@ -139,7 +140,7 @@ export class BookStream {
       for (const [p, q] of d.asks) asks.set(p, q);
     }
     const last = this.history[this.history.length - 1]!;
-    return JSON.stringify({
+    return frame({
       type: 'book',
       action: 'delta',
       symbol: this.symbol,

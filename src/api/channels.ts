@@ -1,8 +1,9 @@
 // The channels a client can subscribe to, and the key of each stream (channel + symbol [+ prec]):
 // the uWS topic every message of that stream is published to, serialised once.
+import type { Channel } from '../contract/ws-frames.js';
 import { INTERVAL_NAMES, type Interval } from '../domain/candle.js';
 
-export type Channel = 'book' | 'trades' | 'ticker' | 'mark' | 'index' | 'funding' | `kline:${Interval}`;
+export type { Channel };
 
 export const CHANNELS: readonly Channel[] = ['book', 'trades', 'ticker', 'mark', 'index', 'funding', ...INTERVAL_NAMES.map((i) => `kline:${i}` as const)];
 const CHANNEL_SET = new Set<string>(CHANNELS);

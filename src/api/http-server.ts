@@ -2,7 +2,7 @@ import type * as uWS from 'uWebSockets.js';
 import type { Uws } from '../runtime/ws-engine.js';
 import type { HealthChecker } from '../obs/health.js';
 import type { Metrics } from '../obs/metrics.js';
-import { respondLater, sendJson } from './http-response.js';
+import { respondLater, sendJson, statusLine } from './http-response.js';
 
 export type App = uWS.TemplatedApp;
 
@@ -26,6 +26,26 @@ export function registerOpsRoutes(app: App, health: HealthChecker, metrics: Metr
       return { code: 200, body: await metrics.text(), contentType: metrics.contentType };
     }),
   );
+}
+
+/**
+ * Other methods on the GET paths (`/v1/stream/:channel/:symbol` style) get 405 with `Allow: GET`,
+ * whatever the method, known or not. Register after the GET routes.
+ */
+export function registerMethodNotAllowed(app: App, paths: readonly string[], metrics: Metrics): void {
+  for (const path of paths) {
+    app.any(path, (res, req) => {
+      const method = req.getCaseSensitiveMethod().slice(0, 20);
+      metrics.httpRequests.inc({ route: 'method_not_allowed', status: 405 });
+      res.cork(() => {
+        res
+          .writeStatus(statusLine(405))
+          .writeHeader('allow', 'GET')
+          .writeHeader('content-type', 'application/json')
+          .end(JSON.stringify({ error: 'method_not_allowed', message: `${JSON.stringify(method)} is not allowed on ${req.getUrl().slice(0, 100)}: use GET` }));
+      });
+    });
+  }
 }
 
 /** Unknown routes get a JSON 404 rather than uWS's silence; register last. */

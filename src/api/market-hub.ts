@@ -3,6 +3,7 @@
 // symbol), one message serialised once and published to the stream's topic; it also keeps what
 // late and over-budget clients need: the latest value
 // of every stream, recent trades, book streams with a short delta history.
+import { frame, type BookStatus } from '../contract/ws-frames.js';
 import type { BookDeltaValue, BookSnapshotValue, MarketOutput, TradeValue } from '../market/market-output.js';
 import type { MarketView } from '../market/market-view.js';
 import type { PricingOutput } from '../pricing/pricing-worker.js';
@@ -31,7 +32,7 @@ export class MarketHub {
   private readonly booksBySymbol = new Map<string, Set<BookStream>>();
   private readonly trades = new Map<string, TradeStream>();
   private readonly latest = new Map<string, Latest>();
-  private readonly status = new Map<string, string>();
+  private readonly status = new Map<string, BookStatus>();
   private pendingBooks: BookRequest[] = [];
   private version = 0;
   private periodicDue = false;
@@ -95,15 +96,15 @@ export class MarketHub {
         const status = view.status(symbol) ?? 'resyncing';
         if (this.status.get(symbol) === status) continue;
         this.status.set(symbol, status);
-        for (const s of streams) this.publish(streamKey('book', symbol, s.group), JSON.stringify({ type: 'book', action: 'status', symbol, prec: s.precString, seq: s.seq, status }));
+        for (const s of streams) this.publish(streamKey('book', symbol, s.group), frame({ type: 'book', action: 'status', symbol, prec: s.precString, seq: s.seq, status }));
       }
     }
 
     if (out.trades.length) this.onTrades(out.trades);
-    for (const c of out.candles) this.setLatest(streamKey(`kline:${c.interval}`, c.symbol), JSON.stringify({ type: 'kline', symbol: c.symbol, interval: c.interval, data: c }), c.closed);
+    for (const c of out.candles) this.setLatest(streamKey(`kline:${c.interval}`, c.symbol), frame({ type: 'kline', symbol: c.symbol, interval: c.interval, data: c }), c.closed);
     for (const t of out.tickers) {
       const key = streamKey('ticker', t.symbol);
-      if (this.sink.wanted(key)) this.setLatest(key, JSON.stringify({ type: 'ticker', symbol: t.symbol, data: t }));
+      if (this.sink.wanted(key)) this.setLatest(key, frame({ type: 'ticker', symbol: t.symbol, data: t }));
     }
     this.servePendingBooks();
   }
@@ -141,7 +142,7 @@ export class MarketHub {
     }
   }
 
-  private openStream(symbol: string, group: number, status: string, now: number): BookStream | undefined {
+  private openStream(symbol: string, group: number, status: BookStatus, now: number): BookStream | undefined {
     const inst = this.view.instrument(symbol);
     const book = this.view.book(symbol);
     if (!inst || !book) return undefined;
@@ -183,9 +184,9 @@ export class MarketHub {
   // ---- pricing ----
 
   onPricing(out: PricingOutput): void {
-    for (const m of out.marks) this.setLatest(streamKey('mark', m.symbol), JSON.stringify({ type: 'mark', symbol: m.symbol, data: m }));
-    for (const f of out.funding) this.setLatest(streamKey('funding', f.symbol), JSON.stringify({ type: 'funding', symbol: f.symbol, data: f }));
-    for (const i of out.indices) this.setLatest(streamKey('index', i.index_symbol), JSON.stringify({ type: 'index', symbol: i.index_symbol, data: i }));
+    for (const m of out.marks) this.setLatest(streamKey('mark', m.symbol), frame({ type: 'mark', symbol: m.symbol, data: m }));
+    for (const f of out.funding) this.setLatest(streamKey('funding', f.symbol), frame({ type: 'funding', symbol: f.symbol, data: f }));
+    for (const i of out.indices) this.setLatest(streamKey('index', i.index_symbol), frame({ type: 'index', symbol: i.index_symbol, data: i }));
   }
 
   private setLatest(key: string, json: string, closed = false): void {

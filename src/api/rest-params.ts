@@ -1,10 +1,11 @@
 // Query parameters of the REST API, validated: a bad one is an HttpError (400) naming it.
+import type { RestErrorCode } from '../contract/rest-errors.js';
 import { INTERVAL_NAMES, type Interval } from '../domain/candle.js';
 
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: RestErrorCode,
     message: string,
   ) {
     super(message);
@@ -18,9 +19,11 @@ export class Params {
     return new Params(new URLSearchParams(query));
   }
 
+  /** Absent is undefined; present but empty is refused (`?symbol=` is not "every symbol"). */
   optional(name: string): string | undefined {
     const v = this.q.get(name);
-    return v === null || v === '' ? undefined : v;
+    if (v === '') throw new HttpError(400, 'bad_parameter', `${name} must not be empty`);
+    return v ?? undefined;
   }
 
   required(name: string): string {

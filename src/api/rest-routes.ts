@@ -105,7 +105,8 @@ export function registerRestRoutes(app: TemplatedApp, deps: RestDeps): void {
     const limit = p.int('limit', 500, 1, 1000);
     const start = p.optional('start') === undefined ? undefined : p.int('start', 0, 0, 8.64e15);
     const end = p.int('end', 8.64e15, 0, 8.64e15);
-    if (start !== undefined && start > end) throw new HttpError(400, 'bad_parameter', 'start must not be after end');
+    // a range that ends before it starts holds no candle (JSON Schema cannot relate two parameters)
+    if (start !== undefined && start > end) return { symbol: inst.symbol, interval, klines: [] };
     const closed = deps.candles ? await deps.candles.range(inst.symbol, interval, start, end, limit) : [];
     const current = state.openCandle(inst.symbol, interval);
     const klines = [...closed];

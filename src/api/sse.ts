@@ -11,8 +11,10 @@ import { sendJson, statusLine } from './http-response.js';
 import type { MarketHub } from './market-hub.js';
 import { resolveStream } from './stream-resolver.js';
 import { ProtocolError } from './ws-protocol.js';
+import { PREC_PATTERN, THROTTLE_PATTERN } from './openapi.js';
 
-const THROTTLE = /^(\d{1,6})(ms|s)$/;
+const THROTTLE = new RegExp(THROTTLE_PATTERN);
+const PREC = new RegExp(PREC_PATTERN);
 
 interface SseClient {
   res: HttpResponse;
@@ -54,12 +56,14 @@ export class SseServer {
       sendJson(res, code, { error, message });
     };
     if (!isChannel(channel)) return fail(400, 'unknown_channel', `unknown channel ${JSON.stringify(channel.slice(0, 40))}`);
-    const t = THROTTLE.exec(query.get('throttle') ?? '100ms');
-    const throttleMs = t ? Number(t[1]) * (t[2] === 's' ? 1000 : 1) : NaN;
-    if (!(throttleMs >= 10 && throttleMs <= 60_000)) return fail(400, 'bad_parameter', 'throttle must be like 100ms or 2s, from 10ms to 60s');
+    const throttle = query.get('throttle') || '100ms';
+    if (!THROTTLE.test(throttle)) return fail(400, 'bad_parameter', 'throttle must be like 100ms or 2s, from 10ms to 60s');
+    const throttleMs = throttle.endsWith('ms') ? Number(throttle.slice(0, -2)) : Number(throttle.slice(0, -1)) * 1000;
+    const prec = query.get('prec') || undefined;
+    if (prec !== undefined && !PREC.test(prec)) return fail(400, 'bad_prec', 'prec must be a positive decimal, e.g. "0.5"');
     let sub: CatchUpSub;
     try {
-      sub = { ...resolveStream(this.state, channel, symbol, query.get('prec') ?? undefined), cursor: 0 };
+      sub = { ...resolveStream(this.state, channel, symbol, prec), cursor: 0 };
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
       return fail(err.code === 'unknown_symbol' ? 404 : 400, err.code, err.message);

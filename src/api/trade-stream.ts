@@ -2,14 +2,10 @@
 // /v1/trades, for messages to over-budget clients (every trade since their cursor, merged into
 // one message) and for clients that fall behind briefly. Pure.
 
-export interface TradeView {
-  id: string;
-  price: string;
-  qty: string;
-  side: 'buy' | 'sell';
-  ts: number;
-  seq: number;
-}
+import { frame } from '../contract/ws-frames.js';
+import type { TradeView } from '../domain/wire-views.js';
+
+export type { TradeView };
 
 const KEEP = 5_000;
 
@@ -48,4 +44,4 @@ export class TradeStream {
 }
 
 const message = (symbol: string, data: TradeView[], sentUs: number, conflated = false): string =>
-  JSON.stringify(conflated ? { type: 'trades', symbol, data, sent_us: sentUs, conflated } : { type: 'trades', symbol, data, sent_us: sentUs });
+  frame(conflated ? { type: 'trades', symbol, data, sent_us: sentUs, conflated: true } : { type: 'trades', symbol, data, sent_us: sentUs });

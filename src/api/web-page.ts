@@ -6,7 +6,7 @@ import { repoPath } from '../paths.js';
 import type { App } from './http-server.js';
 import { sendJson, statusLine } from './http-response.js';
 
-const FILES: Record<string, { file: string; type: string }> = {
+export const WEB_FILES: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
@@ -14,7 +14,7 @@ const FILES: Record<string, { file: string; type: string }> = {
 
 export function registerWebPage(app: App): void {
   const dir = repoPath('dist/web');
-  for (const [route, { file, type }] of Object.entries(FILES)) {
+  for (const [route, { file, type }] of Object.entries(WEB_FILES)) {
     const path = `${dir}/${file}`;
     if (!existsSync(path)) {
       app.get(route, (res) => sendJson(res, 404, { error: 'not_built', message: 'the web page is not built: npm run build' }));

@@ -1,19 +1,10 @@
 // The WebSocket protocol's client frames, parsed and validated (pure). Every bad frame becomes a
 // ProtocolError with a stable code that the server sends back in an error frame; the connection
 // lives on.
+import type { WsErrorCode } from '../contract/ws-frames.js';
 import { isChannel, type Channel } from './channels.js';
 
-export type ErrorCode =
-  | 'bad_json'
-  | 'bad_op'
-  | 'bad_request'
-  | 'unknown_channel'
-  | 'unknown_symbol'
-  | 'bad_prec'
-  | 'too_many_subscriptions'
-  | 'not_subscribed'
-  | 'rate_limited'
-  | 'binary_not_supported';
+export type ErrorCode = WsErrorCode;
 
 export class ProtocolError extends Error {
   constructor(

@@ -12,14 +12,10 @@ import type { Metrics } from '../obs/metrics.js';
 import { catchUpOne, type CatchUpReaders, type CatchUpSub } from './catchup-readers.js';
 import type { MarketHub } from './market-hub.js';
 import { resolveStream } from './stream-resolver.js';
+import { CLOSE, frame, type RequestId } from '../contract/ws-frames.js';
 import { parseClientFrame, ProtocolError, type ClientOp } from './ws-protocol.js';
 
-export const CLOSE = {
-  goingAway: 1001,
-  frameTooLarge: 1009,
-  slowConsumer: 4008,
-  flood: 4029,
-} as const;
+export { CLOSE };
 
 /** Ops a connection may send per second before they are refused, and before it is closed. */
 const OPS_PER_SECOND = 50;
@@ -99,7 +95,7 @@ export class WsServer {
   private error(ws: WebSocket<Conn>, err: ProtocolError, op?: string, stream?: { channel?: string; symbol?: string }): void {
     this.metrics.wsErrors.inc({ code: err.code });
     this.log.debug({ code: err.code, op, channel: stream?.channel, symbol: stream?.symbol }, 'websocket request refused');
-    this.send(ws, JSON.stringify({ type: 'error', code: err.code, message: err.message, op, id: err.id }));
+    this.send(ws, frame({ type: 'error', code: err.code, message: err.message, op, id: err.id as RequestId | undefined }));
   }
 
   private onMessage(ws: WebSocket<Conn>, message: ArrayBuffer, isBinary: boolean): void {
@@ -144,7 +140,7 @@ export class WsServer {
     const c = ws.getUserData();
     switch (op.op) {
       case 'ping':
-        return this.send(ws, JSON.stringify({ type: 'pong', id: op.id, ts: Date.now() }));
+        return this.send(ws, frame({ type: 'pong', id: op.id as RequestId | undefined, ts: Date.now() }));
       case 'config': {
         // a client may lower its own budget (never raise it above the server's)
         if (op.maxMsgsPerSec !== undefined) c.budget = Math.min(op.maxMsgsPerSec, this.cfg.rateMaxMsgsPerSec);
@@ -158,14 +154,14 @@ export class WsServer {
             this.subscribe(ws, resolved[i]!, undefined);
           });
         }
-        return this.send(ws, JSON.stringify({ type: 'config', prec: c.prec ?? null, max_msgs_per_sec: c.budget, id: op.id }));
+        return this.send(ws, frame({ type: 'config', prec: c.prec ?? null, max_msgs_per_sec: c.budget, id: op.id as RequestId | undefined }));
       }
       case 'subscribe': {
         const r = resolveStream(this.state, op.channel, op.symbol, op.prec ?? (op.channel === 'book' ? c.prec : undefined), op.id);
         if (!c.subs.has(r.key) && c.subs.size >= this.cfg.maxSubscriptions) {
           throw new ProtocolError('too_many_subscriptions', `at most ${this.cfg.maxSubscriptions} subscriptions per connection`, op.id);
         }
-        this.send(ws, JSON.stringify({ type: 'subscribed', channel: op.channel, symbol: op.symbol, prec: r.prec, id: op.id }));
+        this.send(ws, frame({ type: 'subscribed', channel: op.channel, symbol: op.symbol, prec: r.prec, ...(op.channel === 'index' ? { index_symbol: r.symbol } : {}), id: op.id as RequestId | undefined }));
         if (c.subs.has(r.key)) this.unsubscribe(ws, r.key); // again: start over (a fresh snapshot)
         return this.subscribe(ws, r, op.seq);
       }
@@ -174,7 +170,7 @@ export class WsServer {
         const key = op.channel === 'book' ? [...c.subs.values()].find((s) => s.channel === 'book' && s.symbol === r.symbol)?.key : r.key;
         if (!key || !c.subs.has(key)) throw new ProtocolError('not_subscribed', `not subscribed to ${op.channel} ${op.symbol}`, op.id);
         this.unsubscribe(ws, key);
-        return this.send(ws, JSON.stringify({ type: 'unsubscribed', channel: op.channel, symbol: op.symbol, id: op.id }));
+        return this.send(ws, frame({ type: 'unsubscribed', channel: op.channel, symbol: op.symbol, id: op.id as RequestId | undefined }));
       }
     }
   }

@@ -6,6 +6,16 @@ import type { Instrument } from './instrument.js';
 import type { OrderBook } from './order-book.js';
 import type { TickerStats } from './rolling-ticker.js';
 
+/** One trade as clients see it (WebSocket trades channel, /v1/trades). */
+export interface TradeView {
+  id: string;
+  price: string;
+  qty: string;
+  side: 'buy' | 'sell';
+  ts: number;
+  seq: number;
+}
+
 export interface CandleView {
   symbol: string;
   interval: Interval;
@@ -40,6 +50,33 @@ export interface TickerView {
   best_ask: string | null;
   best_ask_qty: string | null;
   open_interest: string | null;
+}
+
+export interface IndexView {
+  index_symbol: string;
+  price: string | null;
+  stale: boolean;
+  timestamp: number;
+  sources_used: string[];
+  sources_excluded: { source: string; reason: string }[];
+}
+export interface MarkView {
+  symbol: string;
+  index_symbol: string;
+  mark_price: string | null;
+  index_price: string | null;
+  premium_ema: string | null;
+  stale: boolean;
+  timestamp: number;
+}
+export interface FundingView {
+  symbol: string;
+  funding_rate: string;
+  premium_rate_avg: string;
+  interest_rate: string;
+  next_funding_time: number;
+  countdown_seconds: number;
+  timestamp: number;
 }
 
 /** Σ price×quantity held in tick×lot units, as a decimal string. */

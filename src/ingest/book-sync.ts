@@ -26,6 +26,8 @@ export class BookSync {
   private buffer: WireEngineEvent[] = [];
   /** While resyncing: the lowest snapshot sequence that repairs the book. */
   private needAtLeast = 0;
+  /** No event has moved the book since it started from a snapshot: a newer snapshot is simply a newer start. */
+  private snapshotsOnly = true;
   private readonly undo = new UndoLog();
   private pendingHashes: WireBookHash[] = [];
   /** Scratch: side, price, size triples of the delta being applied. */
@@ -54,6 +56,7 @@ export class BookSync {
 
   /** The next event of this symbol in stream order (after de-duplication). */
   onEvent(e: WireEngineEvent): void {
+    this.snapshotsOnly = false;
     if (this.status === 'resyncing') {
       this.bufferEvent(e);
       return;
@@ -93,7 +96,8 @@ export class BookSync {
 
   /** A snapshot from engine.snapshot.v1: starts a book that has seen nothing yet, or ends a resync. */
   onSnapshot(snap: WireBookSnapshot): void {
-    if (this.status === 'in_sync' && this.sequence === 0 && snap.sequence > 0) this.replaceFrom(snap);
+    // at start the snapshot topic is read from its oldest record: the book starts from the latest one
+    if (this.status === 'in_sync' && this.snapshotsOnly && snap.sequence > this.sequence) this.replaceFrom(snap);
     else if (this.status === 'resyncing' && snap.sequence >= this.needAtLeast) this.replaceFrom(snap);
   }
 

@@ -5,9 +5,10 @@ import type { Interval } from '../domain/candle.js';
 import type { Instrument } from '../domain/instrument.js';
 import type { OrderBook } from '../domain/order-book.js';
 import type { CandleView, TickerView } from '../domain/wire-views.js';
+import type { BookStatus } from '../contract/ws-frames.js';
 
 /** What a client of a book is told: in sync, resyncing (no book to trust), halted, or stale (its producer is silent). */
-export type BookStatus = 'in_sync' | 'resyncing' | 'halted' | 'stale';
+export type { BookStatus };
 
 export interface MarketView {
   instrument(symbol: string): Instrument | undefined;

@@ -16,33 +16,10 @@ import type { Metrics } from '../obs/metrics.js';
 import { Tracing } from '../obs/tracing.js';
 import { Pricer } from './pricer.js';
 import { createExchange, MAPPERS, type SourceId } from './sources.js';
+import type { FundingView, IndexView, MarkView } from '../domain/wire-views.js';
 
-export interface IndexView {
-  index_symbol: string;
-  price: string | null;
-  stale: boolean;
-  timestamp: number;
-  sources_used: string[];
-  sources_excluded: { source: string; reason: string }[];
-}
-export interface MarkView {
-  symbol: string;
-  index_symbol: string;
-  mark_price: string | null;
-  index_price: string | null;
-  premium_ema: string | null;
-  stale: boolean;
-  timestamp: number;
-}
-export interface FundingView {
-  symbol: string;
-  funding_rate: string;
-  premium_rate_avg: string;
-  interest_rate: string;
-  next_funding_time: number;
-  countdown_seconds: number;
-  timestamp: number;
-}
+export type { FundingView, IndexView, MarkView };
+
 export interface PricingOutput {
   indices: IndexView[];
   marks: MarkView[];

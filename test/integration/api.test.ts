@@ -54,7 +54,7 @@ describe('WebSocket, REST and SSE with the simulator running (real clients)', ()
       const subscribedAt = Date.now();
       // mid-run: remember where the live client's book is (a client that is about to lose its connection)
       await sleep(3000);
-      const kept = { ...live.book('BTCUSDT-PERP')!, bids: new Map(live.book('BTCUSDT-PERP')!.bids), asks: new Map(live.book('BTCUSDT-PERP')!.asks) };
+      const kept = live.book('BTCUSDT-PERP')!.clone();
       // an SSE reader of trades throttled to 500 ms
       const sseStart = Date.now();
       const sseTrades = await fetch(`${svc.baseUrl}/v1/stream/trades/BTCUSDT-PERP?throttle=500ms`);
@@ -244,7 +244,8 @@ describe('REST parameters', () => {
         ['/v1/depth?symbol=BTCUSDT-PERP&depth=99999', 400, 'bad_parameter'],
         ['/v1/trades?symbol=BTCUSDT-PERP&limit=abc', 400, 'bad_parameter'],
         ['/v1/klines?symbol=BTCUSDT-PERP&interval=2m', 400, 'bad_parameter'],
-        ['/v1/klines?symbol=BTCUSDT-PERP&interval=1m&start=10&end=5', 400, 'bad_parameter'],
+        ['/v1/klines?symbol=BTCUSDT-PERP&interval=1m&start=-1', 400, 'bad_parameter'],
+        ['/v1/ticker/24h?symbol=', 400, 'bad_parameter'],
         ['/v1/mark?symbol=BTCUSDT-PERP', 503, 'pricing_disabled'],
         ['/v1/stream/nope/BTCUSDT-PERP', 400, 'unknown_channel'],
         ['/v1/stream/book/BTCUSDT-PERP?throttle=fast', 400, 'bad_parameter'],
@@ -256,6 +257,9 @@ describe('REST parameters', () => {
         assert.equal(r.status, status, path);
         assert.equal(((await r.json()) as { error: string }).error, error, path);
       }
+      const reversed = await fetch(`${svc.baseUrl}/v1/klines?symbol=BTCUSDT-PERP&interval=1m&start=10&end=5`);
+      assert.equal(reversed.status, 200, 'a range ending before it starts is empty');
+      assert.deepEqual(((await reversed.json()) as { klines: unknown[] }).klines, []);
       const depth = (await (await fetch(`${svc.baseUrl}/v1/depth?symbol=BTCUSDT-PERP&depth=3`)).json()) as { bids: string[][] };
       assert.equal(depth.bids.length, 3);
       assert.match(depth.bids[0]![0]!, /^\d+\.\d$/, 'prices are decimal strings in the tick');

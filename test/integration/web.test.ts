@@ -59,8 +59,11 @@ describe('live explorer web page (Debian chromium via playwright-core, real serv
       await until(page, 'a verified book', `document.querySelector('#book').dataset.checksum === 'ok' && document.querySelectorAll('#ladder .level.bid').length >= 10 && document.querySelectorAll('#ladder .level.ask').length >= 10`);
       const seq0 = Number(await data(page, '#book', 'seq'));
       await until(page, 'the book updating', `Number(document.querySelector('#book').dataset.seq) > ${seq0} && document.querySelector('#book').dataset.checksum === 'ok'`);
-      const bestBid = await page.$eval('#ladder .level.bid', (e) => (e as HTMLElement).dataset.price!);
-      const bestAsk = await page.$$eval('#ladder .level.ask', (es) => (es[es.length - 1] as HTMLElement).dataset.price!);
+      // both read in one evaluation: the ladder re-renders between two
+      const [bestBid, bestAsk] = await page.$eval('#ladder', (l) => {
+        const asks = l.querySelectorAll<HTMLElement>('.level.ask');
+        return [l.querySelector<HTMLElement>('.level.bid')!.dataset.price!, asks[asks.length - 1]!.dataset.price!];
+      });
       assert.ok(Number(bestBid) < Number(bestAsk), `best bid ${bestBid} below best ask ${bestAsk}`);
       const bars = await page.$$eval('#ladder .level .bar', (bs) => bs.map((b) => (b as HTMLElement).style.width));
       assert.ok(bars.every((w) => /^\d+(\.\d+)?%$/.test(w)) && bars.includes('100%'), `depth bars, the deepest at 100 %: ${bars.join(' ')}`);

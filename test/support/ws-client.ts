@@ -1,19 +1,24 @@
-// A real WebSocket client (ws) that keeps what a trading bot would: books rebuilt from snapshot
-// and deltas (checksum and prev_seq checked on every message), trades, the latest kline and ticker.
+// A protocol-level WebSocket client (ws) for tests that look at the frames themselves: it keeps
+// every frame, error and close, and rebuilds books with the client library's LocalBook, counting
+// what a correct server never sends (a delta off the chain, a checksum that does not match).
 import WebSocket from 'ws';
-import { checksumOfStrings } from '../../src/domain/book-checksum.js';
+import { LocalBook, type BookFrame } from '@market-data/client';
 
-export interface ClientBook {
-  seq: number;
-  bids: Map<string, string>;
-  asks: Map<string, string>;
-  checksumFailures: number;
-  chainBreaks: number;
-  messages: number;
+/** One book as this client holds it, with the server faults seen on it. */
+export class ClientBook {
+  checksumFailures = 0;
+  chainBreaks = 0;
+  messages = 0;
+  constructor(readonly local: LocalBook) {}
+
+  get seq(): number {
+    return this.local.seq;
+  }
+
+  clone(): ClientBook {
+    return new ClientBook(this.local.clone());
+  }
 }
-
-const zero = (q: string) => /^0(\.0*)?$/.test(q);
-const sorted = (m: Map<string, string>, desc: boolean): [string, string][] => [...m].sort((a, b) => (desc ? Number(b[0]) - Number(a[0]) : Number(a[0]) - Number(b[0])));
 
 export class TestClient {
   readonly ws: WebSocket;
@@ -44,7 +49,7 @@ export class TestClient {
 
   /** Starts a book from a copy of another client's (as a reconnecting client keeps its own). */
   adopt(symbol: string, from: ClientBook): void {
-    this.books.set(symbol, { seq: from.seq, bids: new Map(from.bids), asks: new Map(from.asks), checksumFailures: 0, chainBreaks: 0, messages: 0 });
+    this.books.set(symbol, from.clone());
   }
 
   book(symbol: string): ClientBook | undefined {
@@ -52,14 +57,13 @@ export class TestClient {
   }
 
   levels(symbol: string): { bids: [string, string][]; asks: [string, string][] } {
-    const b = this.books.get(symbol)!;
-    return { bids: sorted(b.bids, true), asks: sorted(b.asks, false) };
+    return this.books.get(symbol)!.local.levels();
   }
 
   private onMessage(m: Record<string, unknown>): void {
     this.received.push({ at: Date.now(), msg: m });
     if (m.type === 'error') this.errors.push(m);
-    else if (m.type === 'book') this.onBook(m);
+    else if (m.type === 'book') this.onBook(m as unknown as BookFrame);
     else if (m.type === 'trades') {
       for (const t of m.data as { id: string; seq: number }[]) {
         this.tradeIds.add(t.id);
@@ -71,25 +75,16 @@ export class TestClient {
     }
   }
 
-  private onBook(m: Record<string, unknown>): void {
-    const symbol = m.symbol as string;
-    if (m.action === 'status') return;
-    let b = this.books.get(symbol);
-    if (m.action === 'snapshot') {
-      b = { seq: m.seq as number, bids: new Map(m.bids as [string, string][]), asks: new Map(m.asks as [string, string][]), checksumFailures: b?.checksumFailures ?? 0, chainBreaks: b?.chainBreaks ?? 0, messages: (b?.messages ?? 0) + 1 };
-      this.books.set(symbol, b);
-    } else {
-      if (!b) return;
-      b.messages++;
-      if (m.prev_seq !== b.seq) b.chainBreaks++;
-      for (const [p, q] of m.bids as [string, string][]) (zero(q) ? b.bids.delete(p) : b.bids.set(p, q));
-      for (const [p, q] of m.asks as [string, string][]) (zero(q) ? b.asks.delete(p) : b.asks.set(p, q));
-      b.seq = m.seq as number;
-    }
-    const { bids, asks } = this.levels(symbol);
-    if (checksumOfStrings(bids.slice(0, 25), asks.slice(0, 25), 25) !== m.checksum) {
+  private onBook(f: BookFrame): void {
+    if (f.action === 'status') return;
+    let b = this.books.get(f.symbol);
+    if (!b) this.books.set(f.symbol, (b = new ClientBook(new LocalBook(f.symbol))));
+    b.messages++;
+    const outcome = b.local.apply(f);
+    if (outcome === 'chain_break') b.chainBreaks++;
+    if (outcome === 'checksum_mismatch') {
       b.checksumFailures++;
-      this.checksumFailures.push(`${m.action}${m.conflated ? ' (conflated)' : ''} at ${String(m.seq)}`);
+      this.checksumFailures.push(`${f.action}${f.action === 'delta' && f.conflated ? ' (conflated)' : ''} at ${f.seq}`);
     }
   }
 

@@ -1,12 +1,12 @@
 // The order book ladder: asks above (best at the bottom), the spread, bids below; each row with
 // its size, the cumulative size from the touch, and a depth bar of that cumulative size.
 import type { Increment } from '../../src/domain/decimal.js';
-import type { ClientBook } from './book.js';
+import type { VerifiedBook } from '@market-data/client';
 import { el } from './dom.js';
 
 const ROWS = 15;
 
-export function renderLadder(root: HTMLElement, book: ClientBook, tick: Increment, lot: Increment): void {
+export function renderLadder(root: HTMLElement, book: VerifiedBook, tick: Increment, lot: Increment): void {
   const { bids, asks } = book.levels(ROWS);
   const cumBids = cumulative(bids, lot);
   const cumAsks = cumulative(asks, lot);

@@ -1,16 +1,16 @@
-// The live explorer: the composition of the page. It uses only the public API: /v1/symbols and
-// /v1/klines over REST, everything else over one WebSocket.
-import { ClientBook, type BookMessage } from './book.js';
+// The live explorer: the composition of the page. It uses only the public API, through the client
+// library (client/): /v1/symbols, /v1/klines and /v1/trades over REST, everything else over one
+// WebSocket, the book verified by the library after every message.
+import { connect, type BookFeed, type ChannelFeed, type Interval, type StateEvent } from '@market-data/client';
 import { CandleChart } from './chart-view.js';
-import { MarketConnection, type ServerMessage } from './connection.js';
 import { Increment } from '../../src/domain/decimal.js';
 import { $, el, setStale } from './dom.js';
 import { renderLadder } from './ladder-view.js';
-import { MarketPanel, type TickerData } from './panel-view.js';
-import { fetchKlines, fetchSymbols, fetchTrades, type Kline, type SymbolInfo } from './rest.js';
-import { TradesTape, type TapeTrade } from './trades-view.js';
+import { MarketPanel } from './panel-view.js';
+import { fetchKlines, fetchSymbols, fetchTrades, type SymbolInfo } from './rest.js';
+import { TradesTape } from './trades-view.js';
 
-const INTERVALS = ['1m', '5m', '15m', '1h', '4h', '1d'];
+const INTERVALS: Interval[] = ['1m', '5m', '15m', '1h', '4h', '1d'];
 const GROUPINGS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000];
 /** A book with no message for this long (while connected) is shown as stale. */
 const BOOK_STALE_MS = 5000;
@@ -20,77 +20,81 @@ let current: SymbolInfo | undefined;
 /** The current instrument's increments: exact sizes and prices for the ladder. */
 let tick = Increment.parse('1');
 let lot = Increment.parse('1');
-let interval = '1m';
+let interval: Interval = '1m';
 let prec = '';
-const book = new ClientBook();
 const tape = new TradesTape($('trades'));
 const panel = new MarketPanel();
 const chart = new CandleChart($('chart'));
 let dirty = false;
 let klineLoad = 0;
+let bookUpdatedAt = 0;
+let counted = 0;
+let rate = 0;
+let everOpen = false;
 
-const conn = new MarketConnection(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`, onMessage, (s) => {
-  $('conn').dataset.state = s;
-  $('conn-state').textContent = s;
+const client = connect(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+client.connection.onFrame(() => counted++);
+client.onState((e: StateEvent) => {
+  const shown = e.state === 'open' ? 'live' : e.state === 'connecting' && !everOpen ? 'connecting' : 'reconnecting';
+  $('conn').dataset.state = shown;
+  $('conn-state').textContent = shown;
+  if (e.state !== 'open') return;
   // what was missed while away comes back from REST: candles with the history, the latest trades
-  if (s === 'live' && current) {
+  if (everOpen && current) {
     void loadKlines();
     void loadTrades();
   }
+  everOpen = true;
 });
 
-function onMessage(m: ServerMessage): void {
-  if (m.type === 'error') {
-    console.warn('server error', m);
-    return;
-  }
-  // late messages of the previous symbol are dropped (index messages are named after the index)
-  if (!current || (m.symbol !== current.symbol && m.symbol !== current.perpetual?.index_symbol)) return;
-  switch (m.type) {
-    case 'book': {
-      const b = m as unknown as BookMessage;
-      if (b.prec !== prec && b.action !== 'status') return; // the previous grouping's last messages
-      if (book.apply(b) === 'chain_break') resubscribeBook();
-      dirty = true;
-      break;
-    }
-    case 'trades':
-      tape.merge(m.data as TapeTrade[]);
-      dirty = true;
-      break;
-    case 'kline':
-      if (m.interval === interval) chart.update(m.data as Kline);
-      break;
-    case 'ticker':
-      panel.ticker(m.data as TickerData);
-      break;
-    case 'mark':
-      panel.mark(m.data as { mark_price: string | null; stale: boolean });
-      break;
-    case 'index':
-      panel.index(m.data as { price: string | null; stale: boolean; sources_used: string[] });
-      break;
-    case 'funding':
-      panel.funding(m.data as { funding_rate: string; next_funding_time: number });
-      break;
-  }
+let book: BookFeed | undefined;
+let kline: ChannelFeed<unknown> | undefined;
+let feeds: { close(): void }[] = [];
+
+function openBook(s: SymbolInfo): void {
+  book?.close();
+  const feed = client.book(s.symbol, { prec });
+  book = feed;
+  feed.on(() => {
+    bookUpdatedAt = Date.now();
+    dirty = true;
+  });
+  dirty = true;
 }
 
-function streams(s: SymbolInfo): string[] {
-  return ['book', 'trades', 'ticker', `kline:${interval}`, ...(s.perpetual ? ['mark', 'index', 'funding'] : [])];
+function openKlines(s: SymbolInfo): void {
+  kline?.close();
+  const feed = client.klines(s.symbol, interval);
+  feed.on((k) => chart.update(k));
+  kline = feed;
 }
 
 function subscribeAll(s: SymbolInfo): void {
-  for (const channel of streams(s)) {
-    if (channel === 'book') conn.subscribe({ channel, symbol: s.symbol, prec, resumeSeq: () => (book.seq >= 0 ? book.seq : undefined) });
-    else conn.subscribe({ channel, symbol: s.symbol });
+  openBook(s);
+  openKlines(s);
+  const trades = client.trades(s.symbol);
+  trades.on((t) => {
+    tape.merge([t]);
+    dirty = true;
+  });
+  const ticker = client.ticker(s.symbol);
+  ticker.on((t) => panel.ticker(t));
+  feeds = [trades, ticker];
+  if (s.perpetual) {
+    const mark = client.mark(s.symbol);
+    mark.on((m) => panel.mark(m));
+    const index = client.index(s.symbol);
+    index.on((i) => panel.index(i));
+    const funding = client.funding(s.symbol);
+    funding.on((f) => panel.funding(f));
+    feeds.push(mark, index, funding);
   }
 }
 
-function resubscribeBook(): void {
-  book.reset();
-  conn.unsubscribe('book', current!.symbol);
-  conn.subscribe({ channel: 'book', symbol: current!.symbol, prec, resumeSeq: () => (book.seq >= 0 ? book.seq : undefined) });
+function unsubscribeAll(): void {
+  for (const f of [...feeds, book, kline]) f?.close();
+  feeds = [];
+  book = kline = undefined;
 }
 
 async function loadKlines(): Promise<void> {
@@ -112,12 +116,11 @@ async function loadTrades(): Promise<void> {
 function select(symbol: string): void {
   const next = symbols.find((s) => s.symbol === symbol) ?? symbols[0];
   if (!next) return;
-  if (current) for (const channel of streams(current)) conn.unsubscribe(channel, current.symbol);
+  unsubscribeAll();
   current = next;
   prec = next.tick_size;
   tick = Increment.parse(next.tick_size);
   lot = Increment.parse(next.lot_size);
-  book.reset(tick);
   tape.clear();
   panel.clear();
   chart.clear();
@@ -135,42 +138,43 @@ function select(symbol: string): void {
   dirty = true;
 }
 
-function setInterval_(next: string): void {
+function setInterval_(next: Interval): void {
   if (!current || next === interval) return;
-  conn.unsubscribe(`kline:${interval}`, current.symbol);
   interval = next;
   for (const b of document.querySelectorAll<HTMLButtonElement>('#intervals button')) b.classList.toggle('active', b.dataset.interval === next);
   history.replaceState(null, '', `#${current.symbol}/${interval}`);
   chart.clear();
-  conn.subscribe({ channel: `kline:${interval}`, symbol: current.symbol });
+  openKlines(current);
   void loadKlines();
 }
 
 function setPrec(next: string): void {
   if (!current || next === prec) return;
   prec = next;
-  resubscribeBook();
+  openBook(current);
 }
 
 /** At most ten frames a second, whatever the message rate. */
 function render(): void {
-  if (dirty) {
+  const b = book?.book;
+  if (dirty && b) {
     dirty = false;
-    const ladder = $('ladder');
-    renderLadder(ladder, book, tick, lot);
+    renderLadder($('ladder'), b, tick, lot);
     const bookEl = $('book');
-    bookEl.dataset.seq = String(book.seq);
-    bookEl.dataset.status = book.status;
-    bookEl.dataset.checksum = book.seq < 0 ? 'none' : book.verify() ? 'ok' : 'mismatch';
-    $('book-status').textContent = book.status === 'in_sync' ? `seq ${book.seq}` : book.status;
+    bookEl.dataset.seq = String(b.seq);
+    bookEl.dataset.status = b.status;
+    // the library shows only books that passed their chain and checksum; breaks and mismatches it healed are counted
+    bookEl.dataset.checksum = b.ready ? 'ok' : 'none';
+    bookEl.title = `${book!.stats.messages} messages, ${book!.stats.chainBreaks} chain breaks, ${book!.stats.checksumMismatches} checksum mismatches (rebuilt)`;
+    $('book-status').textContent = b.status === 'in_sync' ? `seq ${b.seq}` : b.status;
     tape.render();
   }
   const now = Date.now();
-  const live = conn.state === 'live';
-  setStale($('book'), !live || book.seq < 0 || book.status !== 'in_sync' || now - book.updatedAt > BOOK_STALE_MS);
+  const live = client.state === 'open';
+  setStale($('book'), !live || !b?.ready || b.status !== 'in_sync' || now - bookUpdatedAt > BOOK_STALE_MS);
   setStale($('trades-box'), !live);
   setStale($('chart-box'), !live);
-  $('rate').textContent = `${conn.rate} msg/s`;
+  $('rate').textContent = `${rate} msg/s`;
 }
 
 async function start(): Promise<void> {
@@ -192,12 +196,15 @@ async function start(): Promise<void> {
   }
   $<HTMLSelectElement>('symbol').replaceChildren(...symbols.map((s) => new Option(s.symbol)));
   const [hashSymbol, hashInterval] = decodeURIComponent(location.hash.slice(1)).split('/');
-  if (hashInterval && INTERVALS.includes(hashInterval)) interval = hashInterval;
+  if (hashInterval && (INTERVALS as string[]).includes(hashInterval)) interval = hashInterval as Interval;
   for (const b of document.querySelectorAll<HTMLButtonElement>('#intervals button')) b.classList.toggle('active', b.dataset.interval === interval);
-  conn.connect();
   select(hashSymbol ?? symbols[0]!.symbol);
   setInterval(render, 100);
-  setInterval(() => panel.tick(Date.now(), conn.state === 'live'), 1000);
+  setInterval(() => {
+    rate = counted;
+    counted = 0;
+  }, 1000);
+  setInterval(() => panel.tick(Date.now(), client.state === 'open'), 1000);
 }
 
 void start();

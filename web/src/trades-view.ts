@@ -1,5 +1,5 @@
 // The trades tape: the newest first, price coloured by the taker's side.
-import type { TradeView } from '../../src/api/trade-stream.js';
+import type { TradeView } from '@market-data/client';
 import { el, timeOfDay } from './dom.js';
 
 /** A trade as the `trades` channel and /v1/trades send it (the server's own type). */
