@@ -22,8 +22,8 @@ export type ApplyOutcome =
   /** The book after the message does not have the server's checksum: emptied likewise. */
   | 'checksum_mismatch';
 
-/** One side: sizes by price, and the prices kept sorted best first. */
-class Side {
+/** One side: sizes by price, and the prices kept sorted best first (exported for the benchmark's unverified baseline). */
+export class Side {
   readonly sizes = new Map<string, string>();
   readonly prices: string[] = [];
   constructor(private readonly descending: boolean) {}

@@ -90,7 +90,9 @@ const enc = {
   snapshot: await registerTopicSchema<WireBookSnapshot>(registry, topics.snapshots, SCHEMA_FILE.snapshots),
   hash: await registerTopicSchema<WireBookHash>(registry, topics.bookhashes, SCHEMA_FILE.bookhashes),
 };
-const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+// idempotent, as an engine's producer is: a retried request on a busy broker must not publish a
+// batch twice (duplicates are a fault the simulator injects on purpose, --dup-rate)
+const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
 await producer.connect();
 
 const injector = new FaultInjector(faults, seed, (s) => sim.instrument(s), (s) => sim.models.find((m) => m.instrument.symbol === s)?.engine.book.asks.bestPrice());
