@@ -2,8 +2,7 @@
 // the book's seq, and after every message the CRC-32 of its top 25 levels compared with the
 // server's. A book that fails either check is emptied: it is never read in a state the server did
 // not have.
-import { checksumPayload } from '../../src/domain/checksum-payload.js';
-import { crc32 } from '../../src/domain/crc32.js';
+import { crc32Finish, crc32Update, CRC32_START } from '../../src/domain/crc32.js';
 import type { BookFrame, BookLevel, BookStatus } from '../../src/contract/ws-frames.js';
 import { addDecimal, compareDecimal, isZero, subtractDecimal } from './decimal.js';
 
@@ -40,13 +39,29 @@ export class Side {
     return lo;
   }
 
-  set(price: string, size: string): void {
+  /** Sets (size "0": removes) a level; returns the index a level was inserted at or removed from, else -1. */
+  set(price: string, size: string): number {
     if (isZero(size)) {
-      if (this.sizes.delete(price)) this.prices.splice(this.index(price), 1);
-      return;
+      if (!this.sizes.delete(price)) return -1;
+      const i = this.index(price);
+      this.prices.splice(i, 1);
+      return i;
     }
-    if (!this.sizes.has(price)) this.prices.splice(this.index(price), 0, price);
+    if (this.sizes.has(price)) {
+      this.sizes.set(price, size);
+      return -1;
+    }
+    const i = this.index(price);
+    this.prices.splice(i, 0, price);
     this.sizes.set(price, size);
+    return i;
+  }
+
+  /** Whether `price` (a level held) is among the best `n`. */
+  within(price: string, n: number): boolean {
+    if (this.prices.length <= n) return true;
+    const c = compareDecimal(price, this.prices[n - 1]!);
+    return this.descending ? c >= 0 : c <= 0;
   }
 
   top(depth: number): BookLevel[] {
@@ -66,6 +81,18 @@ export class Side {
     for (const [p, q] of other.sizes) this.sizes.set(p, q);
     this.prices.push(...other.prices);
   }
+}
+
+/** Applies a level to a side; whether the levels the checksum covers changed. */
+function touchesTop(side: Side, price: string, size: string): boolean {
+  const at = side.set(price, size);
+  return at >= 0 ? at < CHECKSUM_DEPTH : side.sizes.has(price) && side.within(price, CHECKSUM_DEPTH);
+}
+
+/** "price:size" into a running CRC, after a ":" unless it is the first level. */
+function feedLevel(crc: number, separator: boolean, price: string, size: string): number {
+  const c = crc32Update(separator ? crc32Update(crc, ':') : crc, price);
+  return crc32Update(crc32Update(c, ':'), size);
 }
 
 /** What a reader of a verified book sees. */
@@ -94,6 +121,8 @@ export class LocalBook implements VerifiedBook {
   status: BookStatus = 'resyncing';
   ts = 0;
   prec: string | undefined;
+  /** The checksum of the state held (verified equal to the server's). */
+  private checksum: number | undefined;
   private readonly bids = new Side(true);
   private readonly asks = new Side(false);
 
@@ -122,9 +151,12 @@ export class LocalBook implements VerifiedBook {
         return 'chain_break';
       }
     }
-    for (const [p, q] of f.bids) this.bids.set(p, q);
-    for (const [p, q] of f.asks) this.asks.set(p, q);
-    if (crc32(checksumPayload(this.bids.top(CHECKSUM_DEPTH), this.asks.top(CHECKSUM_DEPTH), CHECKSUM_DEPTH)) !== f.checksum) {
+    let topChanged = f.action === 'snapshot' || this.checksum === undefined;
+    for (const [p, q] of f.bids) if (touchesTop(this.bids, p, q)) topChanged = true;
+    for (const [p, q] of f.asks) if (touchesTop(this.asks, p, q)) topChanged = true;
+    // the checksum covers the top 25 levels: when none of them changed it is the one verified last
+    if (topChanged) this.checksum = this.computeChecksum();
+    if (this.checksum !== f.checksum) {
       this.reset();
       return 'checksum_mismatch';
     }
@@ -141,12 +173,27 @@ export class LocalBook implements VerifiedBook {
     b.status = this.status;
     b.ts = this.ts;
     b.prec = this.prec;
+    b.checksum = this.checksum;
     b.bids.copyFrom(this.bids);
     b.asks.copyFrom(this.asks);
     return b;
   }
 
+  /** The checksum (docs/API.md) of the top levels, fed level by level into the CRC: no payload string is built. */
+  private computeChecksum(): number {
+    const { prices: bp, sizes: bs } = this.bids;
+    const { prices: ap, sizes: as } = this.asks;
+    const n = Math.min(CHECKSUM_DEPTH, Math.max(bp.length, ap.length));
+    let crc = CRC32_START;
+    for (let i = 0; i < n; i++) {
+      if (i < bp.length) crc = feedLevel(crc, i > 0, bp[i]!, bs.get(bp[i]!)!);
+      if (i < ap.length) crc = feedLevel(crc, i > 0 || bp.length > 0, ap[i]!, as.get(ap[i]!)!);
+    }
+    return crc32Finish(crc);
+  }
+
   reset(): void {
+    this.checksum = undefined;
     this.seq = -1;
     this.status = 'resyncing';
     this.bids.clear();

@@ -11,6 +11,15 @@ const TABLE = (() => {
   return t;
 })();
 
+// Slicing-by-4: TABLES[k * 256 + n] is the CRC of byte n followed by k zero bytes, so four ASCII
+// characters (every price and size string) take one step instead of four.
+const TABLES = (() => {
+  const t = new Uint32Array(1024);
+  t.set(TABLE);
+  for (let k = 1; k < 4; k++) for (let n = 0; n < 256; n++) t[k * 256 + n] = (t[(k - 1) * 256 + n]! >>> 8) ^ TABLE[t[(k - 1) * 256 + n]! & 0xff]!;
+  return t;
+})();
+
 /** The running value to start from. */
 export const CRC32_START = 0xffffffff;
 
@@ -19,7 +28,17 @@ const byte = (c: number, b: number): number => TABLE[(c ^ b) & 0xff]! ^ (c >>> 8
 /** Feeds the UTF-8 bytes of `s` into a running CRC. */
 export function crc32Update(crc: number, s: string): number {
   let c = crc;
-  for (let i = 0; i < s.length; i++) {
+  let i = 0;
+  for (const n = s.length - 3; i < n; i += 4) {
+    const a = s.charCodeAt(i);
+    const b = s.charCodeAt(i + 1);
+    const d = s.charCodeAt(i + 2);
+    const e = s.charCodeAt(i + 3);
+    if ((a | b | d | e) >= 0x80) break; // the byte-wise path below takes the rest
+    c ^= a | (b << 8) | (d << 16) | (e << 24);
+    c = TABLES[768 + (c & 0xff)]! ^ TABLES[512 + ((c >>> 8) & 0xff)]! ^ TABLES[256 + ((c >>> 16) & 0xff)]! ^ TABLES[c >>> 24]!;
+  }
+  for (; i < s.length; i++) {
     let code = s.charCodeAt(i);
     if (code < 0x80) {
       c = byte(c, code);

@@ -11,6 +11,11 @@ describe('crc32 (the book checksum\'s CRC, shared with the web page)', () => {
     assert.equal(crc32(''), 0);
   });
 
+  it('equals zlib also for ASCII runs mixed with other characters (the four-at-a-time path)', () => {
+    const mixed = fc.array(fc.oneof(fc.string({ unit: 'grapheme-ascii', maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 5 })), { maxLength: 12 }).map((xs) => xs.join(''));
+    fc.assert(fc.property(mixed, (s) => assert.equal(crc32(s), zlibCrc32(Buffer.from(s, 'utf8')) >>> 0)), { numRuns: 2000 });
+  });
+
   it('fed piece by piece equals the CRC of the joined string', () => {
     fc.assert(
       fc.property(fc.array(fc.string({ unit: 'grapheme', maxLength: 12 }), { maxLength: 40 }), (parts) => {
