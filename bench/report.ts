@@ -122,6 +122,26 @@ ${chart}
 - **ws-fanout**: messages delivered per second to 10,000 clients (ticker + trades + book of one of 50
   symbols each) beside 1,000; the clients live in the benchmark process, whose single thread
   parsing their JSON is the limit.
+- **Node.js 22 against 20** (\`ws-*-node22\`, from \`make bench-node22\`: the same \`bench/ws.ts\`, service
+  and clients on Node.js 22.23 from the npm registry, uWebSockets.js from uws-pack ABI 127, against
+  ABI 115 on Node.js 20.20). Two runs of each on 2026-12-02 and 2026-12-03, p99 with 1,000 clients:
+  Node 20 808 and 318 ms, Node 22 1,955 and 1,427 ms; one client: Node 20 533 and 125 ms, Node 22
+  317 and 778 ms; fan-out to 10,000 clients: Node 20 12.9 k and 10.4 k msgs/s, Node 22 12.7 k
+  msgs/s. With many clients Node 22 was 2–4× slower at p99 in both pairs of runs; with one client
+  the runs overlap. The machine is noisy (the kafka-delivery floor moved between 15 and 23 ms p99
+  across these runs), so this is a direction, not a figure: Node 22 costs latency under fan-out
+  today. Not profiled yet; the engine (same uWS v20.0.8 source, other ABI) is the same, so V8 13's
+  GC and JIT under this allocation pattern are the first suspects.
+- **client-book**: \`@market-data/client\`'s \`LocalBook\` on one pre-generated stream of 200,000 book
+  messages (500 levels a side, 1–4 level changes each at a geometric distance from the touch, so
+  most change the top 25), with the server's own checksum on every message, beside a naive client
+  applying the same messages to the same sorted sides with no chain or checksum check; seven
+  alternating runs, medians. Target: verification costs ≤ 30 %. Measured over five runs: it costs
+  43–54 % of the apply-only rate (verified 131–182 k msgs/s against 286–331 k), and 22–39 % once
+  JSON.parse of each message is counted (what a real client pays on both sides). Verification was
+  ~75 % before the CRC was fed level by level, skipped when the top 25 did not change, and taken
+  four characters per step. What would close the rest: a checksum over fewer levels (Kraken uses
+  10), or a client that verifies every Nth message when it is behind; both weaken what is checked.
 `;
 writeFileSync(repoPath('docs/BENCHMARKS.md'), md);
 process.stdout.write(`wrote docs/BENCHMARKS.md (${results.length} results)\n`);
