@@ -3,6 +3,9 @@
 // consumption of the same topic in the same run.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { createKafka } from '../src/ingest/kafka-client.js';
 import { createLogger } from '../src/obs/logger.js';
@@ -11,6 +14,7 @@ import { runSim } from '../test/support/sim.js';
 import { promSample } from '../test/support/metrics.js';
 import { testStores } from '../test/support/stores.js';
 import { cpuWindow, stackPid, type CpuWindow } from './lib/cpu-usage.js';
+import { writeProfileSummary } from './lib/cpu-profile.js';
 import { writeResult } from './lib/result.js';
 
 const cfg = loadConfig();
@@ -29,50 +33,65 @@ const t0 = performance.now();
 execFileSync('kcat', ['-C', '-b', cfg.kafkaBrokers.join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%o\n', '-X', 'fetch.wait.max.ms=10'], { stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 1 << 30 });
 const kcatRate = events / ((performance.now() - t0) / 1000);
 
-// the service: from its first consumed event to its last
-const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-// the production path: trades, candles and snapshots stored before each commit, in databases of its own
-const stores = await testStores(prefix.replace(/\W/g, ''));
-const svc = await startService({ ...env, ...stores.env }, 120_000, profile);
-let peakRss = 0;
-const consumed = async () => {
-  const text = await (await fetch(`${svc.baseUrl}/metrics`)).text();
-  const sample = (series: string) => promSample(text, series) ?? 0;
-  peakRss = Math.max(peakRss, sample('process_resident_memory_bytes'));
-  return sample(`md_kafka_messages_consumed_total{topic="${topic}"}`);
-};
-// done means stored and committed, not only read: the committed offsets at the topic's end
-const kafka = createKafka(cfg.kafkaBrokers, 'bench-ingest', createLogger('error'));
-const admin = kafka.admin();
-await admin.connect();
-const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
-const committedToEnd = async () => {
-  const [c] = await admin.fetchOffsets({ groupId: env.KAFKA_GROUP_ID, topics: [topic] });
-  return c!.partitions.every((p) => Number(p.offset) >= (ends.get(p.partition) ?? 0));
-};
-let first = 0;
-let firstAt = 0;
-let cpu: CpuWindow | undefined;
-const deadline = Date.now() + 300_000;
-for (;;) {
-  if (Date.now() > deadline) {
-    await svc.stop();
-    throw new Error(`the service did not consume ${events} events within 300 s; its output:\n${svc.output().slice(-5000)}`);
+// a plain kafkajs consumer with the service's consumer settings, doing no work: the floor of this
+// language and this client (kcat is the floor of the broker)
+const kafkajsRate = events / (await plainKafkajsSeconds(topic, events));
+
+// the service, unprofiled; then once more under the CPU profiler, for where its time goes
+const run = await ingestOnce(env);
+const { serviceRate, peakRss, usage } = run;
+const profileDir = mkdtempSync(join(tmpdir(), 'ingest-prof-'));
+const profiled = await ingestOnce({ ...env, KAFKA_GROUP_ID: `${env.KAFKA_GROUP_ID}-prof`, KAFKA_TRANSACTIONAL_ID: `${env.KAFKA_TRANSACTIONAL_ID}-prof` }, profileDir);
+const profileFile = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+if (profileFile) writeProfileSummary('ingest-profile', join(profileDir, profileFile), { events, events_per_s_profiled: Math.round(profiled.serviceRate), events_per_s_unprofiled: Math.round(serviceRate) });
+rmSync(profileDir, { recursive: true, force: true });
+
+/** One fresh service process (its own group and databases) ingesting the whole topic; from its first consumed event until everything is stored and committed. */
+async function ingestOnce(svcEnv: Record<string, string>, cpuProfileDir?: string) {
+  // the production path: trades, candles and snapshots stored before each commit, in databases of its own
+  const stores = await testStores(`${prefix}${cpuProfileDir ? 'p' : ''}`.replace(/\W/g, ''));
+  const svc = await startService({ ...svcEnv, ...stores.env }, 120_000, cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []);
+  let peakRss = 0;
+  const consumed = async () => {
+    const text = await (await fetch(`${svc.baseUrl}/metrics`)).text();
+    const sample = (series: string) => promSample(text, series) ?? 0;
+    peakRss = Math.max(peakRss, sample('process_resident_memory_bytes'));
+    return sample(`md_kafka_messages_consumed_total{topic="${topic}"}`);
+  };
+  // done means stored and committed, not only read: the committed offsets at the topic's end
+  const kafka = createKafka(cfg.kafkaBrokers, 'bench-ingest', createLogger('error'));
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+  const committedToEnd = async () => {
+    const [c] = await admin.fetchOffsets({ groupId: svcEnv.KAFKA_GROUP_ID!, topics: [topic] });
+    return c!.partitions.every((p) => Number(p.offset) >= (ends.get(p.partition) ?? 0));
+  };
+  let first = 0;
+  let firstAt = 0;
+  let cpu: CpuWindow | undefined;
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    if (Date.now() > deadline) {
+      await svc.stop();
+      throw new Error(`the service did not consume ${events} events within 300 s; its output:\n${svc.output().slice(-5000)}`);
+    }
+    const n = await consumed();
+    if (n > 0 && !firstAt) {
+      first = n;
+      firstAt = performance.now();
+      cpu = cpuWindow({ service: svc.proc.pid, kafka: stackPid('kafka', 9092), clickhouse: stackPid('clickhouse', 8123), postgres: stackPid('postgres', 5432) });
+    }
+    if (n >= events && (await committedToEnd())) break;
+    await new Promise((r) => setTimeout(r, 50));
   }
-  const n = await consumed();
-  if (n > 0 && !firstAt) {
-    first = n;
-    firstAt = performance.now();
-    cpu = cpuWindow({ service: svc.proc.pid, kafka: stackPid('kafka', 9092), clickhouse: stackPid('clickhouse', 8123), postgres: stackPid('postgres', 5432) });
-  }
-  if (n >= events && (await committedToEnd())) break;
-  await new Promise((r) => setTimeout(r, 50));
+  const serviceRate = (events - first) / ((performance.now() - firstAt) / 1000);
+  const usage = cpu!.stop();
+  await svc.stop(); // SIGTERM: the profile is written on a clean exit
+  await admin.disconnect();
+  await stores.drop();
+  return { serviceRate, peakRss, usage };
 }
-const serviceRate = (events - first) / ((performance.now() - firstAt) / 1000);
-const usage = cpu!.stop();
-await svc.stop();
-await admin.disconnect();
-await stores.drop();
 
 writeResult({
   name: 'ingest',
@@ -81,5 +100,35 @@ writeResult({
   unit: 'events/s',
   baseline: { name: 'kcat raw consumption of the same topic', value: kcatRate },
   // cores busy while the service ingested: how much of the machine was left
-  detail: { events, symbols: 20, trades: summary.trades, peak_rss_mib: Math.round(peakRss / 2 ** 20), ...usage },
+  detail: { events, symbols: 20, trades: summary.trades, peak_rss_mib: Math.round(peakRss / 2 ** 20), plain_kafkajs_events_per_s: Math.round(kafkajsRate), ...usage },
 });
+writeResult({
+  name: 'ingest-vs-kafkajs',
+  metric: 'engine events ingested per second by one service process, every store on the path, to the last committed offset',
+  value: serviceRate,
+  unit: 'events/s',
+  baseline: { name: 'a plain kafkajs consumer (same settings, no work) reading the same topic', value: kafkajsRate },
+  detail: { events, kcat_events_per_s: Math.round(kcatRate), target: '≥ 150,000 events/s and ≥ 0.5× the plain consumer' },
+});
+
+/** Seconds for a fresh kafkajs group member to read `expected` messages of `topic` from the start. */
+async function plainKafkajsSeconds(t: string, expected: number): Promise<number> {
+  const consumer = createKafka(cfg.kafkaBrokers, 'bench-ingest-floor', createLogger('error')).consumer({ groupId: `bench-floor-${id}`, maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: 100, readUncommitted: false });
+  await consumer.connect();
+  await consumer.subscribe({ topic: t, fromBeginning: true });
+  let n = 0;
+  let startedAt = 0;
+  const done = new Promise<number>((resolve) => {
+    void consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        if (!startedAt) startedAt = performance.now();
+        n += batch.messages.length;
+        if (n >= expected) resolve((performance.now() - startedAt) / 1000);
+      },
+    });
+  });
+  const seconds = await done;
+  await consumer.disconnect();
+  return seconds;
+}

@@ -10,7 +10,21 @@ const dir = repoPath('bench/results');
 const results = readdirSync(dir)
   .filter((f) => f.endsWith('.json'))
   .sort()
-  .map((f) => JSON.parse(readFileSync(`${dir}/${f}`, 'utf8')) as BenchResult);
+  .map((f) => JSON.parse(readFileSync(`${dir}/${f}`, 'utf8')) as BenchResult | Profile)
+  .filter((r): r is BenchResult => 'metric' in r);
+// profiles (bench/lib/cpu-profile.ts): where the time went, by area
+const profiles = readdirSync(dir)
+  .filter((f) => f.endsWith('-profile.json'))
+  .map((f) => JSON.parse(readFileSync(`${dir}/${f}`, 'utf8')) as Profile);
+const profileText = profiles
+  .map((p) => `\n**${p.name}** (${p.profiled_ms.toLocaleString('en-US')} ms profiled; \`bench/results/${p.name}.json\` has the top functions): ${p.by_area.slice(0, 10).map((a) => `${a.area} ${a.percent} %`).join(', ')}.\n`)
+  .join('');
+
+interface Profile {
+  name: string;
+  profiled_ms: number;
+  by_area: { area: string; percent: number }[];
+}
 
 const n = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : Number(v.toPrecision(4)).toString());
 const runtimeOf = (r: BenchResult) => (r.runtime ? `Node ${r.runtime.node.replace(/^v/, '')}` : '');
@@ -49,7 +63,7 @@ Each figure sits beside a peer measured in the same run on the same machine; raw
 | benchmark | metric | ours | baseline (same run) | ratio | runtime |
 | --- | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
-${chart}
+${chart}${profileText}
 ## Notes
 
 - **book / book-10k**: the same pre-generated delta stream (updates at a geometric distance from the

@@ -1,12 +1,15 @@
 // The transport the client needs: the platform's WebSocket (browsers, Node 22+), or any
 // constructor with the same shape (the `ws` package on Node 20, a fake in tests).
 
+/** A handler slot that also accepts handlers of richer event types (the `ws` package's, the DOM's). */
+type Handler<E> = { bivarianceHack(ev: E): void }['bivarianceHack'];
+
 export interface SocketLike {
   readonly readyState: number;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
+  onopen: Handler<unknown> | null;
+  onmessage: Handler<{ data: unknown }> | null;
+  onclose: Handler<{ code: number; reason: string }> | null;
+  onerror: Handler<unknown> | null;
   send(data: string): void;
   close(code?: number, reason?: string): void;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { connect, MarketDataError, rest, type BookFeed, type MarketClient, type ServerFrame, type SocketConstructor, type StateEvent, type VerifiedBook } from '@market-data/client';
+import { connect, MarketDataError, rest, type BookFeed, type MarketClient, type ServerFrame, type StateEvent, type VerifiedBook } from '@market-data/client';
 import { checksumPayload } from '../../src/domain/checksum-payload.js';
 import { crc32 } from '../../src/domain/crc32.js';
 import { startCluster } from '../support/cluster.js';
@@ -12,7 +12,7 @@ import { waitUntil } from '../support/stack.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SYMBOLS = ['BTCUSDT-PERP', 'ETHUSDT-PERP'];
 // Node 20 has no WebSocket global: the client takes any constructor of the same shape
-const options = { WebSocket: WebSocket as unknown as SocketConstructor, backoff: { initialMs: 100, maxMs: 1000 } };
+const options = { WebSocket, backoff: { initialMs: 100, maxMs: 1000 } };
 
 interface Depth {
   seq: number;

@@ -1,0 +1,84 @@
+// One engine event through the core's in-process path, in ns/event: Avro decode → sequencing →
+// book → candles and ticker → the take's output values (deltas with checksums, trades, candles),
+// beside Avro decode alone on the same messages. No Kafka, no stores: what the JavaScript thread
+// pays per event before any I/O.
+// Run: make bench  (or: node --expose-gc dist/bench/book-step.js)
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
+import { AvroDecoder, readSchemaFile, TopicEncoder } from '../src/contract/avro-codec.js';
+import type { WireEngineEvent } from '../src/contract/engine-wire.js';
+import { RECORD_NAME, SCHEMA_FILE } from '../src/contract/topics.js';
+import { EventStep } from '../src/ingest/event-step.js';
+import { MarketState } from '../src/ingest/market-state.js';
+import { createLogger } from '../src/obs/logger.js';
+import { Tracing } from '../src/obs/tracing.js';
+import { Simulation } from '../src/sim/simulation.js';
+import { writeResult } from './lib/result.js';
+
+const N = 400_000;
+const RUNS = 5;
+const TAKE_EVERY = 1000; // outputs taken as the consumer does, once per Kafka batch
+const SCHEMA_ID = 1;
+
+const sim = new Simulation({ symbols: 10, seed: 9, startTime: Date.UTC(2026, 0, 1), snapshotIntervalMs: 1e9, hashIntervalMs: 1e9, seedLevels: 50, maxOrders: 500 });
+const instruments = sim.instruments();
+const snapshots = sim.snapshots(0);
+const events: WireEngineEvent[] = [];
+while (events.length < N) events.push(...(sim.next(10_000, Date.UTC(2026, 0, 1) + events.length).events as WireEngineEvent[]));
+events.length = N;
+const schema = readSchemaFile(SCHEMA_FILE.events);
+const encoder = new TopicEncoder<WireEngineEvent>('engine.event.v1', SCHEMA_ID, avro.Type.forSchema(schema as avro.Schema));
+const messages = events.map((e) => encoder.encode({ ...e, send_time_us: Date.now() * 1000 }));
+// the writer schema as the registry would serve it (the only registry call, before the timed part)
+const decoder = new AvroDecoder({ getSchema: async () => schema } as unknown as SchemaRegistry);
+await decoder.prepare(messages[0]!);
+const log = createLogger('warn');
+const name = RECORD_NAME.events;
+
+function decodeOnly(): number {
+  let n = 0;
+  for (const m of messages) n += decoder.decodeSync<WireEngineEvent>(m, name).sequence > 0 ? 1 : 0;
+  return n;
+}
+
+function wholeStep(): number {
+  const state = new MarketState({ duplicate() {}, gap() {}, resync() {}, hash() {}, rejected() {}, candleClosed() {}, lateTrade() {} });
+  for (const i of instruments) state.onInstrument(i);
+  for (const s of snapshots) state.onSnapshot(s);
+  const step = new EventStep(state, Tracing.disabled(), log);
+  const now = Date.now();
+  let values = 0;
+  for (let i = 0; i < N; i++) {
+    step.run(decoder.decodeSync<WireEngineEvent>(messages[i]!, name), now, 0, i);
+    if (i % TAKE_EVERY === TAKE_EVERY - 1) {
+      const out = state.takeOutput();
+      values += out.trades.length + out.deltas.size;
+    }
+  }
+  return values;
+}
+
+const nsPerEvent = (fn: () => number) => {
+  globalThis.gc?.();
+  const t = process.hrtime.bigint();
+  if (fn() <= 0) throw new Error('nothing happened');
+  return Number(process.hrtime.bigint() - t) / N;
+};
+decodeOnly(); // warm-up
+wholeStep();
+const decode: number[] = [];
+const step: number[] = [];
+for (let i = 0; i < RUNS; i++) {
+  decode.push(nsPerEvent(decodeOnly));
+  step.push(nsPerEvent(wholeStep));
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const spread = (xs: number[]) => [Math.round(Math.min(...xs)), Math.round(Math.max(...xs))];
+writeResult({
+  name: 'book-step',
+  metric: 'one engine event through decode → sequence → book → candles/ticker → output values (one core)',
+  value: Math.round(median(step)),
+  unit: 'ns/event',
+  baseline: { name: 'Avro decode alone (the same messages)', value: Math.round(median(decode)) },
+  detail: { events: N, symbols: 10, runs: RUNS, step_spread_ns: spread(step), decode_spread_ns: spread(decode), events_per_s_one_core: Math.round(1e9 / median(step)) },
+});
