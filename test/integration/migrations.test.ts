@@ -9,6 +9,8 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/obs/logger.js';
 import { createClickHouse } from '../../src/store/clickhouse.js';
 import { migrateAll, MIGRATIONS_DIR } from '../../src/store/migrate.js';
+import { CandleStore } from '../../src/store/candle-store.js';
+import type { CandleView } from '../../src/domain/wire-views.js';
 
 const log = createLogger('silent');
 
@@ -45,6 +47,21 @@ describe('migrations against real PostgreSQL and ClickHouse', () => {
     const rs = await adminCh.query({ query: `SELECT name FROM system.tables WHERE database = '${name}' ORDER BY name`, format: 'JSONEachRow' });
     const chTables = (await rs.json<{ name: string }>()).map((t) => t.name);
     assert.ok(chTables.includes('trades') && chTables.includes('schema_migrations'), chTables.join(','));
+  });
+
+  it('keep the most complete candle: a later write with fewer trades (a core that lost the partition) is ignored', async () => {
+    const store = new CandleStore(pool);
+    const candle = (trades: number, close: string): CandleView => ({
+      symbol: 'BTCUSDT-PERP', interval: '1m', open_time: 1_800_000_000_000, close_time: 1_800_000_059_999, open: '100.0', high: '101.0', low: '99.0', close,
+      volume: String(trades), quote_volume: String(trades * 100), trade_count: trades, closed: true,
+    });
+    const stored = async () => (await pool.query<{ trade_count: number; close: string }>("SELECT trade_count::int AS trade_count, close::text FROM candles WHERE symbol = 'BTCUSDT-PERP'")).rows;
+    await store.upsert([candle(1128, '100.5')]);
+    await store.upsert([candle(1071, '100.2')]);
+    assert.deepEqual(await stored(), [{ trade_count: 1128, close: '100.5' }]);
+    await store.upsert([candle(1130, '100.7')]);
+    await store.upsert([candle(1130, '100.7')]);
+    assert.deepEqual(await stored(), [{ trade_count: 1130, close: '100.7' }]);
   });
 
   it('are idempotent: a second run applies nothing and changes nothing', async () => {
