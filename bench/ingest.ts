@@ -39,7 +39,7 @@ const kafkajsRate = events / (await plainKafkajsSeconds(topic, events));
 
 // the service, unprofiled; then once more under the CPU profiler, for where its time goes
 const run = await ingestOnce(env);
-const { serviceRate, peakRss, usage } = run;
+const { serviceRate, readRate, commitTailMs, peakRss, usage } = run;
 const profileDir = mkdtempSync(join(tmpdir(), 'ingest-prof-'));
 const profiled = await ingestOnce({ ...env, KAFKA_GROUP_ID: `${env.KAFKA_GROUP_ID}-prof`, KAFKA_TRANSACTIONAL_ID: `${env.KAFKA_TRANSACTIONAL_ID}-prof` }, profileDir);
 const profileFile = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
@@ -69,6 +69,7 @@ async function ingestOnce(svcEnv: Record<string, string>, cpuProfileDir?: string
   };
   let first = 0;
   let firstAt = 0;
+  let readAllAt = 0;
   let cpu: CpuWindow | undefined;
   const deadline = Date.now() + 300_000;
   for (;;) {
@@ -82,15 +83,19 @@ async function ingestOnce(svcEnv: Record<string, string>, cpuProfileDir?: string
       firstAt = performance.now();
       cpu = cpuWindow({ service: svc.proc.pid, kafka: stackPid('kafka', 9092), clickhouse: stackPid('clickhouse', 8123), postgres: stackPid('postgres', 5432) });
     }
+    if (n >= events && !readAllAt) readAllAt = performance.now();
     if (n >= events && (await committedToEnd())) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  const serviceRate = (events - first) / ((performance.now() - firstAt) / 1000);
+  const doneAt = performance.now();
+  const serviceRate = (events - first) / ((doneAt - firstAt) / 1000);
+  // read (decoded, applied, published to clients) versus stored and committed: the tail is the pipeline draining
+  const readRate = (events - first) / ((readAllAt - firstAt) / 1000);
   const usage = cpu!.stop();
   await svc.stop(); // SIGTERM: the profile is written on a clean exit
   await admin.disconnect();
   await stores.drop();
-  return { serviceRate, peakRss, usage };
+  return { serviceRate, readRate, commitTailMs: Math.round(doneAt - readAllAt), peakRss, usage };
 }
 
 writeResult({
@@ -100,7 +105,7 @@ writeResult({
   unit: 'events/s',
   baseline: { name: 'kcat raw consumption of the same topic', value: kcatRate },
   // cores busy while the service ingested: how much of the machine was left
-  detail: { events, symbols: 20, trades: summary.trades, peak_rss_mib: Math.round(peakRss / 2 ** 20), plain_kafkajs_events_per_s: Math.round(kafkajsRate), ...usage },
+  detail: { events, symbols: 20, trades: summary.trades, peak_rss_mib: Math.round(peakRss / 2 ** 20), plain_kafkajs_events_per_s: Math.round(kafkajsRate), read_events_per_s: Math.round(readRate), commit_tail_ms: commitTailMs, ...usage },
 });
 writeResult({
   name: 'ingest-vs-kafkajs',

@@ -89,6 +89,25 @@ ${chart}${profileText}
   busy (its JavaScript thread saturated, plus GC and I/O threads), the broker ~0.15, the stores
   little; kafkajs ~20 % of the thread (fetch decoding, encoding the md.* produce requests), GC ~20 %,
   our code ~25 %.
+- **ingest-vs-kafkajs**: the same service run as \`ingest\`, beside a plain kafkajs consumer with the
+  service's consumer settings (fresh group, read_committed, 4 MiB per partition, no work) reading
+  the same topic in the same run: the floor of this language and this client. Targets (issue 16):
+  ≥ 150,000 events/s and ≥ 0.5× the plain consumer. Not met: on 2026-12-03 seven runs gave 43–65 k
+  events/s against 400–560 k for the plain consumer (ratio 0.08–0.14). \`detail\` of \`ingest\`
+  splits the run: \`read_events_per_s\` (events decoded, applied and out to clients) was 61 k in
+  the last run and \`commit_tail_ms\` (until the last offset was committed after the last event was
+  read) 1.3 s; so reading itself is the slow part, not the end of the pipeline. Raising or lowering
+  INGEST_MAX_UNCOMMITTED_EVENTS (50 k, 200 k, 1 M) changed nothing.
+- **ingest-profile** (\`bench/results/ingest-profile.json\`): the service of a second ingest run under
+  \`--cpu-prof\`, summed by self time (whole process life, start-up included: module compilation is
+  ~4 %). In three runs: idle 31–40 % (the JavaScript thread waiting while events are still to
+  read), Node internals 15–18 % (Buffer allocation and copying, most of it for kafkajs's produce
+  requests), kafkajs 13–14 %, GC 9–11 %, the service's own modules ~10 %, avsc ~3 %.
+- **book-step**: one engine event through decode → sequencing → book → candles and ticker → the
+  take's output values, in process (no Kafka, no stores), beside Avro decode alone of the same
+  400,000 messages: ~4.0–4.4 µs per event (230–250 k events/s on one core) against 1.0–1.2 µs for
+  the decode (three runs). The in-process path alone would allow ~4× today's end-to-end rate: what
+  is lost is between the consumer, the md.* producer and the broker, not in the domain code.
 - **candles-ticker**: one million trades (random walk, 0–20 ms apart) through the six candle intervals
   and the rolling 24h ticker of one symbol, per trade; beside decoding one engine trade event from Avro.
   The exact quote volume (BigInt) is most of the cost.
