@@ -9,10 +9,9 @@ import { AvroDecoder, readSchemaFile, TopicEncoder } from '../src/contract/avro-
 import type { WireEngineEvent } from '../src/contract/engine-wire.js';
 import { RECORD_NAME, SCHEMA_FILE } from '../src/contract/topics.js';
 import { EventStep } from '../src/ingest/event-step.js';
-import { MarketState } from '../src/ingest/market-state.js';
 import { createLogger } from '../src/obs/logger.js';
 import { Tracing } from '../src/obs/tracing.js';
-import { Simulation } from '../src/sim/simulation.js';
+import { simulatedEvents } from './lib/engine-events.js';
 import { writeResult } from './lib/result.js';
 
 const N = 400_000;
@@ -20,12 +19,7 @@ const RUNS = 5;
 const TAKE_EVERY = 1000; // outputs taken as the consumer does, once per Kafka batch
 const SCHEMA_ID = 1;
 
-const sim = new Simulation({ symbols: 10, seed: 9, startTime: Date.UTC(2026, 0, 1), snapshotIntervalMs: 1e9, hashIntervalMs: 1e9, seedLevels: 50, maxOrders: 500 });
-const instruments = sim.instruments();
-const snapshots = sim.snapshots(0);
-const events: WireEngineEvent[] = [];
-while (events.length < N) events.push(...(sim.next(10_000, Date.UTC(2026, 0, 1) + events.length).events as WireEngineEvent[]));
-events.length = N;
+const { events, freshState } = simulatedEvents(N);
 const schema = readSchemaFile(SCHEMA_FILE.events);
 const encoder = new TopicEncoder<WireEngineEvent>('engine.event.v1', SCHEMA_ID, avro.Type.forSchema(schema as avro.Schema));
 const messages = events.map((e) => encoder.encode({ ...e, send_time_us: Date.now() * 1000 }));
@@ -42,9 +36,7 @@ function decodeOnly(): number {
 }
 
 function wholeStep(): number {
-  const state = new MarketState({ duplicate() {}, gap() {}, resync() {}, hash() {}, rejected() {}, candleClosed() {}, lateTrade() {} });
-  for (const i of instruments) state.onInstrument(i);
-  for (const s of snapshots) state.onSnapshot(s);
+  const state = freshState();
   const step = new EventStep(state, Tracing.disabled(), log);
   const now = Date.now();
   let values = 0;

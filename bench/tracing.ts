@@ -2,22 +2,15 @@
 // ingest step into MarketState, with tracing off (a no-op), on at the default 1 % sampling
 // (spans exported over OTLP/HTTP to a local endpoint), and on for every event (what sampling saves).
 import { createServer } from 'node:http';
-import type { WireEngineEvent } from '../src/contract/engine-wire.js';
 import { EventStep } from '../src/ingest/event-step.js';
-import { MarketState } from '../src/ingest/market-state.js';
 import { createLogger } from '../src/obs/logger.js';
 import { Tracing } from '../src/obs/tracing.js';
-import { Simulation } from '../src/sim/simulation.js';
+import { simulatedEvents } from './lib/engine-events.js';
 import { medianSeconds, writeResult } from './lib/result.js';
 
 const N = 400_000;
 const TAKE_EVERY = 1000; // outputs taken as the consumer does, once per Kafka batch
-const sim = new Simulation({ symbols: 10, seed: 9, startTime: Date.UTC(2026, 0, 1), snapshotIntervalMs: 1e9, hashIntervalMs: 1e9, seedLevels: 50, maxOrders: 500 });
-const instruments = sim.instruments();
-const snapshots = sim.snapshots(0);
-const events: WireEngineEvent[] = [];
-while (events.length < N) events.push(...(sim.next(10_000, Date.UTC(2026, 0, 1) + events.length).events as WireEngineEvent[]));
-events.length = N;
+const { events, freshState } = simulatedEvents(N);
 for (const e of events) e.send_time_us = Date.now() * 1000;
 
 let exported = 0;
@@ -31,9 +24,7 @@ const log = createLogger('info'); // debug lines are off, as in production
 
 function eventsPerSecond(tracing: Tracing): number {
   const seconds = medianSeconds(3, () => {
-    const state = new MarketState({ duplicate() {}, gap() {}, resync() {}, hash() {}, rejected() {}, candleClosed() {}, lateTrade() {} });
-    for (const i of instruments) state.onInstrument(i);
-    for (const s of snapshots) state.onSnapshot(s);
+    const state = freshState();
     const step = new EventStep(state, tracing, log);
     const now = Date.now();
     for (let i = 0; i < N; i++) {
