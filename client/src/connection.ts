@@ -149,14 +149,9 @@ export class Connection {
   close(): void {
     this.closedByUser = true;
     clearTimeout(this.retryTimer);
-    for (const sub of [...this.retries.keys()]) this.clearRetry(sub);
+    this.clearRetries();
     this.stopPings();
-    const s = this.socket;
-    this.socket = undefined;
-    if (s) {
-      s.onclose = s.onmessage = s.onerror = s.onopen = null;
-      s.close(1000, 'client closed');
-    }
+    this.abandonSocket(1000, 'client closed');
     this.failPending('closed', 'the client closed the connection');
     this.setState({ state: 'closed', code: 1000, reason: 'client closed' });
   }
@@ -196,7 +191,7 @@ export class Connection {
 
   private dropped(code: number, reason: string): void {
     this.socket = undefined;
-    for (const sub of [...this.retries.keys()]) this.clearRetry(sub); // every subscription is sent again on open
+    this.clearRetries(); // every subscription is sent again on open
     this.stopPings();
     this.routes.clear();
     this.routeOf.clear();
@@ -270,6 +265,23 @@ export class Connection {
     this.retries.set(sub, { attempt, timer });
   }
 
+  private clearRetries(): void {
+    for (const sub of [...this.retries.keys()]) this.clearRetry(sub);
+  }
+
+  /** Closes the current socket without hearing from it again. */
+  private abandonSocket(code: number, reason: string): void {
+    const s = this.socket;
+    this.socket = undefined;
+    if (!s) return;
+    s.onclose = s.onmessage = s.onerror = s.onopen = null;
+    try {
+      s.close(code, reason);
+    } catch {
+      /* already closing */
+    }
+  }
+
   private clearRetry(sub: Subscription): void {
     const r = this.retries.get(sub);
     if (r) clearTimeout(r.timer);
@@ -337,15 +349,7 @@ export class Connection {
     this.pingTimer = setInterval(() => {
       if (Date.now() - this.lastHeard > silence) {
         // a dead peer may never deliver a close: give up on this socket ourselves
-        const s = this.socket;
-        if (s) {
-          s.onclose = s.onmessage = s.onerror = s.onopen = null;
-          try {
-            s.close(4000, 'silent');
-          } catch {
-            /* already closing */
-          }
-        }
+        this.abandonSocket(4000, 'silent');
         this.dropped(4000, `nothing heard for ${silence} ms`);
       } else this.send({ op: 'ping' });
     }, every);

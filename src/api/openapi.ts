@@ -2,6 +2,7 @@
 // exactly what the server accepts (a schema-valid request is never refused with 400), and the
 // client library's REST types are generated from it at build time (client/gen-rest-types.mjs).
 import { REST_ERROR_CODES } from '../contract/rest-errors.js';
+import { BOOK_STATUSES } from '../contract/ws-frames.js';
 import { INTERVAL_NAMES } from '../domain/candle.js';
 import { CHANNELS } from './channels.js';
 
@@ -9,6 +10,7 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const nullable = (schema: object) => ({ oneOf: [schema, { type: 'null' }] });
 const decimal = { type: 'string', pattern: '^-?\\d+(\\.\\d+)?$', description: 'exact decimal as a string' };
 const ms = { type: 'integer', description: 'epoch milliseconds (UTC)' };
+const bookStatus = { type: 'string', enum: BOOK_STATUSES };
 /** Times the server accepts: 0 .. 8.64e15 ms (the range of a JavaScript date). */
 const time = { type: 'integer', minimum: 0, maximum: 8_640_000_000_000_000 };
 const obj = (properties: Record<string, object>, required = Object.keys(properties)) => ({ type: 'object', required, properties });
@@ -30,7 +32,7 @@ const schemas = {
     quote: { type: 'string' },
     kind: { type: 'string', enum: ['spot', 'perpetual'] },
     status: { type: 'string' },
-    book_status: { type: 'string', enum: ['in_sync', 'resyncing', 'halted', 'stale'] },
+    book_status: bookStatus,
     tick_size: decimal,
     lot_size: decimal,
     perpetual: nullable(obj({ index_symbol: { type: 'string' }, funding_interval_hours: { type: 'integer' }, interest_rate: decimal })),
@@ -38,7 +40,7 @@ const schemas = {
   Depth: obj({
     symbol: { type: 'string' },
     seq: { type: 'integer' },
-    status: { type: 'string', enum: ['in_sync', 'resyncing', 'halted', 'stale'] },
+    status: bookStatus,
     bids: { type: 'array', items: ref('Level') },
     asks: { type: 'array', items: ref('Level') },
     checksum: { type: 'integer', description: 'CRC-32 of the top 25 levels (docs/API.md, "Checksum")' },

@@ -53,7 +53,8 @@ export type CloseCode = (typeof CLOSE)[keyof typeof CLOSE];
 /** [price, size], decimal strings; a size of "0" removes the level. */
 export type BookLevel = [price: string, size: string];
 /** `stale`: an edge has heard nothing from the cores for this book for a while (README "Scaling out"). */
-export type BookStatus = 'in_sync' | 'resyncing' | 'halted' | 'stale';
+export const BOOK_STATUSES = ['in_sync', 'resyncing', 'halted', 'stale'] as const;
+export type BookStatus = (typeof BOOK_STATUSES)[number];
 
 /** The whole book (or its top levels) at `seq`: the base the following deltas chain onto. */
 export type BookSnapshotFrame = {
