@@ -155,7 +155,16 @@ describe('the client library against the real service (@market-data/client)', ()
       const books = SYMBOLS.map((s) => watchBook(client, s));
       await waitUntil('books on the first edge', async () => books.every((b) => b.feed.stats.messages > 20), 30_000, 100);
       assert.equal(client.connection.url, urls[0]);
-      const snapshotsBefore = books.map((b) => b.feed.stats.snapshots);
+      // where each book stood when the first edge went (no frame of it can arrive after that), and
+      // the first book frame the second edge sent for it
+      const seqAtDrop = new Map<string, number>();
+      client.onState((e) => {
+        if (e.state === 'reconnecting' && !seqAtDrop.size) for (const b of books) seqAtDrop.set(b.feed.symbol, b.feed.book.seq);
+      });
+      const firstOnSecond = new Map<string, ServerFrame>();
+      client.connection.onFrame((f) => {
+        if (client.connection.url === urls[1] && f.type === 'book' && f.action !== 'status' && !firstOnSecond.has(f.symbol)) firstOnSecond.set(f.symbol, f);
+      });
 
       await cluster.edges[0]!.stop('SIGKILL');
       await waitUntil('the client on the second edge', async () => client.state === 'open' && client.connection.url === urls[1], 20_000, 50);
@@ -167,7 +176,9 @@ describe('the client library against the real service (@market-data/client)', ()
         assert.deepEqual(b.unverified, []);
         assert.deepEqual(b.backwards, []);
         assert.equal(b.feed.stats.chainBreaks, 0, 'resumed with the missed deltas: no break');
-        assert.equal(b.feed.stats.snapshots, snapshotsBefore[i], 'no new snapshot was needed: the second edge sent what was missed');
+        const first = firstOnSecond.get(SYMBOLS[i]!)!;
+        assert.equal(first.type === 'book' && first.action, 'delta', `${SYMBOLS[i]}: the second edge sent the missed deltas, not a snapshot`);
+        assert.equal(first.type === 'book' && first.action === 'delta' && first.prev_seq, seqAtDrop.get(SYMBOLS[i]!), 'starting where the client was');
       }
       const seen = states.map((e) => e.state);
       assert.ok(seen.includes('reconnecting'), seen.join(' '));
