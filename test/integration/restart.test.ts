@@ -120,9 +120,16 @@ describe('kill -9 and restart (real Kafka, ClickHouse, PostgreSQL)', () => {
         assert.equal(Number(row.checksum), Number(latest!.checksum));
       }
       // closed candles for analytics in ClickHouse: the same set as PostgreSQL
-      const chCandles = await (await stores.ch.query({ query: `SELECT count() AS n FROM ${stores.database}.candles FINAL`, format: 'JSONEachRow' })).json<{ n: string }>();
-      const pgCandles = (await stores.pg.query('SELECT count(*)::int AS n FROM candles')).rows[0].n;
-      assert.equal(Number(chCandles[0]!.n), pgCandles, 'ClickHouse holds every closed candle PostgreSQL holds');
+      // the engine clock runs 60x: longer candles keep closing meanwhile, each written to both stores
+      // at once, so the two counts are compared until they agree (a lost write would never agree)
+      let counts = { ch: -1, pg: -2 };
+      await waitUntil('the same closed candles in ClickHouse and PostgreSQL', async () => {
+        const chCandles = await (await stores.ch.query({ query: `SELECT count() AS n FROM ${stores.database}.candles FINAL`, format: 'JSONEachRow' })).json<{ n: string }>();
+        const pgCandles = (await stores.pg.query('SELECT count(*)::int AS n FROM candles')).rows[0].n as number;
+        counts = { ch: Number(chCandles[0]!.n), pg: pgCandles };
+        return counts.ch === counts.pg;
+      }, 10_000, 250).catch(() => undefined);
+      assert.equal(counts.ch, counts.pg, 'ClickHouse holds every closed candle PostgreSQL holds');
     } finally {
       await svc.stop();
       await stores.drop();
