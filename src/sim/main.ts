@@ -108,12 +108,31 @@ let stopping = false;
 process.on('SIGINT', () => (stopping = true));
 process.on('SIGTERM', () => (stopping = true));
 
+/**
+ * An engine keeps its events while the broker is away: a batch kafkajs gave up on is sent again
+ * (every second, for up to SIM_OUTAGE_TOLERANCE_S, 300 by default). Part of it may have been
+ * written already: consumers see those events twice, as after any producer retry of an engine.
+ */
+async function sendRetrying(topicMessages: { topic: string; messages: { key: string; value: Buffer }[] }[]): Promise<void> {
+  const deadline = Date.now() + Number(process.env.SIM_OUTAGE_TOLERANCE_S ?? 300) * 1000;
+  for (;;) {
+    try {
+      await producer.sendBatch({ topicMessages });
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      log.warn({ err: (err as Error).message }, 'publish failed; sending the batch again in 1 s');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
 async function publish(events: WireEngineEvent[], snapshots: WireBookSnapshot[], hashes: WireBookHash[]): Promise<void> {
   const eventMessages = injector.apply(events, (e) => enc.event.encode(stamp(e)));
   const topicMessages = [{ topic: topics.events, messages: eventMessages }];
   if (snapshots.length) topicMessages.push({ topic: topics.snapshots, messages: snapshots.map((s) => ({ key: s.symbol, value: enc.snapshot.encode(stamp(s)) })) });
   if (hashes.length) topicMessages.push({ topic: topics.bookhashes, messages: hashes.map((h) => ({ key: h.symbol, value: enc.hash.encode(stamp(h)) })) });
-  await producer.sendBatch({ topicMessages });
+  await sendRetrying(topicMessages);
   for (const e of events) e.kind === 'TRADE' ? totals.trades++ : totals.deltas++;
   totals.events += events.length;
   totals.snapshots += snapshots.length;
