@@ -18,6 +18,23 @@ export class WireFormatError extends Error {
   }
 }
 
+/** The registry could not be asked (down, unreachable, 5xx): the message is fine, try again later. */
+export class RegistryUnavailableError extends Error {
+  constructor(
+    readonly schemaId: number,
+    cause: unknown,
+  ) {
+    super(`schema registry unavailable fetching schema id ${schemaId}: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = 'RegistryUnavailableError';
+  }
+}
+
+const UNKNOWN_ID_TTL_MS = 60_000;
+const MAX_UNKNOWN_IDS = 10_000;
+
+/** The registry's answer for an id it does not have: HTTP 404 (error code 40403). */
+const isNotFound = (err: unknown) => (err as { status?: number }).status === 404 || /\b404\b|40403/.test(String((err as Error)?.message));
+
 export function readSchemaFile(file: string): object {
   return JSON.parse(readFileSync(repoPath('avro', file), 'utf8')) as object;
 }
@@ -56,16 +73,29 @@ export class AvroDecoder {
 
   constructor(private readonly registry: SchemaRegistry) {}
 
+  /** Ids the registry said it does not have, and when: a flood of them costs one lookup per id a minute. */
+  private readonly unknown = new Map<number, number>();
+
   /** True when decodeSync needs no registry round trip for this message (or it is not framed at all). */
   isPrepared(buf: Buffer | null): boolean {
-    return !buf || buf.length < 5 || buf[0] !== 0 || this.types.has(buf.readInt32BE(1));
+    if (!buf || buf.length < 5 || buf[0] !== 0) return true;
+    const id = buf.readInt32BE(1);
+    return this.types.has(id) || this.knownUnknown(id);
+  }
+
+  private knownUnknown(id: number): boolean {
+    const at = this.unknown.get(id);
+    if (at === undefined) return false;
+    if (Date.now() - at < UNKNOWN_ID_TTL_MS) return true;
+    this.unknown.delete(id);
+    return false;
   }
 
   /** Resolves the writer schema of a message; the only async step, and only on a cache miss. */
   async prepare(buf: Buffer | null): Promise<void> {
     if (!buf || buf.length < 5 || buf[0] !== 0) return;
     const id = buf.readInt32BE(1);
-    if (this.types.has(id)) return;
+    if (this.types.has(id) || this.knownUnknown(id)) return;
     let p = this.pending.get(id);
     if (!p) {
       p = this.registry.getSchema(id).then((s) => avro.Type.forSchema(JSON.parse(JSON.stringify(s)) as avro.Schema));
@@ -73,10 +103,30 @@ export class AvroDecoder {
     }
     try {
       this.types.set(id, await p);
-    } catch {
-      // unknown id: decodeSync reports it
+    } catch (err) {
+      // an id the registry does not know: decodeSync reports it; a registry that does not answer
+      // says nothing about the message, which must wait for it rather than be dead-lettered
+      if (!isNotFound(err)) throw new RegistryUnavailableError(id, err);
+      if (this.unknown.size >= MAX_UNKNOWN_IDS) this.unknown.delete(this.unknown.keys().next().value!);
+      this.unknown.set(id, Date.now());
     } finally {
       this.pending.delete(id);
+    }
+  }
+
+  /**
+   * prepare, waiting out a registry that does not answer: `onWait` runs before each new attempt
+   * (a consumer heartbeats and counts it there), one second apart.
+   */
+  async prepareWaiting(buf: Buffer | null, onWait: (err: RegistryUnavailableError, attempt: number) => Promise<void> | void): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.prepare(buf);
+      } catch (err) {
+        if (!(err instanceof RegistryUnavailableError)) throw err;
+        await onWait(err, attempt);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
     }
   }
 
@@ -97,8 +147,9 @@ export class AvroDecoder {
     }
   }
 
-  async decode<T>(buf: Buffer | null, expectedName?: string): Promise<T> {
-    await this.prepare(buf);
+  /** Decodes one message; a registry that does not answer is waited for (`onWait` as in prepareWaiting). */
+  async decode<T>(buf: Buffer | null, expectedName?: string, onWait: (err: RegistryUnavailableError, attempt: number) => Promise<void> | void = () => undefined): Promise<T> {
+    await this.prepareWaiting(buf, onWait);
     return this.decodeSync<T>(buf, expectedName);
   }
 }

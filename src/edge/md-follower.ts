@@ -74,6 +74,11 @@ export class MdFollower {
     this.prices.on(listener);
   }
 
+  private registryWait(err: Error, attempt: number): void {
+    this.metrics.registryWaits.inc();
+    if (attempt === 1 || attempt % 30 === 0) this.log.warn({ err: err.message, attempt }, 'edge: schema registry unavailable; the message waits for it');
+  }
+
   /** A record or book the edge could not use: counted, logged once per cause and topic, never fatal. */
   problem(cause: string, topic: string, detail: string): void {
     this.metrics.edgeProblems.inc({ cause });
@@ -101,7 +106,7 @@ export class MdFollower {
     this.instruments = new TopicTail(this.kafka, `edge-instruments`, INSTRUMENT_ROLES.map((r) => topics[r]), true, async (topic, _p, m) => {
       const role = roleOf.get(topic)!;
       try {
-        const value = await this.decoder.decode<unknown>(m.value, RECORD_NAME[role]);
+        const value = await this.decoder.decode<unknown>(m.value, RECORD_NAME[role], (err, attempt) => this.registryWait(err, attempt));
         if (role === 'instrumentHalt' || role === 'instrumentResume') this.market.onStatus(value as WireInstrumentStatus);
         else this.market.onInstrument(value as WireInstrument);
       } catch (err) {
@@ -219,7 +224,7 @@ export class MdFollower {
   private async onMessage(topic: string, m: KafkaMessage): Promise<void> {
     this.metrics.kafkaConsumed.inc({ topic });
     const kind = this.kindOf.get(topic) ?? 'trade';
-    if (!this.decoder.isPrepared(m.value)) await this.decoder.prepare(m.value);
+    if (!this.decoder.isPrepared(m.value)) await this.decoder.prepareWaiting(m.value, (err, attempt) => this.registryWait(err, attempt));
     let value: unknown;
     try {
       value = this.decoder.decodeSync(m.value, MD_RECORD[kind]);

@@ -40,6 +40,10 @@ export class CommitPipeline {
 
   constructor(
     private readonly producer: () => Producer,
+    /** Replaces the producer after a failed transaction (same transactional id: the old one is settled and fenced). */
+    private readonly renewProducer: () => Promise<void>,
+    /** The group's committed offsets by partition, as the broker has them. */
+    private readonly committedOffsets: () => Promise<Map<number, string>>,
     private readonly offsets: OffsetTracker,
     private readonly watermarks: TradeWatermarks,
     /** The symbols of each partition (their trade marks go in its committed offset's metadata). */
@@ -123,7 +127,32 @@ export class CommitPipeline {
         // The outputs are already taken from the state: keep them and try again rather than lose them.
         this.log.warn({ err: (err as Error).message, attempt }, 'publish transaction failed; retrying');
         await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
+        if (await this.settledAsCommitted(offsets)) return;
       }
+    }
+  }
+
+  /**
+   * After a failed attempt: a new producer settles the old transaction. Its offsets say how it
+   * ended: committed (the broker had it before the failure reached us: publishing again would
+   * double it) or aborted (publish again). False when the broker cannot be asked yet.
+   */
+  private async settledAsCommitted(offsets: PartitionOffset[]): Promise<boolean> {
+    try {
+      await this.renewProducer();
+      // only offsets this round moved prove anything (an unmoved one was committed by an earlier round)
+      const moved = offsets.filter((o) => !this.offsets.isCommitted(o));
+      if (!moved.length) return false;
+      const committed = await this.committedOffsets();
+      const done = moved.every((o) => committed.get(o.partition) === o.offset);
+      if (done) {
+        this.log.warn({ partitions: offsets.length }, 'the failed transaction had committed; not publishing it again');
+        this.offsets.committedAt(offsets);
+      }
+      return done;
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'could not renew the transactional producer yet');
+      return false;
     }
   }
 }

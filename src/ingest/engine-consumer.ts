@@ -67,11 +67,11 @@ export class EngineConsumer {
     private readonly tracing: Tracing = Tracing.disabled(),
   ) {
     this.step = new EventStep(state, tracing, log);
-    this.pipeline = new CommitPipeline(() => this.producer!, this.offsets, this.watermarks, (ps) => state.symbolsByPartition(ps), opts, log, persister);
+    this.pipeline = new CommitPipeline(() => this.producer!, () => this.renewProducer(), () => this.committedOffsets(), this.offsets, this.watermarks, (ps) => state.symbolsByPartition(ps), opts, log, persister);
   }
 
-  async start(): Promise<void> {
-    this.producer = this.kafka.producer({
+  private newProducer(): Producer {
+    return this.kafka.producer({
       transactionalId: this.opts.transactionalId,
       transactionTimeout: this.opts.transactionTimeoutMs,
       idempotent: true,
@@ -82,6 +82,34 @@ export class EngineConsumer {
       createPartitioner: Partitioners.DefaultPartitioner,
       allowAutoTopicCreation: false,
     });
+  }
+
+  /**
+   * A transaction that failed in flight can leave kafkajs's producer in a state it never leaves
+   * (COMMITTING): a new producer with the same transactional id settles the old transaction at
+   * the coordinator (completed or aborted) and fences it.
+   */
+  private async renewProducer(): Promise<void> {
+    await this.producer?.disconnect().catch(() => undefined);
+    const next = this.newProducer();
+    await next.connect();
+    this.producer = next;
+  }
+
+  /** The group's committed offsets of `partitions` (what a settled transaction left). */
+  private async committedOffsets(): Promise<Map<number, string>> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const [c] = await admin.fetchOffsets({ groupId: this.opts.groupId, topics: [this.opts.eventsTopic] });
+      return new Map((c?.partitions ?? []).map((p) => [p.partition, p.offset]));
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  async start(): Promise<void> {
+    this.producer = this.newProducer();
     await this.producer.connect();
     this.consumer = this.kafka.consumer({
       groupId: this.opts.groupId,
@@ -100,6 +128,7 @@ export class EngineConsumer {
     const meta = await admin.fetchTopicMetadata({ topics: [this.opts.eventsTopic] }).finally(() => admin.disconnect());
     this.state.setSymbolPartitioner(symbolPartitioner(meta.topics[0]!.partitions.length));
     await this.consumer.subscribe({ topic: this.opts.eventsTopic, fromBeginning: true });
+    this.consumer.on(this.consumer.events.FETCH, () => this.state.noteFetch(Date.now()));
     setRebalanceHooks(this.opts.groupId, {
       // everything processed from partitions about to move is committed first: the next owner
       // starts exactly after it (nothing published twice); bounded, so a store outage cannot hold the group
@@ -171,6 +200,13 @@ export class EngineConsumer {
     }
   }
 
+  /** A message waits for the schema registry: counted, logged on the first try and every 30th, the group kept alive. */
+  registryWait(err: Error, attempt: number, heartbeat?: () => Promise<void>): Promise<void> | undefined {
+    this.metrics.registryWaits.inc();
+    if (attempt === 1 || attempt % 30 === 0) this.log.warn({ err: err.message, attempt }, 'schema registry unavailable; the message waits for it');
+    return heartbeat?.().catch(() => undefined);
+  }
+
   /** A record from a side topic that could not be used: published with the next flush. */
   deadLetter(item: DlqItem): void {
     this.pendingDlq.push(item);
@@ -193,7 +229,7 @@ export class EngineConsumer {
       const offset = Number(m.offset);
       lastOffset = offset;
       // A registry round trip happens once per schema id; otherwise the batch runs without yielding.
-      if (!this.decoder.isPrepared(m.value)) await this.decoder.prepare(m.value);
+      if (!this.decoder.isPrepared(m.value)) await this.decoder.prepareWaiting(m.value, (err, attempt) => this.registryWait(err, attempt, heartbeat));
       let e: WireEngineEvent;
       try {
         e = this.decoder.decodeSync<WireEngineEvent>(m.value, RECORD_NAME.events);

@@ -97,7 +97,7 @@ export class Ingest {
       const role = roleOf.get(topic)!;
       this.metrics.kafkaConsumed.inc({ topic });
       try {
-        const value = await this.decoder.decode<unknown>(m.value, RECORD_NAME[role]);
+        const value = await this.decoder.decode<unknown>(m.value, RECORD_NAME[role], (err, attempt) => consumer.registryWait(err, attempt));
         if (role === 'snapshots') this.state.onSnapshot(value as WireBookSnapshot);
         else if (role === 'bookhashes') this.state.onHash(value as WireBookHash);
         else if (role === 'instrumentHalt' || role === 'instrumentResume') this.state.onStatus(value as WireInstrumentStatus);

@@ -9,7 +9,8 @@ export function createKafka(brokers: string[], clientId: string, log: Logger, re
     brokers,
     connectionTimeout: 3000,
     requestTimeout: 30000,
-    retry: { initialRetryTime: 200, retries },
+    // at most 2 s between attempts (kafkajs's default grows to 30 s): back within seconds of a broker's return
+    retry: { initialRetryTime: 200, maxRetryTime: 2000, retries },
     logLevel: logLevel.WARN,
     logCreator:
       () =>

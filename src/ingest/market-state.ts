@@ -71,6 +71,22 @@ export interface IngestObserver {
 
 const emptyOutput = (): BatchOutput => ({ trades: [], deltas: new Map(), snapshots: new Map(), rejected: [], candles: [], candleUpdates: [], tickers: [] });
 
+/** A sequence this far past the last one is not a gap but garbage (a gap this long would be days of an engine's output). */
+export const MAX_SEQUENCE_JUMP = 10_000_000;
+/** An engine timestamp this far from the symbol's last one is garbage too. */
+export const MAX_TIMESTAMP_JUMP_MS = 86_400_000;
+
+/** Why an event cannot be from the engine's stream of its symbol, or undefined when it can. */
+export function implausibility(e: { sequence: number; timestamp: number }, lastSequence: number | undefined, lastTimestamp: number | undefined): string | undefined {
+  if (!Number.isSafeInteger(e.sequence) || e.sequence < 0) return `sequence_out_of_range: ${e.sequence}`;
+  if (lastSequence !== undefined && e.sequence > lastSequence + MAX_SEQUENCE_JUMP) return `sequence_out_of_range: ${e.sequence} after ${lastSequence}`;
+  if (lastTimestamp !== undefined && Math.abs(e.timestamp - lastTimestamp) > MAX_TIMESTAMP_JUMP_MS) return `timestamp_out_of_range: ${e.timestamp} after ${lastTimestamp}`;
+  return undefined;
+}
+
+/** A consumer with no fetch answered for this long is not reading (broker away, consumption stalled). */
+const FETCH_STALL_MS = 1000;
+
 export class MarketState implements BookSyncListener {
   readonly books = new Books();
   readonly aggregates = new TradeAggregates();
@@ -90,6 +106,8 @@ export class MarketState implements BookSyncListener {
   /** The partition each symbol's events come from, and whether the consumer is at its end. */
   private readonly partitionOf = new Map<string, number>();
   private readonly partitionCaughtUp = new Map<number, boolean>();
+  private lastFetchAt: number | undefined;
+  private fetchLiveSince: number | undefined;
   private symbolPartition: ((symbol: string) => number) | undefined;
   private out: BatchOutput = emptyOutput();
   private readonly released: WireEngineEvent[] = [];
@@ -181,6 +199,12 @@ export class MarketState implements BookSyncListener {
       this.holdOrphan(e, now);
       return;
     }
+    const implausible = implausibility(e, seqr.lastReleased, this.current.get(e.symbol)?.timestamp);
+    if (implausible) {
+      // before it can move the sequence or the engine clock: one absurd event must not freeze a symbol
+      this.reject(e.symbol, e.sequence, implausible);
+      return;
+    }
     this.lastEventAt.set(e.symbol, now);
     this.aggregates.observeEngineTime(e.timestamp, now);
     const released = this.released;
@@ -213,7 +237,7 @@ export class MarketState implements BookSyncListener {
       if (
         sync.status === 'in_sync' &&
         seqr.heldCount === 0 &&
-        this.caughtUp(symbol) &&
+        this.caughtUp(symbol, now) &&
         snap &&
         snap.sequence > sync.sequence &&
         now - (this.lastEventAt.get(symbol) ?? 0) >= this.opts.tailWaitMs
@@ -223,13 +247,29 @@ export class MarketState implements BookSyncListener {
       }
     }
     const before = this.out.candles.length;
-    this.aggregates.closeByClock(now, (symbol) => this.caughtUp(symbol), this.out.candles);
+    this.aggregates.closeByClock(now, (symbol) => this.caughtUp(symbol, now), this.out.candles);
     for (let i = before; i < this.out.candles.length; i++) this.observer.candleClosed(this.out.candles[i]!.symbol, this.out.candles[i]!.candle.interval);
     for (const [symbol, o] of this.orphans) {
       if (now - o.since < this.opts.orphanMaxMs) continue;
       this.orphans.delete(symbol);
       for (const e of o.events) this.reject(symbol, e.sequence, 'unknown_symbol');
     }
+  }
+
+  /**
+   * The consumer had a fetch answered at `at`. Read-to-the-end flags are only as fresh as the last
+   * fetch: while the broker is away (or consumption stalls) nothing can be judged by the clock,
+   * or candles would close empty while their trades wait in Kafka. After a stall, one
+   * FETCH_STALL_MS of answered fetches passes first, so partitions with a backlog report it.
+   */
+  noteFetch(at: number): void {
+    if (this.lastFetchAt === undefined || at - this.lastFetchAt > FETCH_STALL_MS) this.fetchLiveSince = at;
+    this.lastFetchAt = at;
+  }
+
+  private fetchLive(now: number): boolean {
+    if (this.lastFetchAt === undefined) return true; // no consumer reporting fetches (pure use)
+    return now - this.lastFetchAt <= FETCH_STALL_MS && now - this.fetchLiveSince! >= FETCH_STALL_MS;
   }
 
   /** The consumer tells whether it has read a partition to its end (a lost tail is only judged then). */
@@ -303,8 +343,9 @@ export class MarketState implements BookSyncListener {
    * owns is not ours to close). Without partition tracking (pure use, no consumer) everything
    * counts as read.
    */
-  private caughtUp(symbol: string): boolean {
+  private caughtUp(symbol: string, now = Date.now()): boolean {
     if (this.partitionCaughtUp.size === 0 && !this.symbolPartition) return true;
+    if (!this.fetchLive(now)) return false;
     const p = this.partitionOf.get(symbol) ?? this.symbolPartition?.(symbol);
     return p !== undefined && this.partitionCaughtUp.get(p) === true;
   }

@@ -30,6 +30,11 @@ export class OffsetTracker {
     return out;
   }
 
+  /** Whether this instance already committed exactly `o` (an offset that did not move since). */
+  isCommitted(o: PartitionOffset): boolean {
+    return this.committed.get(o.partition) === Number(o.offset);
+  }
+
   committedAt(offsets: readonly PartitionOffset[]): void {
     for (const p of offsets) this.committed.set(p.partition, Number(p.offset));
   }

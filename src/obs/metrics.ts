@@ -102,6 +102,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly registryWaits = new Counter({
+    name: 'md_schema_registry_waits_total',
+    help: 'Retries of a schema lookup while the registry did not answer (the message waits; it is never dead-lettered for it)',
+    registers: [this.registry],
+  });
+
   readonly ingestBatch = new Histogram({
     name: 'md_ingest_batch_duration_ms',
     help: 'Time to process one consumed batch and commit its outputs and offsets (one Kafka transaction)',

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Producer } from 'kafkajs';
+import { CommitPipeline, type Taken } from '../../src/ingest/commit-pipeline.js';
+import { OffsetTracker } from '../../src/ingest/offset-tracker.js';
+import { TradeWatermarks } from '../../src/ingest/trade-watermarks.js';
+import { createLogger } from '../../src/obs/logger.js';
+
+/**
+ * A broker's view of transactions: what was committed (messages and group offsets). A producer
+ * whose commit fails is stuck (kafkajs stays in COMMITTING and refuses every new transaction),
+ * as after a broker outage; `commitLandsThenFails` is a commit the broker applied but whose answer
+ * was lost.
+ */
+class FakeBroker {
+  readonly published: string[] = [];
+  readonly offsets = new Map<number, string>();
+  failNextCommit: 'lost' | 'landed' | undefined;
+  producers = 0;
+
+  producer(): Producer {
+    this.producers++;
+    let stuck = false;
+    return {
+      transaction: async () => {
+        if (stuck) throw new Error('Transaction state exception: Cannot call "beginTransaction" in state "COMMITTING"');
+        const msgs: string[] = [];
+        const offs = new Map<number, string>();
+        return {
+          sendBatch: async ({ topicMessages }: { topicMessages: { messages: { value: string }[] }[] }) => void topicMessages.forEach((t) => t.messages.forEach((m) => msgs.push(m.value))),
+          sendOffsets: async ({ topics }: { topics: { partitions: { partition: number; offset: string }[] }[] }) => void topics[0]!.partitions.forEach((p) => offs.set(p.partition, p.offset)),
+          commit: async () => {
+            const fail = this.failNextCommit;
+            this.failNextCommit = undefined;
+            if (fail !== 'lost') {
+              this.published.push(...msgs);
+              for (const [p, o] of offs) this.offsets.set(p, o);
+            }
+            if (fail) {
+              stuck = true;
+              throw new Error('Connection error: connect ECONNREFUSED');
+            }
+          },
+          abort: async () => undefined,
+        };
+      },
+    } as unknown as Producer;
+  }
+}
+
+function pipeline(broker: FakeBroker): CommitPipeline {
+  let producer = broker.producer();
+  return new CommitPipeline(
+    () => producer,
+    async () => void (producer = broker.producer()),
+    async () => new Map(broker.offsets),
+    new OffsetTracker(),
+    new TradeWatermarks(),
+    () => new Map(),
+    { groupId: 'g', eventsTopic: 'engine.event.v1' },
+    createLogger('silent'),
+  );
+}
+
+const take = (value: string, offset: number): Taken => ({
+  messages: [{ topic: 'md.trades.v1.X', messages: [{ value }] }],
+  offsets: [{ partition: 0, offset: String(offset) }],
+  rows: undefined,
+  events: 1,
+  trace: undefined,
+  trades: [],
+});
+
+describe('commit pipeline: a transaction that fails in flight', () => {
+  it('lost by the broker: published again on a new producer, once', async () => {
+    const broker = new FakeBroker();
+    const p = pipeline(broker);
+    p.push(take('a', 1));
+    await p.drain();
+    broker.failNextCommit = 'lost';
+    p.push(take('b', 2));
+    await p.drain();
+    p.push(take('c', 3));
+    await p.drain();
+    assert.deepEqual(broker.published, ['a', 'b', 'c']);
+    assert.equal(broker.offsets.get(0), '3');
+    assert.ok(broker.producers >= 2, 'the stuck producer was replaced');
+  });
+
+  it('applied by the broker but its answer lost: not published a second time', async () => {
+    const broker = new FakeBroker();
+    const p = pipeline(broker);
+    p.push(take('a', 1));
+    await p.drain();
+    broker.failNextCommit = 'landed';
+    p.push(take('b', 2));
+    await p.drain();
+    p.push(take('c', 3));
+    await p.drain();
+    assert.deepEqual(broker.published, ['a', 'b', 'c']);
+  });
+});
