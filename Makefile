@@ -13,6 +13,7 @@ help:
 	@echo "make migrate      apply database migrations"
 	@echo "make bench        run the benchmarks, write bench/results and docs/BENCHMARKS.md"
 	@echo "make bench-node22 the WebSocket benchmarks on Node.js 22 beside them"
+	@echo "make chaos        the fault scenarios at full size (kill -9, broker/registry/store outages, bad input): bench/results/chaos-*.json, docs/RELIABILITY.md"
 	@echo "make clean-test-topics   delete the Kafka topics test runs left on a long-lived dev broker"
 
 # npm ci only when package-lock.json changed since the last install (idempotent, offline-friendly).
@@ -75,6 +76,10 @@ bench-node22: stack-up build
 	PATH="$$(bash stack/node-runtime.sh 22):$$PATH" BENCH_TAG=node22 node --expose-gc dist/bench/ws.js
 	node dist/bench/report.js
 
+# Fault scenarios at full size (CHAOS=name selects some; CHAOS_SIZE=short the versions make test runs).
+chaos: stack-up build
+	node dist/chaos/main.js $(CHAOS)
+
 # Deletes the Kafka topics earlier test and benchmark runs left on a long-lived dev broker (not
 # run by `make test`: for a minute after deleting thousands the broker answers topic creation
 # with transient errors).
@@ -88,4 +93,4 @@ test-node22:
 test-unit: build
 	$(NODE_TEST) dist/test/unit/*.test.js
 
-.PHONY: help deps build browser stack-up stack-down stack-status migrate service dev cluster test test-node22 test-unit bench bench-node22 clean-test-topics
+.PHONY: help deps build browser stack-up stack-down stack-status migrate service dev cluster test test-node22 test-unit bench bench-node22 chaos clean-test-topics

@@ -1,6 +1,7 @@
 // The scenarios of `make chaos`, by name. `inTests`: its short version runs in `make test` (the
 // single-store outages are covered there by `stores`, all three at once).
 import type { ChaosOutcome, Size } from '../lib/outcome.js';
+import { badInput } from './bad-input.js';
 import { crashes } from './crashes.js';
 import { outage, OUTAGES } from './outage.js';
 
@@ -14,6 +15,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   broker: { run: (s) => outage(OUTAGES.broker, s), inTests: true },
   registry: { run: (s) => outage(OUTAGES.registry, s), inTests: true },
   stores: { run: (s) => outage(OUTAGES.stores, s), inTests: true },
+  'bad-input': { run: badInput, inTests: true },
   clickhouse: { run: (s) => outage(OUTAGES.clickhouse, s), inTests: false },
   postgres: { run: (s) => outage(OUTAGES.postgres, s), inTests: false },
   redis: { run: (s) => outage(OUTAGES.redis, s), inTests: false },

@@ -22,7 +22,7 @@ function counter() {
 }
 
 /** Plays the simulator into a MarketState through a fault injector; returns both. */
-function play(faults: FaultRates, batches = 80) {
+function play(faults: FaultRates, batches = 80, tamper: (events: WireEngineEvent[], batch: number) => WireEngineEvent[] = (e) => e) {
   const sim = new Simulation(simOptions);
   const { c, observer } = counter();
   const state = new MarketState(observer);
@@ -34,7 +34,7 @@ function play(faults: FaultRates, batches = 80) {
   for (let b = 0; b < batches; b++) {
     now += 50;
     const batch = sim.next(300, simOptions.startTime + b * 50);
-    const msgs = injector.apply(batch.events, (e) => Buffer.from(JSON.stringify(e)));
+    const msgs = injector.apply(tamper(batch.events, b), (e) => Buffer.from(JSON.stringify(e)));
     for (const m of msgs) {
       let e: WireEngineEvent;
       try {
@@ -99,6 +99,24 @@ describe('MarketState (ingest core) against the simulator', () => {
     // no trade published twice, and no crossed book was ever passed on
     const trades = outputs.flatMap((o) => o.trades);
     assert.equal(new Set(trades.map((t) => t.trade.trade_id)).size, trades.length);
+  });
+
+  it('an event with an absurd sequence or timestamp is rejected, and its symbol goes on as if it never came', () => {
+    const absurd = (events: WireEngineEvent[], b: number) => {
+      if (b % 10 !== 5) return events;
+      const e = events.find((x) => x.kind === 'BOOK_DELTA')!;
+      // far in the future (without the check: held, then a "gap" to it, and every real event after a duplicate)
+      const future = { ...e, sequence: e.sequence + 1e12 };
+      const late = { ...e, sequence: e.sequence + 1, timestamp: e.timestamp + 30 * 86_400_000 };
+      return [...events, future, late];
+    };
+    const { sim, state, c, outputs } = play(NO_FAULTS, 80, absurd);
+    assertBooksEqualEngine(sim, state);
+    assert.equal(c.rejected.sequence_out_of_range, 8);
+    assert.ok((c.rejected.timestamp_out_of_range ?? 0) + (c.duplicate ?? 0) >= 8, JSON.stringify(c));
+    const trades = outputs.flatMap((o) => o.trades);
+    assert.equal(new Set(trades.map((t) => t.trade.trade_id)).size, trades.length);
+    assert.equal(outputs.flatMap((o) => o.rejected).length, Object.values(c.rejected).reduce((a, n) => a + n, 0), 'each rejection goes to the DLQ');
   });
 
   it('published deltas chain by prevSequence, restarting from each snapshot, and rebuild the engine book', () => {
