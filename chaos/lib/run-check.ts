@@ -75,7 +75,13 @@ export async function checkRun(run: RunToCheck, settleMs = 120_000): Promise<Run
   const symbolsSeen = [...new Set(rows.map((r) => r.symbol))];
   const instruments = new Map<string, Instrument>(symbolsSeen.map((s) => [s, simInstrument(s, run.symbols)]));
   for (const s of instruments.keys()) {
-    for (const m of await readTopics(kafka, [`${prefix}md.trades.v1.${s}`], 300_000)) mdIds.push((await decoder.decode<{ trade_id: string }>(m.value)).trade_id);
+    const seen = new Map<string, string>();
+    for (const m of await readTopics(kafka, [`${prefix}md.trades.v1.${s}`], 300_000)) {
+      const t = await decoder.decode<{ trade_id: string; sequence: number }>(m.value);
+      mdIds.push(t.trade_id);
+      if (seen.has(t.trade_id)) note(`${s} trade seq ${t.sequence} on md.trades at offsets ${seen.get(t.trade_id)} and ${m.offset}`);
+      else seen.set(t.trade_id, m.offset);
+    }
   }
   const f: RunFigures = {
     trades_published: published.size,

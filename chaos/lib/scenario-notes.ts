@@ -3,5 +3,21 @@ export const SCENARIO_NOTES: Record<string, string> = {
   crashes:
     'kill -9 of the service (ROLE=all, every store on) at random moments of a simulator run with every engine fault on (gaps, duplicates, reordering, undecodable messages, crossed books), started again at once each time. ' +
     'Afterwards every trade the engine published is looked up on md.trades.v1.* and in ClickHouse (FINAL, as a user reads it), every stored candle of every interval is compared with a batch recomputation from the stored trades (and every candle the trades make between the first and last stored one must be stored), the last 24h ticker of each symbol with a recomputation, and each REST book with the engine\'s final snapshot. ' +
-    '`serve_again_s`: from the kill to every symbol\'s book advancing on REST past where it was at the kill; it includes the new process\'s start, migrations, restoring candles and tickers from stored trades, and the consumer group waiting out the dead member\'s session (KAFKA_SESSION_TIMEOUT_MS, 6 s by default).',
+    '`serve_again_s`: from the kill until every symbol has both a newer book and a newer trade on REST than at the kill (a book alone can move on the engine\'s snapshot topic; a trade needs the event stream); it includes the new process\'s start, migrations, restoring candles and tickers from stored trades, and the consumer group\'s rebalance. ' +
+    'The engine clock runs at 6x: a sequence gap holds its symbol up to 250 ms of wall time, which must stay inside the 2 s engine-time grace before a candle closes by the clock (at 60x it would be 15 engine seconds and the held trades would arrive late).',
+  broker:
+    'The Kafka broker stopped under load (the simulator keeps its batches and sends them again, as an engine would) and started again. ' +
+    '`client_resume_s`: from the broker answering again to a WebSocket client receiving a trade; `rest_resume_s`: to every symbol having a newer book and trade on REST; `floor_resume_s`: a plain kafkajs consumer of the engine topic reading again (same client settings). `restart_s` is the broker\'s own start. ' +
+    'Before this suite a transaction that failed in flight left kafkajs\'s producer in COMMITTING for good (no output was ever committed again) and candles closed empty by the clock while the trades waited in Kafka; both are fixed and this scenario keeps them fixed.',
+  registry:
+    'The schema registry stopped under load. Every schema id in use is cached, so events keep flowing; a message whose schema is not cached waits for the registry (counted in md_schema_registry_waits_total) instead of going to the DLQ. `dlq_messages` must stay 0.',
+  stores:
+    'ClickHouse, PostgreSQL and Redis stopped at once under load. Clients keep being served live (`client_pause_ms_down`: the longest gap between two trade frames while they were down, beside the same in the calm window before); store writes wait and catch up; consumption goes on until INGEST_MAX_UNCOMMITTED_EVENTS (200,000 events) are waiting for the stores, which bounds the memory (`rss_mib_down_peak` beside `rss_mib_calm`).',
+  clickhouse: 'ClickHouse alone stopped under load; as `stores`.',
+  postgres: 'PostgreSQL alone stopped under load; as `stores`.',
+  redis: 'Redis alone stopped under load; as `stores`.',
+  'bad-input':
+    'Malformed messages mixed into engine.event.v1 during a normal run, every kind in turn: random bytes, a wrong magic byte, schema ids the registry never issued, valid Avro of another record type (an instrument), Avro cut short, ~900 KB messages (the broker refuses anything past its 1 MiB max.message.bytes, so a 10 MB message never reaches a consumer), and valid events of real symbols with a sequence 2^50 ahead, a negative sequence, or a timestamp 30 days off. ' +
+    'Each must be in md.dlq.v1 with its reason (`dlq_by_reason`) and counted (md_dlq_messages_total, md_ingest_rejected_total); an event with an absurd sequence or timestamp is rejected before it can move the symbol\'s sequence or the engine clock (before this suite one event 2^50 ahead froze its symbol for good). ' +
+    'A past sequence with a plausible timestamp is a duplicate (counted in md_ingest_duplicates_total, not dead-lettered: redeliveries are normal). Latency: engine → WebSocket of the good symbols in the flood window beside the calm window before it.',
 };

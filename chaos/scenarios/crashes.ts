@@ -27,11 +27,12 @@ const SIZES = {
 export async function crashes(size: Size): Promise<ChaosOutcome> {
   const p = SIZES[size];
   const cfg = loadConfig();
-  const kafka = createKafka(cfg.kafkaBrokers, 'chaos-crashes', createLogger('error'));
+  const kafka = createKafka(cfg.kafkaBrokers, 'chaos-crashes', createLogger('silent'));
   const decoder = new AvroDecoder(createSchemaRegistry(cfg.schemaRegistryUrl));
   const rng = new Random(20261203);
   resetLogs('crashes');
-  const { prefix, env } = isolatedEnv({ MD_SNAPSHOT_INTERVAL_MS: '1000' });
+  // info: the logs kept in .chaos/logs show each join, restore and failed transaction
+  const { prefix, env } = isolatedEnv({ MD_SNAPSHOT_INTERVAL_MS: '1000', LOG_LEVEL: 'info' });
   const stores = await testStores(prefix);
   const svcEnv = { ...env, ...stores.env };
   let svc: RunningService = await startService(svcEnv);

@@ -4,6 +4,8 @@ import type { ChaosOutcome, Size } from '../lib/outcome.js';
 import { badInput } from './bad-input.js';
 import { crashes } from './crashes.js';
 import { outage, OUTAGES } from './outage.js';
+import { soak } from './soak.js';
+import { wsAbuse } from './ws-abuse.js';
 
 export interface Scenario {
   run(size: Size): Promise<ChaosOutcome>;
@@ -16,6 +18,8 @@ export const SCENARIOS: Record<string, Scenario> = {
   registry: { run: (s) => outage(OUTAGES.registry, s), inTests: true },
   stores: { run: (s) => outage(OUTAGES.stores, s), inTests: true },
   'bad-input': { run: badInput, inTests: true },
+  'ws-abuse': { run: wsAbuse, inTests: true },
+  soak: { run: soak, inTests: true },
   clickhouse: { run: (s) => outage(OUTAGES.clickhouse, s), inTests: false },
   postgres: { run: (s) => outage(OUTAGES.postgres, s), inTests: false },
   redis: { run: (s) => outage(OUTAGES.redis, s), inTests: false },

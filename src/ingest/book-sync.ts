@@ -9,7 +9,8 @@ import type { WireBookHash, WireBookSnapshot, WireEngineEvent } from '../contrac
 import { UndoLog } from './undo-log.js';
 
 export type SyncStatus = 'in_sync' | 'resyncing';
-export type ResyncReason = 'gap' | 'crossed' | 'hash_mismatch' | 'rejected';
+export const RESYNC_REASONS = ['gap', 'crossed', 'hash_mismatch', 'rejected'] as const;
+export type ResyncReason = (typeof RESYNC_REASONS)[number];
 export type HashResult = 'match' | 'mismatch' | 'unverifiable';
 
 export interface BookSyncListener {

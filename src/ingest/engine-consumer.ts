@@ -93,6 +93,9 @@ export class EngineConsumer {
     await this.producer?.disconnect().catch(() => undefined);
     const next = this.newProducer();
     await next.connect();
+    // kafkajs asks for the producer id (which settles the old transaction) only at the first
+    // transaction: begin and abort an empty one, so the committed offsets read next are final
+    await (await next.transaction()).abort();
     this.producer = next;
   }
 

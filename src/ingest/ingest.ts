@@ -1,5 +1,7 @@
 // Wires the ingest path: side topics first (instruments, then the latest engine snapshots), then
 // the engine event consumer; timers for sequencing housekeeping and periodic md snapshots.
+import { RESYNC_REASONS } from './book-sync.js';
+import { INTERVAL_NAMES } from '../domain/candle.js';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { AvroDecoder, WireFormatError } from '../contract/avro-codec.js';
@@ -47,6 +49,13 @@ export class Ingest {
     const m = this.metrics;
     const log = this.log;
     return {
+      listed: (symbol) => {
+        m.duplicates.inc({ symbol }, 0);
+        m.seqGaps.inc({ symbol }, 0);
+        m.lateTrades.inc({ symbol }, 0);
+        for (const reason of RESYNC_REASONS) m.resyncs.inc({ symbol, reason }, 0);
+        for (const interval of INTERVAL_NAMES) m.candlesClosed.inc({ symbol, interval }, 0);
+      },
       duplicate: (symbol) => m.duplicates.inc({ symbol }),
       gap: (symbol, missing) => m.seqGaps.inc({ symbol }, missing),
       resync: (symbol, reason, detail) => {

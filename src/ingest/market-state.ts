@@ -59,6 +59,8 @@ export interface BatchOutput {
 
 /** What the state reports as it goes; the composition root turns these into metrics and logs. */
 export interface IngestObserver {
+  /** A symbol became known: its per-symbol series start at 0 (so rate() and absence alerts work from the start). */
+  listed?(symbol: string): void;
   duplicate(symbol: string): void;
   gap(symbol: string, missing: number): void;
   resync(symbol: string, reason: ResyncReason, detail: string): void;
@@ -134,6 +136,7 @@ export class MarketState implements BookSyncListener {
     if (inst.status === 'halted') this.halted.add(inst.symbol);
     else this.halted.delete(inst.symbol);
     if (isNew) {
+      this.observer.listed?.(inst.symbol);
       this.syncs.set(inst.symbol, new BookSync(inst.symbol, this.books, this, (s) => this.latestSnapshots.get(s)));
       this.sequencers.set(inst.symbol, new EventSequencer(this.opts.reorderWindow, this.opts.reorderWaitMs));
       const snap = this.latestSnapshots.get(inst.symbol);

@@ -120,6 +120,12 @@ describe('operations (real Kafka, ClickHouse, PostgreSQL, an OTLP/HTTP endpoint)
       moved(`md_ingest_lag_ms_count{topic="${prefix}engine.event.v1"}`);
       assert.ok(sample(metrics, `md_ingest_lag_ms_bucket{le="0.1",topic="${prefix}engine.event.v1"}`) !== undefined, 'sub-millisecond buckets');
       assert.match(metrics, /^md_seq_gap_total\{symbol="[A-Z]+USDT-PERP"\} [1-9]\d*$/m);
+      // per-symbol series exist from the moment a symbol is known, at 0 when nothing happened
+      for (const series of ['md_ingest_duplicates_total', 'md_seq_gap_total', 'md_ohlcv_late_trades_total']) {
+        assert.ok(sample(metrics, `${series}{symbol="${SYMBOL}"}`) !== undefined, `${series} of ${SYMBOL} exposed`);
+      }
+      assert.ok(sample(metrics, `md_book_resyncs_total{symbol="${SYMBOL}",reason="hash_mismatch"}`) !== undefined, 'resyncs by reason exposed');
+      assert.ok(sample(metrics, `md_ohlcv_candles_closed_total{symbol="${SYMBOL}",interval="1d"}`) !== undefined, 'every interval exposed');
       moved('md_ws_clients');
       moved(`md_snapshot_latency_ms_count{symbol="${SYMBOL}"}`);
       moved(`md_kafka_messages_consumed_total{topic="${prefix}engine.event.v1"}`);
