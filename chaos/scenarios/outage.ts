@@ -135,6 +135,8 @@ export async function outage(spec: OutageSpec, size: Size): Promise<ChaosOutcome
       rss_mib_calm: round(rssBefore, 0),
       rss_mib_down_peak: round(rssDown, 0),
       dlq_messages: dlq,
+      // the outage was felt: writes to the stopped stores failed and were retried
+      store_write_failures: metricSum(await metricsText(svc), 'md_store_write_failures_total'),
       ...counts,
       examples,
     };
@@ -168,6 +170,7 @@ export async function outage(spec: OutageSpec, size: Size): Promise<ChaosOutcome
         { figure: 'events_per_s_down', min: Math.floor(figures.events_per_s_calm / 2) },
         { figure: 'rest_resume_s', max: 10 },
         { figure: 'rss_mib_down_peak', max: Math.round(rssBefore + 300) },
+        ...(spec.components.some((c) => ['clickhouse', 'postgres', 'redis'].includes(c)) ? [{ figure: 'store_write_failures', min: 1 }] : []),
         ...exact,
       ],
     };

@@ -162,6 +162,11 @@ export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
     const [oversizedCodes, floodCodes] = await Promise.all([oversized, floods, ...fuzz, churn]);
     await sleep(Math.max(0, end - Date.now()));
     const abuseTo = Date.now();
+    // a client that never reads is closed once its unsent data passes WS_MAX_BUFFERED_BYTES, after
+    // the kernel's socket buffers (megabytes on loopback) have filled: that can outlast the window
+    const slowClosed = async () => promSample(await metricsText(svc), 'md_ws_dropped_connections_total{reason="slow_consumer"}') ?? 0;
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline && (await slowClosed()) < p.nonReaders; ) await sleep(1000);
+    const nonReadersClosedS = (Date.now() - abuseFrom) / 1000;
     const rssAbuse = Math.max(...rss.samples.filter((s) => s.at >= abuseFrom).map((s) => s.mib));
     const metrics = await metricsText(svc);
     const lat = (from: number, to: number) => samples.filter((s) => s.at >= from && s.at < to).map((s) => s.ms);
@@ -181,6 +186,7 @@ export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
       flooders_closed_4029: floodCodes.filter((c) => c === 4029).length,
       non_readers: p.nonReaders,
       non_readers_closed_4008: promSample(metrics, 'md_ws_dropped_connections_total{reason="slow_consumer"}') ?? 0,
+      non_readers_all_closed_after_s: round(nonReadersClosedS, 1),
       churn_connections: churned,
       service_alive: svc.proc.exitCode === null ? 1 : 0,
       rss_mib_calm: round(rssCalm, 0),

@@ -48,6 +48,7 @@ export class CommitPipeline {
     private readonly watermarks: TradeWatermarks,
     /** The symbols of each partition (their trade marks go in its committed offset's metadata). */
     private readonly symbolsByPartition: (partitions: number[]) => Map<number, string[]>,
+    private readonly partitionOfSymbol: (symbol: string) => number | undefined,
     private readonly target: { groupId: string; eventsTopic: string },
     private readonly log: Logger,
     private readonly persister?: Persister,
@@ -97,7 +98,7 @@ export class CommitPipeline {
         await previous;
         const topicMessages = mergeTopics(taken.flatMap((t) => t.messages));
         for (const t of taken) this.watermarks.note(t.trades);
-        const merged = mergeOffsets(taken.map((t) => t.offsets));
+        const merged = this.withTradePartitions(mergeOffsets(taken.map((t) => t.offsets)), taken);
         const symbols = this.symbolsByPartition(merged.map((o) => o.partition));
         const offsets = merged.map((o) => ({ ...o, metadata: this.watermarks.metadata(symbols.get(o.partition) ?? []) }));
         if (topicMessages.length || offsets.length) await this.commit(topicMessages, offsets);
@@ -154,5 +155,26 @@ export class CommitPipeline {
       this.log.warn({ err: (err as Error).message }, 'could not renew the transactional producer yet');
       return false;
     }
+  }
+
+  /**
+   * A partition whose offset cannot move (an event of one of its symbols held for a gap) may still
+   * carry trades of its other symbols in this round: its offset is committed again, unchanged, so
+   * the metadata holding their marks is written in the same transaction as the trades. Otherwise a
+   * restart would replay from that offset with older marks and publish those trades a second time.
+   */
+  private withTradePartitions(offsets: PartitionOffset[], taken: Taken[]): PartitionOffset[] {
+    const present = new Set(offsets.map((o) => o.partition));
+    for (const t of taken) {
+      for (const trade of t.trades) {
+        const p = this.partitionOfSymbol(trade.symbol);
+        if (p === undefined || present.has(p)) continue;
+        const at = this.offsets.committedOffset(p);
+        if (at === undefined) continue;
+        offsets.push({ partition: p, offset: String(at) });
+        present.add(p);
+      }
+    }
+    return offsets;
   }
 }

@@ -67,7 +67,7 @@ export class EngineConsumer {
     private readonly tracing: Tracing = Tracing.disabled(),
   ) {
     this.step = new EventStep(state, tracing, log);
-    this.pipeline = new CommitPipeline(() => this.producer!, () => this.renewProducer(), () => this.committedOffsets(), this.offsets, this.watermarks, (ps) => state.symbolsByPartition(ps), opts, log, persister);
+    this.pipeline = new CommitPipeline(() => this.producer!, () => this.renewProducer(), () => this.committedOffsets(), this.offsets, this.watermarks, (ps) => state.symbolsByPartition(ps), (s) => state.partitionOfSymbol(s), opts, log, persister);
   }
 
   private newProducer(): Producer {
@@ -174,6 +174,8 @@ export class EngineConsumer {
       const [committed] = await admin.fetchOffsets({ groupId: this.opts.groupId, topics: [this.opts.eventsTopic] });
       for (const p of committed?.partitions ?? []) {
         if (!partitions.includes(p.partition)) continue;
+        // where this instance starts: a round that cannot move the offset commits it again (with new marks)
+        if (p.offset !== '-1') this.offsets.committedAt([{ partition: p.partition, offset: p.offset }]);
         for (const [symbol, seq] of this.watermarks.load(p.metadata)) this.state.setPublishedTradeMark(symbol, seq);
       }
     } finally {

@@ -303,6 +303,11 @@ export class MarketState implements BookSyncListener {
     return [...this.symbolsByPartition(partitions).values()].flat();
   }
 
+  /** The partition carrying a symbol's events (seen on an event, else the partitioner's answer). */
+  partitionOfSymbol(symbol: string): number | undefined {
+    return this.partitionOf.get(symbol) ?? this.symbolPartition?.(symbol);
+  }
+
   /** The known symbols of each of `partitions`, in one pass. */
   symbolsByPartition(partitions: readonly number[]): Map<number, string[]> {
     const out = new Map<number, string[]>(partitions.map((p) => [p, []]));

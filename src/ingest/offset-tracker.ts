@@ -30,6 +30,11 @@ export class OffsetTracker {
     return out;
   }
 
+  /** The last offset committed for `partition` (by this instance, or found committed when it joined). */
+  committedOffset(partition: number): number | undefined {
+    return this.committed.get(partition);
+  }
+
   /** Whether this instance already committed exactly `o` (an offset that did not move since). */
   isCommitted(o: PartitionOffset): boolean {
     return this.committed.get(o.partition) === Number(o.offset);

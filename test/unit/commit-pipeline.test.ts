@@ -15,6 +15,7 @@ import { createLogger } from '../../src/obs/logger.js';
 class FakeBroker {
   readonly published: string[] = [];
   readonly offsets = new Map<number, string>();
+  readonly metadata = new Map<number, string>();
   failNextCommit: 'lost' | 'landed' | undefined;
   producers = 0;
 
@@ -25,16 +26,20 @@ class FakeBroker {
       transaction: async () => {
         if (stuck) throw new Error('Transaction state exception: Cannot call "beginTransaction" in state "COMMITTING"');
         const msgs: string[] = [];
-        const offs = new Map<number, string>();
+        const offs = new Map<number, { offset: string; metadata: string }>();
         return {
           sendBatch: async ({ topicMessages }: { topicMessages: { messages: { value: string }[] }[] }) => void topicMessages.forEach((t) => t.messages.forEach((m) => msgs.push(m.value))),
-          sendOffsets: async ({ topics }: { topics: { partitions: { partition: number; offset: string }[] }[] }) => void topics[0]!.partitions.forEach((p) => offs.set(p.partition, p.offset)),
+          sendOffsets: async ({ topics }: { topics: { partitions: { partition: number; offset: string; metadata: string }[] }[] }) =>
+            void topics[0]!.partitions.forEach((p) => offs.set(p.partition, { offset: p.offset, metadata: p.metadata })),
           commit: async () => {
             const fail = this.failNextCommit;
             this.failNextCommit = undefined;
             if (fail !== 'lost') {
               this.published.push(...msgs);
-              for (const [p, o] of offs) this.offsets.set(p, o);
+              for (const [p, o] of offs) {
+                this.offsets.set(p, o.offset);
+                this.metadata.set(p, o.metadata);
+              }
             }
             if (fail) {
               stuck = true;
@@ -56,19 +61,20 @@ function pipeline(broker: FakeBroker): CommitPipeline {
     async () => new Map(broker.offsets),
     new OffsetTracker(),
     new TradeWatermarks(),
-    () => new Map(),
+    (ps) => new Map(ps.map((p) => [p, p === 0 ? ['A', 'B'] : []])),
+    () => 0,
     { groupId: 'g', eventsTopic: 'engine.event.v1' },
     createLogger('silent'),
   );
 }
 
-const take = (value: string, offset: number): Taken => ({
+const take = (value: string, offset: number | undefined, trades: { symbol: string; sequence: number }[] = []): Taken => ({
   messages: [{ topic: 'md.trades.v1.X', messages: [{ value }] }],
-  offsets: [{ partition: 0, offset: String(offset) }],
+  offsets: offset === undefined ? [] : [{ partition: 0, offset: String(offset) }],
   rows: undefined,
   events: 1,
   trace: undefined,
-  trades: [],
+  trades,
 });
 
 describe('commit pipeline: a transaction that fails in flight', () => {
@@ -98,5 +104,17 @@ describe('commit pipeline: a transaction that fails in flight', () => {
     p.push(take('c', 3));
     await p.drain();
     assert.deepEqual(broker.published, ['a', 'b', 'c']);
+  });
+
+  it('a round whose offset cannot move (an event held) still commits the marks of the trades it publishes', async () => {
+    const broker = new FakeBroker();
+    const p = pipeline(broker);
+    p.push(take('a', 10, [{ symbol: 'A', sequence: 5 }]));
+    await p.drain();
+    // symbol B's trades go out while A's next event is held: the offset stays at 10
+    p.push(take('b', undefined, [{ symbol: 'B', sequence: 7 }]));
+    await p.drain();
+    assert.equal(broker.offsets.get(0), '10');
+    assert.deepEqual(JSON.parse(broker.metadata.get(0)!), { trades: { A: 5, B: 7 } }, 'B\'s mark is committed with its trade');
   });
 });
