@@ -30,7 +30,8 @@ function slope(xs: number[], ys: number[]): number {
 }
 
 export async function soak(size: Size): Promise<ChaosOutcome> {
-  const p = SIZES[size];
+  // CHAOS_SOAK_S shortens or lengthens a run (the figures say how long it was)
+  const p = { ...SIZES[size], seconds: Number(process.env.CHAOS_SOAK_S ?? SIZES[size].seconds) };
   resetLogs('soak');
   const { env } = isolatedEnv({ LOG_LEVEL: 'warn' });
   const svc = await startService(env);

@@ -92,7 +92,8 @@ const enc = {
 };
 // idempotent, as an engine's producer is: a retried request on a busy broker must not publish a
 // batch twice (duplicates are a fault the simulator injects on purpose, --dup-rate)
-const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+const newProducer = () => kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+let producer = newProducer();
 await producer.connect();
 
 const injector = new FaultInjector(faults, seed, (s) => sim.instrument(s), (s) => sim.models.find((m) => m.instrument.symbol === s)?.engine.book.asks.bestPrice());
@@ -123,6 +124,11 @@ async function sendRetrying(topicMessages: { topic: string; messages: { key: str
       if (Date.now() > deadline) throw err;
       log.warn({ err: (err as Error).message }, 'publish failed; sending the batch again in 1 s');
       await new Promise((r) => setTimeout(r, 1000));
+      // an idempotent producer that gave up mid-batch has sequence numbers the broker no longer
+      // agrees with: a new one (a new producer id) starts clean
+      await producer.disconnect().catch(() => undefined);
+      producer = newProducer();
+      await producer.connect().catch(() => undefined);
     }
   }
 }
