@@ -75,14 +75,25 @@ const emptyOutput = (): BatchOutput => ({ trades: [], deltas: new Map(), snapsho
 
 /** A sequence this far past the last one is not a gap but garbage (a gap this long would be days of an engine's output). */
 export const MAX_SEQUENCE_JUMP = 10_000_000;
-/** An engine timestamp this far from the symbol's last one is garbage too. */
+/** An engine timestamp this far ahead of the engine clock, or behind its symbol's last one, is garbage too. */
 export const MAX_TIMESTAMP_JUMP_MS = 86_400_000;
 
-/** Why an event cannot be from the engine's stream of its symbol, or undefined when it can. */
-export function implausibility(e: { sequence: number; timestamp: number }, lastSequence: number | undefined, lastTimestamp: number | undefined): string | undefined {
+/**
+ * Why an event cannot be from the engine's stream of its symbol, or undefined when it can. Time is
+ * judged against the later of the symbol's last event and the engine clock now, so a symbol quiet
+ * for days (a halt, a weekend) is not refused when it trades again.
+ */
+export function implausibility(
+  e: { sequence: number; timestamp: number },
+  lastSequence: number | undefined,
+  lastTimestamp: number | undefined,
+  engineNow: number,
+): string | undefined {
   if (!Number.isSafeInteger(e.sequence) || e.sequence < 0) return `sequence_out_of_range: ${e.sequence}`;
   if (lastSequence !== undefined && e.sequence > lastSequence + MAX_SEQUENCE_JUMP) return `sequence_out_of_range: ${e.sequence} after ${lastSequence}`;
-  if (lastTimestamp !== undefined && Math.abs(e.timestamp - lastTimestamp) > MAX_TIMESTAMP_JUMP_MS) return `timestamp_out_of_range: ${e.timestamp} after ${lastTimestamp}`;
+  if (lastTimestamp === undefined) return undefined;
+  if (e.timestamp > Math.max(lastTimestamp, engineNow) + MAX_TIMESTAMP_JUMP_MS) return `timestamp_out_of_range: ${e.timestamp} ahead of ${Math.max(lastTimestamp, engineNow)}`;
+  if (e.timestamp < lastTimestamp - MAX_TIMESTAMP_JUMP_MS) return `timestamp_out_of_range: ${e.timestamp} behind ${lastTimestamp}`;
   return undefined;
 }
 
@@ -202,7 +213,7 @@ export class MarketState implements BookSyncListener {
       this.holdOrphan(e, now);
       return;
     }
-    const implausible = implausibility(e, seqr.lastReleased, this.current.get(e.symbol)?.timestamp);
+    const implausible = implausibility(e, seqr.lastReleased, this.current.get(e.symbol)?.timestamp, this.aggregates.engineNow(now));
     if (implausible) {
       // before it can move the sequence or the engine clock: one absurd event must not freeze a symbol
       this.reject(e.symbol, e.sequence, implausible);

@@ -22,7 +22,7 @@ function counter() {
 }
 
 /** Plays the simulator into a MarketState through a fault injector; returns both. */
-function play(faults: FaultRates, batches = 80, tamper: (events: WireEngineEvent[], batch: number) => WireEngineEvent[] = (e) => e) {
+function play(faults: FaultRates, batches = 80, tamper: (events: WireEngineEvent[], batch: number) => WireEngineEvent[] = (e) => e, pauseAt?: { batch: number; ms: number }) {
   const sim = new Simulation(simOptions);
   const { c, observer } = counter();
   const state = new MarketState(observer);
@@ -33,7 +33,10 @@ function play(faults: FaultRates, batches = 80, tamper: (events: WireEngineEvent
   const outputs = [];
   for (let b = 0; b < batches; b++) {
     now += 50;
-    const batch = sim.next(300, simOptions.startTime + b * 50);
+    // an engine paused for a while (a weekend): its clock and ours move on together
+    const paused = pauseAt && b >= pauseAt.batch ? pauseAt.ms : 0;
+    if (pauseAt && b === pauseAt.batch) now += pauseAt.ms;
+    const batch = sim.next(300, simOptions.startTime + b * 50 + paused);
     const msgs = injector.apply(tamper(batch.events, b), (e) => Buffer.from(JSON.stringify(e)));
     for (const m of msgs) {
       let e: WireEngineEvent;
@@ -117,6 +120,12 @@ describe('MarketState (ingest core) against the simulator', () => {
     const trades = outputs.flatMap((o) => o.trades);
     assert.equal(new Set(trades.map((t) => t.trade.trade_id)).size, trades.length);
     assert.equal(outputs.flatMap((o) => o.rejected).length, Object.values(c.rejected).reduce((a, n) => a + n, 0), 'each rejection goes to the DLQ');
+  });
+
+  it('an engine quiet for three days is not refused when its events come again', () => {
+    const { sim, state, c } = play(NO_FAULTS, 80, undefined, { batch: 40, ms: 3 * 86_400_000 });
+    assert.deepEqual(c.rejected, {});
+    assertBooksEqualEngine(sim, state);
   });
 
   it('published deltas chain by prevSequence, restarting from each snapshot, and rebuild the engine book', () => {
