@@ -54,3 +54,9 @@ export const percentile = (xs: number[], p: number): number => {
 };
 
 export const round = (x: number, digits = 2) => Number(x.toFixed(digits));
+
+/** Microseconds since the epoch, comparable with the simulator's send_time_us stamps. */
+export const nowUs = () => (performance.timeOrigin + performance.now()) * 1000;
+
+/** The latencies (ms) of the samples taken inside [from, to). */
+export const latenciesIn = (samples: { at: number; ms: number }[], from: number, to: number): number[] => samples.filter((s) => s.at >= from && s.at < to).map((s) => s.ms);

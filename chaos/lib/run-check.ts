@@ -10,7 +10,7 @@ import type { Instrument } from '../../src/domain/instrument.js';
 import { RollingTicker } from '../../src/domain/rolling-ticker.js';
 import { candleView, quoteAmount } from '../../src/domain/wire-views.js';
 import { readTopics } from '../../test/support/kafka.js';
-import { engineFinalBooks } from '../../test/support/md-book.js';
+import { engineFinalBooks, type TickerMsg } from '../../test/support/md-book.js';
 import type { RunningService } from '../../test/support/service.js';
 import { waitUntil } from '../../test/support/stack.js';
 import { simInstrument, tradeUnits, type StoredTrade, type TestStores } from '../../test/support/stores.js';
@@ -140,16 +140,6 @@ async function compareCandles(run: RunToCheck, inst: Instrument, rows: StoredTra
   }
 }
 
-interface TickerMsg {
-  symbol: string;
-  open: string | null;
-  high: string | null;
-  low: string | null;
-  last: string | null;
-  volume: string;
-  quote_volume: string;
-  trade_count: number;
-}
 
 /** The last md.ticker24h.v1 of each symbol against a recomputation over the stored trades (a run is shorter than 24 h of engine time unless it says otherwise). */
 async function compareTickers(run: RunToCheck, instruments: Map<string, Instrument>, rows: StoredTrade[], f: RunFigures, note: (s: string) => void): Promise<void> {

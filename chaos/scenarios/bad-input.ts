@@ -19,7 +19,7 @@ import { readTopics } from '../../test/support/kafka.js';
 import { isolatedEnv, startService } from '../../test/support/service.js';
 import { runSim } from '../../test/support/sim.js';
 import { keepLog, resetLogs } from '../lib/logs.js';
-import { type ChaosOutcome, percentile, round, type Size, sleep } from '../lib/outcome.js';
+import { type ChaosOutcome, latenciesIn, nowUs, percentile, round, type Size, sleep } from '../lib/outcome.js';
 import { knownSymbols, metricSum, metricsText } from '../lib/probes.js';
 
 const SIZES = {
@@ -41,8 +41,6 @@ const REASONS: Record<Kind, string[]> = {
   negative_sequence: ['sequence_out_of_range'],
   absurd_timestamp: ['timestamp_out_of_range'],
 };
-
-const nowUs = () => (performance.timeOrigin + performance.now()) * 1000;
 
 export async function badInput(size: Size): Promise<ChaosOutcome> {
   const p = SIZES[size];
@@ -128,7 +126,7 @@ export async function badInput(size: Size): Promise<ChaosOutcome> {
     // every reason the kinds map to, counted once
     const expectedReasons = new Set(KINDS.flatMap((k) => (sent[k] ? REASONS[k] : [])));
     const filed = [...expectedReasons].reduce((a, r) => a + (byReason[r] ?? 0), 0);
-    const lat = (from: number, to: number) => samples.filter((s) => s.at >= from && s.at < to).map((s) => s.ms);
+    const lat = (from: number, to: number) => latenciesIn(samples, from, to);
     const calm = lat(calmFrom, floodFrom);
     const flood = lat(floodFrom, floodTo);
     const figures = {

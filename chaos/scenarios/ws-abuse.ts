@@ -7,7 +7,7 @@ import { LocalBook, type BookFrame } from '@market-data/client';
 import { isolatedEnv, startService } from '../../test/support/service.js';
 import { runSim } from '../../test/support/sim.js';
 import { keepLog, resetLogs } from '../lib/logs.js';
-import { type ChaosOutcome, percentile, round, type Size, sleep } from '../lib/outcome.js';
+import { type ChaosOutcome, latenciesIn, nowUs, percentile, round, type Size, sleep } from '../lib/outcome.js';
 import { knownSymbols, metricsText, promSample, rssSampler } from '../lib/probes.js';
 
 const SIZES = {
@@ -17,8 +17,6 @@ const SIZES = {
   // 725 of them as slow consumers (4008); measured once, kept in docs/RELIABILITY.md
   full: { good: 200, goodBudget: 25, fuzzFrames: 100_000, fuzzers: 10, oversized: 50, flooders: 20, nonReaders: 1000, churnPerMin: 10_000, symbols: 10, rate: 2000, windowS: 60 },
 } as const;
-
-const nowUs = () => (performance.timeOrigin + performance.now()) * 1000;
 
 /** A client that keeps verified books (the client library's LocalBook) and notes each frame's latency. */
 class GoodClient {
@@ -173,7 +171,7 @@ export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
     const nonReadersClosedS = (Date.now() - abuseFrom) / 1000;
     const rssAbuse = Math.max(...rss.samples.filter((s) => s.at >= abuseFrom).map((s) => s.mib));
     const metrics = await metricsText(svc);
-    const lat = (from: number, to: number) => samples.filter((s) => s.at >= from && s.at < to).map((s) => s.ms);
+    const lat = (from: number, to: number) => latenciesIn(samples, from, to);
     const calm = lat(calmFrom, abuseFrom);
     const abuse = lat(abuseFrom, abuseTo);
     const figures = {

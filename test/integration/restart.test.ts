@@ -11,7 +11,7 @@ import { createLogger } from '../../src/obs/logger.js';
 import { readTopics } from '../support/kafka.js';
 import { isolatedEnv, startService, type RunningService } from '../support/service.js';
 import { runSim } from '../support/sim.js';
-import { engineFinalBooks } from '../support/md-book.js';
+import { engineFinalBooks, type TickerMsg } from '../support/md-book.js';
 import { waitUntil } from '../support/stack.js';
 import { assertCandlesExact, simInstrument, testStores, tradeUnits } from '../support/stores.js';
 
@@ -23,16 +23,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** md.ohlcv.v1 as decoded: the wire view, with the Avro interval names and timestamp-millis. */
 type CandleMsg = Omit<CandleView, 'interval' | 'open_time'> & { interval: string; open_time: number | Date };
-interface TickerMsg {
-  symbol: string;
-  open: string | null;
-  high: string | null;
-  low: string | null;
-  last: string | null;
-  volume: string;
-  quote_volume: string;
-  trade_count: number;
-}
 
 describe('kill -9 and restart (real Kafka, ClickHouse, PostgreSQL)', () => {
   it('killed at three moments of a simulator run: trades stored once, candles and 24h tickers exact', async () => {

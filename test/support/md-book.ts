@@ -5,6 +5,18 @@ import { engineTopics, RECORD_NAME } from '../../src/contract/topics.js';
 import { checksumOfStrings } from '../../src/domain/book-checksum.js';
 import { readTopics } from './kafka.js';
 
+/** md.ticker24h.v1 as decoded. */
+export interface TickerMsg {
+  symbol: string;
+  open: string | null;
+  high: string | null;
+  low: string | null;
+  last: string | null;
+  volume: string;
+  quote_volume: string;
+  trade_count: number;
+}
+
 interface Level {
   price: string;
   quantity: string;
