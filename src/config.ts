@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { parseStreamList, SpecError, type StreamSpec } from './venues/stream-spec.js';
 
 // Every environment variable the service reads, parsed and validated in one place.
 // A missing or malformed value throws a ConfigError whose message is one line naming the variable.
@@ -93,6 +94,20 @@ export interface Config {
   migrateOnStart: boolean;
   /** Per-dependency probe timeout for /health. */
   healthTimeoutMs: number;
+  venues: {
+    /** Follow outside venues (ccxt pro) in this process (all role only). */
+    enabled: boolean;
+    /** Streams added at start when not stored yet. */
+    seeds: StreamSpec[];
+    /** Replaces every venue host (local stand-ins, or a proxy); undefined for the real venues. */
+    baseUrl: string | undefined;
+    /** How long an opened circuit breaker waits before its probe. */
+    breakerOpenMs: number;
+    /** The longest wait between reconnects (backoff doubles up to it). */
+    backoffMaxMs: number;
+  };
+  /** Bearer token of the control API (stream control); without one, control is off. */
+  adminToken: string | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -179,6 +194,22 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, 'true or false', raw);
 }
 
+function streamList(env: Env, name: string): StreamSpec[] {
+  try {
+    return parseStreamList(env[name] ?? '');
+  } catch (err) {
+    if (err instanceof SpecError) throw new ConfigError(name, `a comma-separated list of venue:SYMBOL@kind[:depth] (${err.message})`, env[name]);
+    throw err;
+  }
+}
+
+function token(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  if (raw.length < 16 || /\s/.test(raw)) throw new ConfigError(name, 'at least 16 characters without spaces', '(hidden)');
+  return raw;
+}
+
 function clickhouse(env: Env): Config['clickhouse'] {
   const raw = url(env, 'CLICKHOUSE_URL', 'http://127.0.0.1:8123/md', ['http', 'https']);
   const u = new URL(raw);
@@ -242,5 +273,13 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownDrainTimeoutMs: integer(env, 'SHUTDOWN_DRAIN_TIMEOUT_MS', 10_000, 100, 600_000),
     migrateOnStart: bool(env, 'MIGRATE_ON_START', role !== 'edge'),
     healthTimeoutMs: integer(env, 'HEALTH_TIMEOUT_MS', 1500, 50, 60_000),
+    venues: {
+      enabled: role === 'all' && bool(env, 'VENUES_ENABLED', true),
+      seeds: streamList(env, 'VENUE_STREAMS'),
+      baseUrl: env.VENUE_BASE_URL?.trim() ? url(env, 'VENUE_BASE_URL', '', ['http', 'https']).replace(/\/$/, '') : undefined,
+      breakerOpenMs: integer(env, 'VENUE_BREAKER_OPEN_MS', 30_000, 100, 3_600_000),
+      backoffMaxMs: integer(env, 'VENUE_BACKOFF_MAX_MS', 30_000, 100, 3_600_000),
+    },
+    adminToken: token(env, 'ADMIN_TOKEN'),
   };
 }

@@ -41,6 +41,11 @@ import { EdgeMarket } from './edge/edge-market.js';
 import { MdFollower } from './edge/md-follower.js';
 import type { MarketOutput } from './market/market-output.js';
 import type { MarketView } from './market/market-view.js';
+import { compositeView } from './market/composite-view.js';
+import { registerStreamControl } from './api/stream-control.js';
+import { VenueStreamStore } from './store/venue-stream-store.js';
+import { VenueStreams } from './venues/venue-streams.js';
+import { DEFAULT_TIMING } from './venues/venue-stream.js';
 import { loadWsEngine, WsEngineError, type Uws, type WsEngineInfo } from './runtime/ws-engine.js';
 
 function configOrExit(): Config {
@@ -178,6 +183,23 @@ async function main(): Promise<void> {
     lastPricing = () => p?.lastOutput;
   }
 
+  // Outside venues (ccxt pro): another source of the same market outputs, under venue symbols.
+  const venues = cfg.venues.enabled ? new VenueStreams(cfg.venues.baseUrl, new VenueStreamStore(postgres), metrics, log, {
+        ...DEFAULT_TIMING,
+        backoffMaxMs: cfg.venues.backoffMaxMs,
+        breaker: { ...DEFAULT_TIMING.breaker, openMs: cfg.venues.breakerOpenMs },
+      }) : undefined;
+  if (venues) {
+    const own = view;
+    const ownOutput = onOutput;
+    view = compositeView(own, venues.market);
+    onOutput = (listener) => {
+      ownOutput(listener);
+      venues.onOutput(listener);
+    };
+    health.venues = () => venues.health();
+  }
+
   // Client-facing API (all, edge): WebSocket, REST, SSE and gRPC, fed by the hub from the output source.
   let ws: WsServer | undefined;
   let sse: SseServer | undefined;
@@ -196,6 +218,7 @@ async function main(): Promise<void> {
       wanted: (key) => app.numSubscribers(key) > 0 || readers.has(key),
     }, (symbol, ms) => metrics.snapshotLatency.observe({ symbol }, ms));
     onOutput((out) => hub.onOutput(out));
+    if (venues) venues.onSymbolGone = (symbol) => hub.forget(symbol);
     onPricing((out) => hub.onPricing(out));
     setInterval(() => hub.snapshotAllBooks(), cfg.ws.bookSnapshotIntervalMs).unref();
     registerRestRoutes(app, { view, hub, candles: candleReader, pricing: lastPricing, metrics });
@@ -206,8 +229,14 @@ async function main(): Promise<void> {
     grpcServer = await startGrpc(cfg.bindHost, cfg.grpcPort, { state: view, pricing: lastPricing, candles: candleReader, clickhouse, database: cfg.clickhouse.database, log });
     log.info({ port: grpcServer.port }, 'grpc listening');
   }
+  if (venues) {
+    registerStreamControl(app, venues, cfg.adminToken, metrics);
+    registerMethodNotAllowed(app, ['/v1/streams'], metrics, 'GET, POST');
+    registerMethodNotAllowed(app, ['/v1/streams/:id'], metrics, 'GET, PATCH, DELETE');
+  }
   registerWebPage(app);
-  const getPaths = ['/health', '/metrics', ...Object.keys(WEB_FILES), ...(cfg.role === 'core' ? [] : ['/ws', ...Object.keys(OPENAPI.paths).map((p) => p.replace(/\{(\w+)\}/g, ':$1'))])];
+  const apiPaths = Object.keys(OPENAPI.paths).filter((p) => !p.startsWith('/v1/streams'));
+  const getPaths = ['/health', '/metrics', ...Object.keys(WEB_FILES), ...(cfg.role === 'core' ? [] : ['/ws', ...apiPaths.map((p) => p.replace(/\{(\w+)\}/g, ':$1'))])];
   registerMethodNotAllowed(app, getPaths, metrics);
   registerNotFound(app, metrics);
   const http = await listen(engine.uws, app, cfg.bindHost, cfg.httpPort);
@@ -232,6 +261,7 @@ async function main(): Promise<void> {
     sse?.closeAll();
     await grpcServer?.stop(Math.min(2000, cfg.shutdownDrainTimeoutMs / 4));
     await pricing?.stop();
+    await venues?.stop();
     await ingest?.stop();
     await follower?.stop();
     await Promise.allSettled([pricingHistory?.close(), indexQuotes?.close()]);
@@ -245,9 +275,12 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 
   // Served from here on (/health tells how the start goes); the API answers as data arrives.
+  // venues need neither Kafka nor the engine: they start beside the ingest
+  const venuesStarted = venues ? untilItWorks('venue streams start', log, 60_000, () => venues.start(cfg.venues.seeds)) : undefined;
   if (ingest) await untilItWorks('ingest start', log, 120_000, () => ingest!.start());
   if (follower) await untilItWorks('md.* follower start', log, 120_000, () => follower!.start());
   if (pricing && !stopping) await untilItWorks('pricing start', log, 60_000, () => pricing!.start());
+  await venuesStarted;
 }
 
 main().catch((err) => {

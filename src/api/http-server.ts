@@ -29,10 +29,10 @@ export function registerOpsRoutes(app: App, health: HealthChecker, metrics: Metr
 }
 
 /**
- * Other methods on the GET paths (`/v1/stream/:channel/:symbol` style) get 405 with `Allow: GET`,
+ * Other methods on known paths (`/v1/stream/:channel/:symbol` style) get 405 with `Allow` (GET unless told),
  * whatever the method, known or not. Register after the GET routes.
  */
-export function registerMethodNotAllowed(app: App, paths: readonly string[], metrics: Metrics): void {
+export function registerMethodNotAllowed(app: App, paths: readonly string[], metrics: Metrics, allow = 'GET'): void {
   for (const path of paths) {
     app.any(path, (res, req) => {
       const method = req.getCaseSensitiveMethod().slice(0, 20);
@@ -40,9 +40,9 @@ export function registerMethodNotAllowed(app: App, paths: readonly string[], met
       res.cork(() => {
         res
           .writeStatus(statusLine(405))
-          .writeHeader('allow', 'GET')
+          .writeHeader('allow', allow)
           .writeHeader('content-type', 'application/json')
-          .end(JSON.stringify({ error: 'method_not_allowed', message: `${JSON.stringify(method)} is not allowed on ${req.getUrl().slice(0, 100)}: use GET` }));
+          .end(JSON.stringify({ error: 'method_not_allowed', message: `${JSON.stringify(method)} is not allowed on ${req.getUrl().slice(0, 100)}: use ${allow}` }));
       });
     });
   }

@@ -235,6 +235,15 @@ export class MarketHub {
     }
   }
 
+  /** A symbol is gone (a venue stream removed): every stream state of it is dropped. */
+  forget(symbol: string): void {
+    for (const s of this.booksBySymbol.get(symbol) ?? []) this.books.delete(streamKey('book', symbol, s.group));
+    this.booksBySymbol.delete(symbol);
+    this.trades.delete(symbol);
+    this.status.delete(symbol);
+    for (const key of this.latest.keys()) if (key.endsWith(`|${symbol}`) || key === streamKey('ticker', symbol)) this.latest.delete(key);
+  }
+
   /** Drops book streams nobody reads any more (their grouped state and history). */
   pruneBooks(): void {
     for (const [key, s] of this.books) {

@@ -12,6 +12,11 @@ export const REST_ERROR_CODES = [
   'not_found',
   'method_not_allowed',
   'too_many_streams',
+  'bad_body',
+  'unauthorized',
+  'control_disabled',
+  'unknown_stream',
+  'stream_exists',
   'internal',
 ] as const;
 

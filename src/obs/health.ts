@@ -15,6 +15,8 @@ export interface HealthReport {
   dependencies: Record<string, DependencyState>;
   /** What runs (role, Node.js, WebSocket engine): fixed at start. */
   runtime?: Record<string, unknown>;
+  /** Outside venues followed (connected, reconnecting, circuit_open, stale): informative, never a cause of 503. */
+  venues?: Record<string, string>;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -31,6 +33,8 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
  */
 export class HealthChecker {
   private inFlight: Promise<HealthReport> | undefined;
+  /** The venues' states, when this instance follows any. */
+  venues: (() => Record<string, string>) | undefined;
 
   constructor(
     private readonly probes: Record<string, Probe>,
@@ -63,6 +67,6 @@ export class HealthChecker {
       this.metrics?.dependencyUp.set({ dependency: n }, results[i]!.up ? 1 : 0);
     });
     const down = names.filter((n) => !dependencies[n]!.up);
-    return { status: down.length ? 'degraded' : 'ok', down, dependencies, ...(this.runtime ? { runtime: this.runtime } : {}) };
+    return { status: down.length ? 'degraded' : 'ok', down, dependencies, ...(this.runtime ? { runtime: this.runtime } : {}), ...(this.venues ? { venues: this.venues() } : {}) };
   }
 }

@@ -217,6 +217,55 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly venueMessages = new Counter({
+    name: 'md_venue_messages_total',
+    help: 'Updates received from outside venues (ccxt pro), by venue and kind',
+    labelNames: ['venue', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly venueReconnects = new Counter({
+    name: 'md_venue_reconnects_total',
+    help: 'Venue streams that had to reconnect, by venue, kind and cause (stall, closed, checksum, malformed, refused)',
+    labelNames: ['venue', 'kind', 'cause'] as const,
+    registers: [this.registry],
+  });
+
+  readonly venueStalls = new Counter({
+    name: 'md_venue_stalls_total',
+    help: 'Venue streams silent for twice their expected interval (the watchdog reconnected them)',
+    labelNames: ['venue', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly venueChecksumFailures = new Counter({
+    name: 'md_venue_checksum_failures_total',
+    help: 'Venue books that failed a sequence or checksum check and were rebuilt',
+    labelNames: ['venue'] as const,
+    registers: [this.registry],
+  });
+
+  readonly venueMalformed = new Counter({
+    name: 'md_venue_malformed_total',
+    help: 'Venue updates dropped as malformed (off the market increments, missing fields, crossed books)',
+    labelNames: ['venue', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly venueMessageAge = new Gauge({
+    name: 'md_venue_message_age_ms',
+    help: 'Milliseconds since the last update of each venue stream',
+    labelNames: ['venue', 'kind', 'symbol'] as const,
+    registers: [this.registry],
+  });
+
+  readonly venueBreakerOpen = new Gauge({
+    name: 'md_venue_circuit_open',
+    help: 'Whether the circuit breaker of a venue connection is open (1) or not (0)',
+    labelNames: ['venue'] as const,
+    registers: [this.registry],
+  });
+
   readonly edgeResyncs = new Counter({
     name: 'md_edge_book_resyncs_total',
     help: 'Books an edge (re)built from a snapshot and the deltas after it',

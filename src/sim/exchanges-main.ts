@@ -1,4 +1,5 @@
-// `npm run exchanges -- --port 9100`: the local stand-ins for the exchanges' public tickers.
+// `npm run exchanges -- --port 9100`: the local stand-ins for the exchanges' public tickers and
+// the streaming venues (src/sim/venues/).
 // Point the service at them with INDEX_EXCHANGE_BASE_URL=http://127.0.0.1:9100.
 import { parseArgs } from 'node:util';
 import { FakeExchanges } from './exchanges.js';
@@ -16,7 +17,8 @@ try {
   process.stderr.write(`exchanges: cannot listen on 127.0.0.1:${port}: ${(err as Error).message}\n`);
   process.exit(1);
 }
-process.stderr.write(`exchanges: Binance, Coinbase, Kraken and OKX stand-ins on http://127.0.0.1:${port}/{binance,coinbaseexchange,kraken,okx}\n`);
+process.stderr.write(`exchanges: Binance, Coinbase, Kraken and OKX ticker stand-ins on http://127.0.0.1:${port}/{binance,coinbaseexchange,kraken,okx}\n`);
+process.stderr.write(`exchanges: streaming venues (REST and WebSocket, for ccxt pro) ${[...fake.venues!.venues.keys()].join(', ')} under the same URL; faults: POST /_venues/<venue>/fault?kind=...\n`);
 const stop = () => void fake.stop().then(() => process.exit(0));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -5,6 +5,7 @@
 // price stops moving) | off (price far from the others).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Random } from './random.js';
+import { VenueServer } from './venues/venue-server.js';
 
 export type ExchangeId = 'binance' | 'coinbaseexchange' | 'kraken' | 'okx';
 export const EXCHANGES: ExchangeId[] = ['binance', 'coinbaseexchange', 'kraken', 'okx'];
@@ -32,6 +33,8 @@ export class FakeExchanges {
   private readonly rng: Random;
   private timer: NodeJS.Timeout | undefined;
   readonly requests = new Map<ExchangeId, number>(EXCHANGES.map((e) => [e, 0]));
+  /** The venues' streaming APIs (ccxt pro), on the same port. */
+  venues: VenueServer | undefined;
 
   constructor(seed = 1) {
     this.rng = new Random(seed);
@@ -54,6 +57,8 @@ export class FakeExchanges {
 
   async start(port = 0, host = '127.0.0.1'): Promise<number> {
     this.server = createServer((req, res) => this.handle(req, res));
+    this.venues = new VenueServer();
+    this.venues.attach(this.server);
     await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
     // a small random walk, every 100 ms
     this.timer = setInterval(() => {
@@ -67,6 +72,7 @@ export class FakeExchanges {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.venues?.close();
     this.server?.closeAllConnections();
     await new Promise((r) => this.server?.close(r));
   }
@@ -86,6 +92,7 @@ export class FakeExchanges {
     const [, exchange, ...rest] = url.pathname.split('/');
     const path = `/${rest.join('/')}`;
     const id = exchange as ExchangeId;
+    if (this.venues?.handle(req, res, url)) return;
     if (!EXCHANGES.includes(id)) return void res.writeHead(404).end();
     this.requests.set(id, (this.requests.get(id) ?? 0) + 1);
     const mode = this.modes.get(id)!;

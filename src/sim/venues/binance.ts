@@ -1,0 +1,102 @@
+// Binance spot, as documented (api/v3 REST, wss://stream.binance.com/ws): exchangeInfo,
+// depth snapshots with lastUpdateId, and the `<symbol>@depth@100ms` diff stream whose U/u
+// chain a client checks, plus `@trade` and `@ticker` (24hrTicker) streams. Subscriptions by
+// {"method":"SUBSCRIBE","params":[...],"id":N}, acknowledged by {"result":null,"id":N}.
+import { formatUnits, productIncrement, type ModelStep, type SymbolModel } from './venue-model.js';
+import { VenueStandIn, type Connection, type HttpAnswer, type Subscription } from './stand-in.js';
+
+const wire = (symbol: string) => symbol.replace('/', '');
+
+export class BinanceStandIn extends VenueStandIn {
+  constructor(seed = 11) {
+    super('binance', seed);
+  }
+
+  private bySymbol(venueSymbol: string): SymbolModel | undefined {
+    return [...this.models.values()].find((m) => wire(m.spec.symbol) === venueSymbol.toUpperCase());
+  }
+
+  http(path: string, query: URLSearchParams): HttpAnswer | undefined {
+    if (path === '/api/v3/exchangeInfo') {
+      return {
+        status: 200,
+        body: {
+          timezone: 'UTC',
+          serverTime: Date.now(),
+          rateLimits: [],
+          symbols: [...this.models.values()].map(({ spec }) => ({
+            symbol: wire(spec.symbol),
+            status: 'TRADING',
+            baseAsset: spec.base,
+            baseAssetPrecision: 8,
+            quoteAsset: spec.quote,
+            quotePrecision: 8,
+            quoteAssetPrecision: 8,
+            orderTypes: ['LIMIT', 'MARKET'],
+            icebergAllowed: true,
+            ocoAllowed: true,
+            isSpotTradingAllowed: true,
+            isMarginTradingAllowed: false,
+            permissions: ['SPOT'],
+            permissionSets: [['SPOT']],
+            filters: [
+              { filterType: 'PRICE_FILTER', minPrice: spec.tickSize, maxPrice: '10000000', tickSize: spec.tickSize },
+              { filterType: 'LOT_SIZE', minQty: spec.lotSize, maxQty: '90000', stepSize: spec.lotSize },
+            ],
+          })),
+        },
+      };
+    }
+    if (path === '/api/v3/depth') {
+      const m = this.bySymbol(query.get('symbol') ?? '');
+      if (!m) return { status: 400, body: { code: -1121, msg: 'Invalid symbol.' } };
+      const limit = Math.min(Number(query.get('limit') ?? 100) || 100, 5000);
+      const lv = (side: 'bid' | 'ask') => m.levels(side, limit).map(([p, q]) => [formatUnits(p, m.spec.tickSize), formatUnits(q, m.spec.lotSize)]);
+      return { status: 200, body: { lastUpdateId: m.updateId, bids: lv('bid'), asks: lv('ask') } };
+    }
+    return undefined;
+  }
+
+  onMessage(conn: Connection, text: string): void {
+    let msg: { method?: string; params?: string[]; id?: number };
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      return this.send(conn, JSON.stringify({ error: { code: 3, msg: 'Invalid JSON' } }));
+    }
+    if (msg.method !== 'SUBSCRIBE' && msg.method !== 'UNSUBSCRIBE') return this.send(conn, JSON.stringify({ error: { code: 1, msg: 'Invalid request' }, id: msg.id ?? null }));
+    for (const stream of msg.params ?? []) {
+      const [sym, channel] = stream.split('@');
+      const model = this.bySymbol(sym ?? '');
+      const kind = channel === 'depth' ? 'book' : channel === 'trade' ? 'trades' : channel === 'ticker' ? 'ticker' : undefined;
+      if (!model || !kind) continue;
+      conn.subs = conn.subs.filter((s) => !(s.kind === kind && s.symbol === model.spec.symbol));
+      if (msg.method === 'SUBSCRIBE') conn.subs.push({ kind, symbol: model.spec.symbol, state: {} });
+    }
+    this.send(conn, JSON.stringify({ result: null, id: msg.id }));
+  }
+
+  protected framesFor(_conn: Connection, sub: Subscription, step: ModelStep, m: SymbolModel): string[] {
+    const s = m.spec;
+    const px = (p: number) => formatUnits(p, s.tickSize);
+    const qty = (q: number) => formatUnits(q, s.lotSize);
+    if (sub.kind === 'book') {
+      const side = (name: 'bid' | 'ask') => step.changes.filter((c) => c.side === name).map((c) => [px(c.price), qty(c.size)]);
+      return [JSON.stringify({ e: 'depthUpdate', E: step.ts, s: wire(s.symbol), U: step.firstUpdateId, u: step.updateId, b: side('bid'), a: side('ask') })];
+    }
+    if (sub.kind === 'trades') {
+      return step.trades.map((t) => JSON.stringify({ e: 'trade', E: t.ts, s: wire(s.symbol), t: t.id, p: px(t.price), q: qty(t.size), T: t.ts, m: t.takerSide === 'sell', M: true }));
+    }
+    const bid = m.levels('bid', 1)[0]!;
+    const ask = m.levels('ask', 1)[0]!;
+    return [
+      JSON.stringify({
+        e: '24hrTicker', E: step.ts, s: wire(s.symbol),
+        p: px(m.last - m.open), P: '0.000', w: px(m.last), x: px(m.open), c: px(m.last), Q: '0',
+        b: px(bid[0]), B: qty(bid[1]), a: px(ask[0]), A: qty(ask[1]), o: px(m.open), h: px(m.high), l: px(m.low),
+        v: qty(m.volume), q: formatUnits(m.quoteVolume, productIncrement(s.tickSize, s.lotSize)),
+        O: step.ts - 86_400_000, C: step.ts, F: 1, L: 1, n: 1,
+      }),
+    ];
+  }
+}

@@ -1,0 +1,7 @@
+// The venue stand-ins, one per venue the service follows through ccxt pro; a new venue is a file
+// beside this one and a line here.
+import { BinanceStandIn } from './binance.js';
+import { OkxStandIn } from './okx.js';
+import type { VenueStandIn } from './stand-in.js';
+
+export const createVenueStandIns = (): VenueStandIn[] => [new BinanceStandIn(), new OkxStandIn()];

@@ -1,0 +1,6 @@
+// Every venue the service can follow. A venue is one file beside this one and a line here.
+import type { VenueAdapter } from '../venue.js';
+import { binance } from './binance.js';
+import { okx } from './okx.js';
+
+export const VENUES: Readonly<Record<string, VenueAdapter>> = { binance, okx };

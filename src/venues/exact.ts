@@ -1,0 +1,43 @@
+// ccxt hands prices and sizes over as JavaScript numbers parsed from the venue's decimal strings.
+// A double keeps 15 significant digits exactly, and its shortest round-trip form
+// (Number#toString) is the decimal it was parsed from, so the venue's string comes back exactly;
+// it is then checked against the market's tick or step, and never used as a float again.
+import { Increment } from '../domain/decimal.js';
+
+export class VenueValueError extends Error {}
+
+/** The plain decimal string of a finite number: 1e-7 → "0.0000001", 64000.1 → "64000.1". */
+export function decimalOf(n: number): string {
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw new VenueValueError(`not a finite number: ${String(n)}`);
+  const s = String(n);
+  const e = /^(-?)(\d+)(?:\.(\d+))?e([+-]\d+)$/.exec(s);
+  if (!e) return s;
+  const [, sign, int, frac = '', expRaw] = e;
+  const exp = Number(expRaw);
+  const digits = int! + frac;
+  const point = int!.length + exp;
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`.replace(/\.?0+$/, '');
+  if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}`;
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
+/**
+ * A market's increment from ccxt's precision: a tick size (precisionMode TICK_SIZE, e.g. 0.01)
+ * or a count of decimals (DECIMAL_PLACES, e.g. 2).
+ */
+export function incrementOf(precision: number | undefined, tickSizeMode: boolean): Increment {
+  if (precision === undefined || !(precision > 0 || (!tickSizeMode && precision === 0))) throw new VenueValueError(`no usable precision (${String(precision)})`);
+  if (tickSizeMode) return Increment.parse(decimalOf(precision));
+  if (!Number.isInteger(precision) || precision > 18) throw new VenueValueError(`decimal places ${precision} out of range`);
+  return Increment.parse(precision === 0 ? '1' : `0.${'0'.repeat(precision - 1)}1`);
+}
+
+/** A ccxt number as whole increments; throws (VenueValueError) when it is not one, or negative. */
+export function unitsOf(n: number, inc: Increment): number {
+  const s = decimalOf(n);
+  try {
+    return inc.toUnits(s);
+  } catch (err) {
+    throw new VenueValueError(`${s}: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,60 @@
+// One ccxt pro instance per venue, shared by that venue's streams, created on the first and
+// closed and dropped with the last (a retained instance keeps its sockets, caches and timers).
+import ccxt, { type Exchange } from 'ccxt';
+import type { VenueAdapter } from './venue.js';
+
+interface Entry {
+  ex: Exchange;
+  users: number;
+}
+
+export class VenueClients {
+  private readonly entries = new Map<string, Entry>();
+
+  /** @param baseUrl every venue's endpoints under `${baseUrl}/<venue>` (the local stand-ins); undefined for the real venues. */
+  constructor(private readonly baseUrl: string | undefined) {}
+
+  /** The venue's instance, markets loaded; counted until release(). */
+  async acquire(adapter: VenueAdapter): Promise<Exchange> {
+    let e = this.entries.get(adapter.id);
+    if (!e) {
+      const pro = (ccxt as unknown as { pro: Record<string, new (cfg: object) => Exchange> }).pro;
+      const ex = new pro[adapter.ccxtId]!({
+        enableRateLimit: !this.baseUrl,
+        timeout: 10_000,
+        options: adapter.options,
+        ...(this.baseUrl ? { urls: adapter.urls(`${this.baseUrl}/${adapter.id}`) } : {}),
+      });
+      this.entries.set(adapter.id, (e = { ex, users: 0 }));
+      // ccxt refuses plain ws:// unless its proxy agent module is loaded
+      if (this.baseUrl?.startsWith('http://')) await ex.loadHttpProxyAgent();
+    }
+    e.users++;
+    try {
+      // a failed load leaves ccxt holding the rejected promise: ask again for real
+      if (!e.ex.markets || Object.keys(e.ex.markets).length === 0) await e.ex.loadMarkets(true);
+    } catch (err) {
+      await this.release(adapter);
+      throw err;
+    }
+    return e.ex;
+  }
+
+  async release(adapter: VenueAdapter): Promise<void> {
+    const e = this.entries.get(adapter.id);
+    if (!e || --e.users > 0) return;
+    this.entries.delete(adapter.id);
+    await e.ex.close().catch(() => undefined);
+  }
+
+  /** Drops the venue's WebSocket connections (ccxt redials on the next watch): the cure for a stalled or poisoned socket. */
+  async reconnect(adapter: VenueAdapter): Promise<void> {
+    const ex = this.entries.get(adapter.id)?.ex as unknown as { clients?: Record<string, { close(): Promise<unknown> }> } | undefined;
+    await Promise.allSettled(Object.values(ex?.clients ?? {}).map((c) => c.close()));
+  }
+
+  /** Instances alive (a test checks they go with their streams). */
+  get size(): number {
+    return this.entries.size;
+  }
+}

@@ -1,0 +1,195 @@
+// The outside venues' market, as the API reads it (a MarketView of venue symbols) and as the hub
+// is fed (MarketOutput values): books, trades and tickers normalized from ccxt into exact
+// decimals. A venue symbol exists while a stream of it runs; its state is dropped with the last.
+import type { Interval } from '../domain/candle.js';
+import type { Instrument } from '../domain/instrument.js';
+import type { OrderBook } from '../domain/order-book.js';
+import type { CandleView, TickerView } from '../domain/wire-views.js';
+import { emptyMarketOutput, type MarketOutput, type TradeValue } from '../market/market-output.js';
+import type { BookStatus, MarketView } from '../market/market-view.js';
+import { decimalOf, unitsOf, VenueValueError } from './exact.js';
+import { VenueBook, type CcxtLevels } from './venue-book.js';
+
+/** The fields of a ccxt trade this service takes. */
+export interface CcxtTrade {
+  id?: string;
+  timestamp?: number;
+  price?: number;
+  amount?: number;
+  side?: string;
+}
+
+/** The fields of a ccxt ticker this service takes. */
+export interface CcxtTicker {
+  timestamp?: number;
+  open?: number;
+  high?: number;
+  low?: number;
+  last?: number;
+  change?: number;
+  percentage?: number;
+  baseVolume?: number;
+  quoteVolume?: number;
+  bid?: number;
+  bidVolume?: number;
+  ask?: number;
+  askVolume?: number;
+}
+
+interface VenueSymbolState {
+  instrument: Instrument;
+  book: VenueBook | undefined;
+  /** The stream of this symbol is in trouble (reconnecting, stalled): its book is not served as live. */
+  stalled: boolean;
+  tradeSeq: number;
+  /** Trade ids already published (ccxt can hand a trade over twice across a reconnect). */
+  seenTrades: Set<string>;
+  ticker: TickerView | undefined;
+  users: number;
+}
+
+const SEEN_TRADES = 2000;
+
+export class VenueMarket implements MarketView {
+  private readonly states = new Map<string, VenueSymbolState>();
+
+  /** A stream of `symbol` starts (the instrument from its venue's market); counted, so the last one to stop frees it. */
+  open(symbol: string, instrument: Instrument): void {
+    const s = this.states.get(symbol);
+    if (s) s.users++;
+    else this.states.set(symbol, { instrument, book: undefined, stalled: false, tradeSeq: 0, seenTrades: new Set(), ticker: undefined, users: 1 });
+  }
+
+  /** A stream of `symbol` stopped; true when that was the last (the symbol is gone). */
+  close(symbol: string, kind: 'book' | 'trades' | 'ticker'): boolean {
+    const s = this.states.get(symbol);
+    if (!s) return false;
+    if (kind === 'book') s.book = undefined;
+    if (kind === 'ticker') s.ticker = undefined;
+    if (--s.users > 0) return false;
+    this.states.delete(symbol);
+    return true;
+  }
+
+  // ---- MarketView ----
+
+  instrument(symbol: string): Instrument | undefined {
+    return this.states.get(symbol)?.instrument;
+  }
+
+  symbols(): string[] {
+    return [...this.states.keys()];
+  }
+
+  book(symbol: string): OrderBook | undefined {
+    return this.states.get(symbol)?.book?.book;
+  }
+
+  status(symbol: string): BookStatus | undefined {
+    const s = this.states.get(symbol);
+    if (!s?.book) return undefined;
+    if (!s.book.synced) return 'resyncing';
+    return s.stalled ? 'stale' : 'in_sync';
+  }
+
+  publishedSequence(symbol: string): number | undefined {
+    return this.book(symbol)?.sequence;
+  }
+
+  ticker(symbol: string): TickerView | undefined {
+    return this.states.get(symbol)?.ticker;
+  }
+
+  openCandle(_symbol: string, _interval: Interval): CandleView | undefined {
+    return undefined;
+  }
+
+  // ---- from the venue streams ----
+
+  /** The book depth a stream serves (a PATCH can change it: the next update is a fresh snapshot). */
+  setDepth(symbol: string, depth: number): void {
+    const b = this.states.get(symbol)?.book;
+    if (b && b.depth !== depth) {
+      b.depth = depth;
+      b.breakSync();
+    }
+  }
+
+  onBook(symbol: string, depth: number, bids: CcxtLevels, asks: CcxtLevels, timestamp: number): MarketOutput | undefined {
+    const s = this.states.get(symbol);
+    if (!s) return undefined;
+    s.stalled = false;
+    s.book ??= new VenueBook(symbol, s.instrument, depth);
+    let step;
+    try {
+      step = s.book.update(bids, asks, timestamp);
+    } catch (err) {
+      s.book.breakSync();
+      throw err;
+    }
+    if (!step.snapshot && !step.delta) return undefined;
+    return { ...emptyMarketOutput(), deltas: step.delta ? [step.delta] : [], snapshots: step.snapshot ? [step.snapshot] : [] };
+  }
+
+  /** The book cannot be trusted until rebuilt (a failed check, a gap, a reconnect). */
+  breakBook(symbol: string): void {
+    this.states.get(symbol)?.book?.breakSync();
+  }
+
+  /** The stream is silent or reconnecting: its book is served as `stale` until it speaks again. */
+  setStalled(symbol: string, stalled: boolean): void {
+    const s = this.states.get(symbol);
+    if (s) s.stalled = stalled;
+  }
+
+  /** New trades (ccxt hands over those since the last call); a trade seen before is skipped. Throws on a malformed one, publishing none. */
+  onTrades(symbol: string, trades: readonly CcxtTrade[], receivedAt: number): MarketOutput | undefined {
+    const s = this.states.get(symbol);
+    if (!s) return undefined;
+    const inst = s.instrument;
+    const fresh = trades.filter((t) => !s.seenTrades.has(String(t.id)));
+    const values: TradeValue[] = fresh.map((t) => {
+      if (t.id === undefined || typeof t.timestamp !== 'number' || (t.side !== 'buy' && t.side !== 'sell')) throw new VenueValueError(`trade without id, time or side: ${JSON.stringify(t).slice(0, 200)}`);
+      const price = inst.tick.format(unitsOf(t.price as number, inst.tick));
+      const quantity = inst.lot.format(unitsOf(t.amount as number, inst.lot));
+      return { symbol, trade_id: String(t.id), sequence: 0, price, quantity, taker_side: t.side, maker_order_id: '', taker_order_id: '', timestamp: t.timestamp, engine_send_time_us: receivedAt * 1000 };
+    });
+    for (const v of values) {
+      v.sequence = ++s.tradeSeq;
+      s.seenTrades.add(v.trade_id);
+    }
+    if (s.seenTrades.size > SEEN_TRADES) s.seenTrades = new Set([...s.seenTrades].slice(-SEEN_TRADES / 2));
+    return values.length ? { ...emptyMarketOutput(), trades: values } : undefined;
+  }
+
+  onTicker(symbol: string, t: CcxtTicker, receivedAt: number): MarketOutput | undefined {
+    const s = this.states.get(symbol);
+    if (!s) return undefined;
+    const inst = s.instrument;
+    const price = (n: number | undefined) => (n === undefined || n === null ? null : inst.tick.format(unitsOf(n, inst.tick)));
+    const amount = (n: number | undefined) => (n === undefined || n === null ? null : decimalOf(n));
+    const ts = t.timestamp ?? receivedAt;
+    const view: TickerView = {
+      symbol,
+      timestamp: ts,
+      open_time: ts - 86_400_000,
+      close_time: ts,
+      open: price(t.open),
+      high: price(t.high),
+      low: price(t.low),
+      last: price(t.last),
+      price_change: amount(t.change),
+      price_change_percent: amount(t.percentage),
+      volume: amount(t.baseVolume) ?? '0',
+      quote_volume: amount(t.quoteVolume) ?? '0',
+      trade_count: 0,
+      best_bid: price(t.bid),
+      best_bid_qty: amount(t.bidVolume),
+      best_ask: price(t.ask),
+      best_ask_qty: amount(t.askVolume),
+      open_interest: null,
+    };
+    s.ticker = view;
+    return { ...emptyMarketOutput(), tickers: [view] };
+  }
+}

@@ -1,0 +1,32 @@
+// The contract of an outside venue followed through ccxt pro (as tardis-node's real-time feeds):
+// which ccxt class, which kinds it streams, how often each normally speaks (the watchdog's
+// yardstick), its ccxt options, and how its endpoints move onto a local stand-in or proxy.
+// Adding a venue is one file in adapters/ and a line in adapters/index.ts.
+
+export type VenueKind = 'book' | 'trades' | 'ticker';
+export const VENUE_KINDS: readonly VenueKind[] = ['book', 'trades', 'ticker'];
+
+export interface VenueAdapter {
+  /** The venue's name in venue symbols (`binance:BTC/USDT`) and the API. */
+  id: string;
+  /** The ccxt pro class. */
+  ccxtId: string;
+  kinds: readonly VenueKind[];
+  /** The longest a healthy stream of each kind normally stays silent; the watchdog fires at twice it. */
+  intervalMs: Record<VenueKind, number>;
+  /** ccxt constructor options (markets to load, channel choices). */
+  options: Record<string, unknown>;
+  /** ccxt `urls` overrides that point every REST and WebSocket endpoint at `base` (http://host:port/<id>). */
+  urls(base: string): Record<string, unknown>;
+}
+
+/** A venue symbol: `venue:BASE/QUOTE` or `venue:BASE/QUOTE:SETTLE` (ccxt's unified symbol after the venue). */
+export const venueSymbol = (venue: string, symbol: string): string => `${venue}:${symbol}`;
+
+export function splitVenueSymbol(s: string): { venue: string; symbol: string } | undefined {
+  const i = s.indexOf(':');
+  if (i <= 0) return undefined;
+  return { venue: s.slice(0, i), symbol: s.slice(i + 1) };
+}
+
+export const isVenueSymbol = (s: string): boolean => s.includes(':');
