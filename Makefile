@@ -49,7 +49,7 @@ migrate: build
 
 # The service alone; its index sources point at the local stand-ins (npm run exchanges), never the internet.
 service: build
-	INDEX_EXCHANGE_BASE_URL=$${INDEX_EXCHANGE_BASE_URL:-http://127.0.0.1:9100} node dist/src/main.js
+	INDEX_EXCHANGE_BASE_URL=$${INDEX_EXCHANGE_BASE_URL:-http://127.0.0.1:9100} VENUE_BASE_URL=$${VENUE_BASE_URL:-http://127.0.0.1:9100} node dist/src/main.js
 
 dev: stack-up build
 	node dist/src/store/migrate-cli.js

@@ -5,6 +5,7 @@ import { REST_ERROR_CODES } from '../contract/rest-errors.js';
 import { BOOK_STATUSES } from '../contract/ws-frames.js';
 import { INTERVAL_NAMES } from '../domain/candle.js';
 import { CHANNELS } from './channels.js';
+import { SECURITY_SCHEMES, STREAM_PATHS, STREAM_SCHEMAS } from './openapi-streams.js';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const nullable = (schema: object) => ({ oneOf: [schema, { type: 'null' }] });
@@ -104,7 +105,7 @@ export const OPENAPI = {
     title: 'Market data REST API',
     version: '1.1.0',
     description:
-      'Prices and sizes are decimal strings in the instrument increments. Times are epoch milliseconds (UTC). Every path answers GET; other methods (known or not) get 405 with `Allow: GET`. A TypeScript client: client/ (docs/API.md).',
+      'Prices and sizes are decimal strings in the instrument increments. Times are epoch milliseconds (UTC). Market data paths answer GET; other methods (known or not) get 405 with `Allow`. Symbols of outside venues are `venue:BASE/QUOTE` (e.g. `binance:BTC/USDT`), served like the exchange symbols. Stream control (/v1/streams) changes need the bearer token of the instance. A TypeScript client: client/ (docs/API.md).',
   },
   paths: {
     '/v1/symbols': get('Instruments and their status', [], { '200': { description: 'instruments', content: json(obj({ symbols: { type: 'array', items: ref('Instrument') } })) } }),
@@ -148,6 +149,7 @@ export const OPENAPI = {
       { '200': { description: 'an event stream; each event is one WebSocket frame (docs/API.md)', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors },
     ),
     '/v1/openapi.json': get('This document', [], { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } }),
+    ...STREAM_PATHS,
   },
-  components: { schemas },
+  components: { schemas: { ...schemas, ...STREAM_SCHEMAS }, securitySchemes: SECURITY_SCHEMES },
 };

@@ -1,6 +1,6 @@
 // The venue stream control API: GET /v1/streams[/{id}] (open, like all reads), POST /v1/streams,
-// PATCH and DELETE /v1/streams/{id} (Authorization: Bearer $ADMIN_TOKEN; refused with 403 when
-// the instance has no token, so control is off unless deliberately turned on).
+// PATCH and DELETE /v1/streams/{id} (Authorization: Bearer $ADMIN_TOKEN: 401 without or with a
+// wrong one; 403 when the instance has no token, so control is off unless deliberately turned on).
 import { timingSafeEqual } from 'node:crypto';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { Metrics } from '../obs/metrics.js';
@@ -13,6 +13,7 @@ import { HttpError } from './rest-params.js';
 const MAX_BODY = 16 * 1024;
 
 function authorized(header: string, token: string | undefined): void {
+  if (!header) throw new HttpError(401, 'unauthorized', 'stream control needs Authorization: Bearer <ADMIN_TOKEN>');
   if (!token) throw new HttpError(403, 'control_disabled', 'stream control is off on this instance (no ADMIN_TOKEN set)');
   const m = /^Bearer (.+)$/.exec(header);
   const given = Buffer.from(m?.[1] ?? '');

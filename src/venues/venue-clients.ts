@@ -11,8 +11,14 @@ interface Entry {
 export class VenueClients {
   private readonly entries = new Map<string, Entry>();
 
-  /** @param baseUrl every venue's endpoints under `${baseUrl}/<venue>` (the local stand-ins); undefined for the real venues. */
-  constructor(private readonly baseUrl: string | undefined) {}
+  /**
+   * @param baseUrl every venue's endpoints under `${baseUrl}/<venue>` (the local stand-ins); undefined for the real venues.
+   * @param malformed told of every frame that is not JSON (ccxt would log it to stdout and hand the raw text on).
+   */
+  constructor(
+    private readonly baseUrl: string | undefined,
+    private readonly malformed: (venue: string, frame: string) => void = () => undefined,
+  ) {}
 
   /** The venue's instance, markets loaded; counted until release(). */
   async acquire(adapter: VenueAdapter): Promise<Exchange> {
@@ -25,6 +31,14 @@ export class VenueClients {
         options: adapter.options,
         ...(this.baseUrl ? { urls: adapter.urls(`${this.baseUrl}/${adapter.id}`) } : {}),
       });
+      // before any socket exists: ccxt binds these when it creates a connection
+      const raw = ex as unknown as { handleMessage(client: unknown, message: unknown): unknown; log: (...args: unknown[]) => void };
+      const handle = raw.handleMessage.bind(ex);
+      raw.handleMessage = (client, message) => {
+        if (typeof message === 'string' && (message[0] === '{' || message[0] === '[')) return this.malformed(adapter.id, message);
+        return handle(client, message);
+      };
+      raw.log = () => undefined;
       this.entries.set(adapter.id, (e = { ex, users: 0 }));
       // ccxt refuses plain ws:// unless its proxy agent module is loaded
       if (this.baseUrl?.startsWith('http://')) await ex.loadHttpProxyAgent();

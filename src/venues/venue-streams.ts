@@ -36,7 +36,10 @@ export class VenueStreams {
     private readonly log: Logger,
     private readonly timing: StreamTiming = DEFAULT_TIMING,
   ) {
-    this.clients = new VenueClients(baseUrl);
+    this.clients = new VenueClients(baseUrl, (venue, frame) => {
+      metrics.venueMalformed.inc({ venue, kind: 'frame' });
+      log.warn({ venue, frame: frame.slice(0, 200) }, 'malformed venue frame dropped');
+    });
     this.bus = new OutputBus(log);
     this.observer = {
       message: (s) => metrics.venueMessages.inc({ venue: s.venue, kind: s.kind }),

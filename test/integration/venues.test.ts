@@ -4,10 +4,16 @@
 // control API adds, changes and removes streams that survive a restart.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import WebSocket from 'ws';
 import { connect, type BookFeed, type MarketClient, type ServerFrame, type VerifiedBook } from '@market-data/client';
 import { FakeExchanges } from '../../src/sim/exchanges.js';
 import type { VenueFault } from '../../src/sim/venues/stand-in.js';
+import { createLogger } from '../../src/obs/logger.js';
+import { Metrics } from '../../src/obs/metrics.js';
+import { parseStreamSpec } from '../../src/venues/stream-spec.js';
+import { VenueStreams } from '../../src/venues/venue-streams.js';
 import { isolatedEnv, startService, type RunningService } from '../support/service.js';
 import { waitUntil } from '../support/stack.js';
 import { testStores, type TestStores } from '../support/stores.js';
@@ -187,6 +193,10 @@ describe('outside venues through ccxt pro', () => {
     await waitUntil('binance streams connected', async () => (await stream('binance.BTC-USDT.book')).state === 'connected' && (await stream('binance.BTC-USDT.trades')).state === 'connected', 15_000);
     const after = await stream('binance.BTC-USDT.trades');
     assert.ok(after.messages > before.messages, 'trades go on');
+    const metrics = await (await fetch(`${svc.baseUrl}/metrics`)).text();
+    const dropped = Number(/md_venue_malformed_total\{venue="binance",kind="frame"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+    assert.ok(dropped >= 5, `malformed frames counted (${dropped})`);
+    assert.equal(after.reconnects, before.reconnects, 'a malformed frame costs no reconnect');
     assert.equal(svc.proc.exitCode, null);
   });
 
@@ -233,5 +243,41 @@ describe('outside venues through ccxt pro', () => {
     assert.equal((await fetch(`${svc.baseUrl}/v1/streams/okx.SOL-USDT.book`, { method: 'DELETE', headers: auth })).status, 204);
     assert.equal((await fetch(`${svc.baseUrl}/v1/streams/okx.SOL-USDT.book`)).status, 404);
     assert.equal((await fetch(`${svc.baseUrl}/v1/depth?symbol=${encodeURIComponent('okx:SOL/USDT')}`)).status, 404);
+  });
+});
+
+describe('venue stream lifecycle', () => {
+  it('removing a stream frees its ccxt instance: heap back to baseline after 100 add/remove cycles', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const fake = new FakeExchanges(4);
+    const port = await fake.start();
+    const streams = new VenueStreams(`http://127.0.0.1:${port}`, undefined, new Metrics(), createLogger('silent'));
+    const heap = async () => {
+      for (let i = 0; i < 3; i++) {
+        gc();
+        await sleep(50);
+      }
+      return process.memoryUsage().heapUsed;
+    };
+    const cycle = async (venue: string) => {
+      const s = await streams.add(parseStreamSpec({ venue, symbol: 'BTC/USDT', kind: 'book', depth: 20 }));
+      await waitUntil('a first book', async () => s.stats.messages > 0, 10_000, 20);
+      await streams.remove(s.spec.id);
+    };
+    try {
+      for (let i = 0; i < 5; i++) await cycle(i % 2 ? 'okx' : 'binance'); // warm: modules, caches, JIT
+      const baseline = await heap();
+      for (let i = 0; i < 100; i++) await cycle(i % 2 ? 'okx' : 'binance');
+      const afterCycles = await heap();
+      assert.equal(streams.clients.size, 0, 'no ccxt instance left');
+      assert.deepEqual(streams.market.symbols(), [], 'no venue symbol left');
+      const grew = (afterCycles - baseline) / 1024 / 1024;
+      console.log(`heap after 100 add/remove cycles: ${(baseline / 1048576).toFixed(1)} → ${(afterCycles / 1048576).toFixed(1)} MiB`);
+      assert.ok(grew < 5, `heap grew ${grew.toFixed(1)} MiB over 100 cycles`);
+    } finally {
+      await streams.stop();
+      await fake.stop();
+    }
   });
 });

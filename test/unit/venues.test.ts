@@ -1,0 +1,168 @@
+// The pure parts of the outside venue feeds: exact decimals out of ccxt's numbers, venue books
+// turned into this service's snapshot/delta contract, trades and tickers, the breaker, backoff
+// and the stream specs the control API accepts.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { bookChecksum, CHECKSUM_DEPTH } from '../../src/domain/book-checksum.js';
+import { Increment } from '../../src/domain/decimal.js';
+import { makeInstrument, type Instrument } from '../../src/domain/instrument.js';
+import { OrderBook } from '../../src/domain/order-book.js';
+import { backoffMs } from '../../src/venues/backoff.js';
+import { CircuitBreaker } from '../../src/venues/circuit-breaker.js';
+import { decimalOf, incrementOf, unitsOf, VenueValueError } from '../../src/venues/exact.js';
+import { parseKnobs, parseStreamList, parseStreamSpec, SpecError } from '../../src/venues/stream-spec.js';
+import { VenueBook } from '../../src/venues/venue-book.js';
+import { VenueMarket } from '../../src/venues/venue-market.js';
+
+const spec = makeInstrument({ symbol: 'BTC-USDT', base: 'BTC', quote: 'USDT', kind: 'spot', status: 'trading', tickSize: '0.01', lotSize: '0.00001' });
+const inst: Instrument = { ...spec, symbol: 'binance:BTC/USDT' };
+
+describe('exact decimals from ccxt numbers', () => {
+  it('a venue decimal string parsed to a number comes back exactly (up to 15 significant digits)', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 999_999_999_999_999n }), fc.integer({ min: 0, max: 18 }), (units, decimals) => {
+        const s = units.toString().padStart(decimals + 1, '0');
+        const text = decimals ? `${s.slice(0, -decimals)}.${s.slice(-decimals)}` : s;
+        const canonical = text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
+        assert.equal(decimalOf(Number(text)), canonical.replace(/^0+(?=\d)/, ''));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('writes exponent forms out in full', () => {
+    assert.equal(decimalOf(1e-7), '0.0000001');
+    assert.equal(decimalOf(1.5e-8), '0.000000015');
+    assert.equal(decimalOf(1e21), '1000000000000000000000');
+    assert.equal(decimalOf(64000.1), '64000.1');
+    assert.throws(() => decimalOf(Number.NaN), VenueValueError);
+  });
+
+  it('takes increments from either ccxt precision mode, and refuses values off them', () => {
+    assert.equal(incrementOf(0.01, true).size, '0.01');
+    assert.equal(incrementOf(0.00001, true).size, '0.00001');
+    assert.equal(incrementOf(2, false).size, '0.01');
+    assert.equal(incrementOf(0, false).size, '1');
+    assert.throws(() => incrementOf(undefined, true), VenueValueError);
+    const tick = Increment.parse('0.01');
+    assert.equal(unitsOf(64000.12, tick), 6_400_012);
+    assert.throws(() => unitsOf(64000.125, tick), VenueValueError);
+    assert.throws(() => unitsOf(-1, tick), VenueValueError);
+  });
+});
+
+describe('a venue book as snapshot and deltas', () => {
+  const levels = fc.uniqueArray(fc.tuple(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 50_000 })), { selector: (l) => l[0], maxLength: 40 });
+
+  it('deltas applied to the snapshot rebuild every state exactly, each with the checksum of that state', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(levels, levels), { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 30 }), (states, depth) => {
+        const vb = new VenueBook(inst.symbol, inst, depth);
+        const client = new OrderBook();
+        let seq = -1;
+        for (const [b, a] of states) {
+          // ccxt's sides, best first; asks all above bids
+          const bids = [...b].sort((x, y) => y[0] - x[0]).map(([p, q]) => [p / 100, q / 100_000]);
+          const asks = [...a].sort((x, y) => x[0] - y[0]).map(([p, q]) => [(p + 300) / 100, q / 100_000]);
+          const step = vb.update(bids, asks, 1000);
+          if (step.snapshot) {
+            client.replace(step.snapshot.bids, step.snapshot.asks, step.snapshot.sequence);
+            seq = step.snapshot.sequence;
+          }
+          if (step.delta) {
+            assert.equal(step.delta.prevSequence, seq, 'chained');
+            for (const [p, q] of step.delta.bids) client.set('bid', p, q);
+            for (const [p, q] of step.delta.asks) client.set('ask', p, q);
+            seq = step.delta.sequence;
+            assert.equal(step.delta.checksum, bookChecksum(client, inst.tick, inst.lot, CHECKSUM_DEPTH));
+          }
+          const want = { bids: bids.slice(0, depth).map(([p, q]) => [Math.round(p! * 100), Math.round(q! * 100_000)]), asks: asks.slice(0, depth).map(([p, q]) => [Math.round(p! * 100), Math.round(q! * 100_000)]) };
+          assert.deepEqual(client.depth(depth), want);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('starts with a snapshot, rebuilds with a resync snapshot after a break, and refuses crossed or off-tick books', () => {
+    const vb = new VenueBook(inst.symbol, inst, 10);
+    assert.equal(vb.update([[100, 1]], [[100.01, 1]], 1).snapshot?.reason, 'start');
+    assert.equal(vb.update([[100, 2]], [[100.01, 1]], 2).delta?.bids.get(10_000), 200_000);
+    assert.deepEqual(vb.update([[100, 2]], [[100.01, 1]], 3), {}, 'nothing changed: nothing published');
+    vb.breakSync();
+    const resync = vb.update([[100, 2]], [[100.01, 1]], 4).snapshot!;
+    assert.equal(resync.reason, 'resync');
+    assert.equal(resync.sequence, 3, 'seq goes on across a rebuild');
+    assert.throws(() => vb.update([[100.02, 1]], [[100.01, 1]], 5), /crossed/);
+    assert.throws(() => vb.update([[100.005, 1]], [[100.01, 1]], 5), VenueValueError);
+  });
+});
+
+describe('venue trades and tickers', () => {
+  it('publishes each trade once, numbered in order, with exact decimals; refuses a malformed one', () => {
+    const m = new VenueMarket();
+    m.open(inst.symbol, inst);
+    const t = (id: number, price = 64000.1) => ({ id: String(id), timestamp: 1000 + id, price, amount: 0.00123, side: 'buy' });
+    const first = m.onTrades(inst.symbol, [t(1), t(2)], 5000)!.trades;
+    assert.deepEqual(first.map((x) => [x.trade_id, x.sequence, x.price, x.quantity]), [['1', 1, '64000.10', '0.00123'], ['2', 2, '64000.10', '0.00123']]);
+    assert.deepEqual(m.onTrades(inst.symbol, [t(2), t(3)], 5001)!.trades.map((x) => [x.trade_id, x.sequence]), [['3', 3]], 'a trade seen before is skipped');
+    assert.throws(() => m.onTrades(inst.symbol, [t(4, 64000.123)], 5002), VenueValueError);
+    assert.throws(() => m.onTrades(inst.symbol, [{ id: '5', price: 1, amount: 1 }], 5002), VenueValueError);
+    const ticker = m.onTicker(inst.symbol, { timestamp: 7, last: 64000.1, bid: 64000, ask: 64000.2, baseVolume: 12.5, quoteVolume: 1e-7, percentage: -0.5 }, 9)!.tickers[0]!;
+    assert.equal(ticker.last, '64000.10');
+    assert.equal(ticker.best_ask, '64000.20');
+    assert.equal(ticker.quote_volume, '0.0000001');
+    assert.equal(ticker.price_change_percent, '-0.5');
+    assert.equal(m.close(inst.symbol, 'ticker'), true, 'the last stream of a symbol frees it');
+    assert.equal(m.instrument(inst.symbol), undefined);
+  });
+});
+
+describe('resilience', () => {
+  it('backoff doubles up to its ceiling, each wait in [½, 1] of it', () => {
+    assert.equal(backoffMs(0, 250, 30_000, () => 0), 125);
+    assert.equal(backoffMs(0, 250, 30_000, () => 0.999999), 250);
+    assert.equal(backoffMs(3, 250, 30_000, () => 0.999999), 2000);
+    assert.equal(backoffMs(50, 250, 30_000, () => 0.999999), 30_000);
+  });
+
+  it('the breaker opens after 5 failures in 60 s, lets one probe through after its wait, and closes on success', () => {
+    const b = new CircuitBreaker(5, 60_000, 30_000);
+    for (let i = 0; i < 4; i++) b.failure(i * 1000);
+    assert.equal(b.state, 'closed');
+    b.failure(70_000); // the first ones are older than 60 s by now
+    assert.equal(b.state, 'closed');
+    for (let i = 0; i < 4; i++) b.failure(71_000 + i);
+    assert.equal(b.state, 'open');
+    assert.equal(b.allow(80_000), false);
+    assert.equal(b.waitMs(80_000), 21_003);
+    assert.equal(b.allow(101_003), true, 'the probe');
+    assert.equal(b.allow(101_004), false, 'only one probe');
+    b.failure(101_005);
+    assert.equal(b.state, 'open', 'a failed probe opens it again');
+    assert.equal(b.allow(131_005), true);
+    b.success();
+    assert.equal(b.state, 'closed');
+    assert.equal(b.opened, 2);
+  });
+});
+
+describe('stream specs', () => {
+  it('accepts what the control API documents and names what is wrong otherwise', () => {
+    assert.deepEqual(parseStreamSpec({ venue: 'binance', symbol: 'BTC/USDT', kind: 'book', depth: 50 }), { id: 'binance.BTC-USDT.book', venue: 'binance', symbol: 'BTC/USDT', kind: 'book', depth: 50, persist: false, publish: false });
+    assert.equal(parseStreamSpec({ venue: 'okx', symbol: 'BTC/USDT:USDT', kind: 'trades' }).id, 'okx.BTC-USDT-USDT.trades');
+    for (const [body, why] of [
+      [{ venue: 'nowhere', symbol: 'BTC/USDT', kind: 'book' }, /venue must be one of/],
+      [{ venue: 'binance', symbol: 'btcusdt', kind: 'book' }, /unified symbol/],
+      [{ venue: 'binance', symbol: 'BTC/USDT', kind: 'book', depth: 1001 }, /depth/],
+      [{ venue: 'binance', symbol: 'BTC/USDT', kind: 'trades', depth: 5 }, /book streams only/],
+      [{ venue: 'binance', symbol: 'BTC/USDT', kind: 'book', extra: 1 }, /unknown field/],
+      [[1], /JSON object/],
+    ] as const) assert.throws(() => parseStreamSpec(body), (e: Error) => e instanceof SpecError && why.test(e.message));
+    assert.deepEqual(parseKnobs({ depth: 5, publish: true }, 'book'), { depth: 5, publish: true });
+    assert.throws(() => parseKnobs({ symbol: 'ETH/USDT' }, 'book'), /cannot be changed/);
+    assert.deepEqual(parseStreamList('binance:BTC/USDT@book:20, okx:ETH/USDT@trades').map((s) => s.id), ['binance.BTC-USDT.book', 'okx.ETH-USDT.trades']);
+    assert.throws(() => parseStreamList('binance:BTC/USDT'), /venue:SYMBOL@kind/);
+  });
+});
