@@ -39,12 +39,14 @@ import { restoreAggregates } from './ingest/aggregate-restore.js';
 import { stateView } from './ingest/state-view.js';
 import { EdgeMarket } from './edge/edge-market.js';
 import { MdFollower } from './edge/md-follower.js';
-import type { MarketOutput } from './market/market-output.js';
+import type { MarketOutput, TradeValue } from './market/market-output.js';
 import type { MarketView } from './market/market-view.js';
 import { compositeView } from './market/composite-view.js';
 import { registerStreamControl } from './api/stream-control.js';
 import { VenueStreamStore } from './store/venue-stream-store.js';
 import { VenueStreams } from './venues/venue-streams.js';
+import { VenuePublisher } from './venues/venue-publisher.js';
+import { VenueTradeStore } from './store/venue-trade-store.js';
 import { DEFAULT_TIMING } from './venues/venue-stream.js';
 import { loadWsEngine, WsEngineError, type Uws, type WsEngineInfo } from './runtime/ws-engine.js';
 
@@ -184,6 +186,8 @@ async function main(): Promise<void> {
   }
 
   // Outside venues (ccxt pro): another source of the same market outputs, under venue symbols.
+  let venuePublisher: VenuePublisher | undefined;
+  let venueTrades: BufferedWriter<TradeValue> | undefined;
   const venues = cfg.venues.enabled ? new VenueStreams(cfg.venues.baseUrl, new VenueStreamStore(postgres), metrics, log, {
         ...DEFAULT_TIMING,
         backoffMaxMs: cfg.venues.backoffMaxMs,
@@ -198,6 +202,13 @@ async function main(): Promise<void> {
       venues.onOutput(listener);
     };
     health.venues = () => venues.health();
+    venuePublisher = new VenuePublisher(kafka, registry, cfg.topicPrefix, venues, metrics, log, { partitions: cfg.topicPartitions, snapshotIntervalMs: cfg.mdSnapshotIntervalMs, maxQueued: 100_000 });
+    const pub = venuePublisher;
+    venues.onOutput((out) => pub.onOutput(out));
+    const store = new VenueTradeStore(clickhouse, chDb);
+    venueTrades = new BufferedWriter('ch_venue_trades', (rows: TradeValue[]) => store.insert(rows), metrics, log);
+    const vt = venueTrades;
+    venues.onOutput((out) => vt.add(out.trades.filter((t) => venues.specOf(t.symbol, 'trades')?.persist)));
   }
 
   // Client-facing API (all, edge): WebSocket, REST, SSE and gRPC, fed by the hub from the output source.
@@ -262,6 +273,8 @@ async function main(): Promise<void> {
     await grpcServer?.stop(Math.min(2000, cfg.shutdownDrainTimeoutMs / 4));
     await pricing?.stop();
     await venues?.stop();
+    await venuePublisher?.stop();
+    await venueTrades?.close();
     await ingest?.stop();
     await follower?.stop();
     await Promise.allSettled([pricingHistory?.close(), indexQuotes?.close()]);
@@ -276,11 +289,14 @@ async function main(): Promise<void> {
 
   // Served from here on (/health tells how the start goes); the API answers as data arrives.
   // venues need neither Kafka nor the engine: they start beside the ingest
-  const venuesStarted = venues ? untilItWorks('venue streams start', log, 60_000, () => venues.start(cfg.venues.seeds)) : undefined;
+  // a venue side that cannot start is logged; it never takes the exchange's own market down
+  const venuesStarted = venues ? untilItWorks('venue streams start', log, 60_000, () => venues.start(cfg.venues.seeds)).catch((err: Error) => log.error({ err: err.message }, 'venue streams not started')) : undefined;
+  const venuePublishing = venuePublisher ? untilItWorks('md.venue.* publisher start', log, 120_000, () => venuePublisher!.start()).catch((err: Error) => log.error({ err: err.message }, 'md.venue.* not published')) : undefined;
   if (ingest) await untilItWorks('ingest start', log, 120_000, () => ingest!.start());
   if (follower) await untilItWorks('md.* follower start', log, 120_000, () => follower!.start());
   if (pricing && !stopping) await untilItWorks('pricing start', log, 60_000, () => pricing!.start());
   await venuesStarted;
+  await venuePublishing;
 }
 
 main().catch((err) => {

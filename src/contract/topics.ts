@@ -59,3 +59,12 @@ export function mdTopics(prefix = '') {
   };
 }
 export type MdTopics = ReturnType<typeof mdTopics>;
+
+/** Topics of the outside venues' normalized streams (src/venues/), keyed by venue symbol. */
+export function venueTopics(prefix = '') {
+  return {
+    trades: `${prefix}md.venue.trades.v1`,
+    book: `${prefix}md.venue.book.v1`,
+    ticker: `${prefix}md.venue.ticker.v1`,
+  };
+}

@@ -41,7 +41,7 @@ export class VenueBook {
   }
 
   /** ccxt's book after an update: a snapshot (first, or after a break) or the delta to it; nothing when the top did not change. */
-  update(bids: CcxtLevels, asks: CcxtLevels, timestamp: number): { snapshot?: BookSnapshotValue; delta?: BookDeltaValue } {
+  update(bids: CcxtLevels, asks: CcxtLevels, timestamp: number, receivedAt = timestamp): { snapshot?: BookSnapshotValue; delta?: BookDeltaValue } {
     const inst = this.instrument;
     const b = exactLevels(inst, bids, this.depth);
     const a = exactLevels(inst, asks, this.depth);
@@ -67,7 +67,7 @@ export class VenueBook {
         prevSequence,
         sequence: book.sequence,
         timestamp,
-        sendTimeUs: timestamp * 1000,
+        sendTimeUs: receivedAt * 1000,
         bids: bidChanges,
         asks: askChanges,
         checksum: bookChecksum(book, inst.tick, inst.lot, CHECKSUM_DEPTH),

@@ -92,6 +92,12 @@ export class VenueMarket implements MarketView {
     return s.stalled ? 'stale' : 'in_sync';
   }
 
+  /** The book as a whole (for periodic snapshots), when it is in sync. */
+  snapshot(symbol: string, now: number): ReturnType<VenueBook['snapshot']> | undefined {
+    const b = this.states.get(symbol)?.book;
+    return b?.synced ? b.snapshot('periodic', now) : undefined;
+  }
+
   publishedSequence(symbol: string): number | undefined {
     return this.book(symbol)?.sequence;
   }
@@ -115,14 +121,14 @@ export class VenueMarket implements MarketView {
     }
   }
 
-  onBook(symbol: string, depth: number, bids: CcxtLevels, asks: CcxtLevels, timestamp: number): MarketOutput | undefined {
+  onBook(symbol: string, depth: number, bids: CcxtLevels, asks: CcxtLevels, timestamp: number, receivedAt = Date.now()): MarketOutput | undefined {
     const s = this.states.get(symbol);
     if (!s) return undefined;
     s.stalled = false;
     s.book ??= new VenueBook(symbol, s.instrument, depth);
     let step;
     try {
-      step = s.book.update(bids, asks, timestamp);
+      step = s.book.update(bids, asks, timestamp, receivedAt);
     } catch (err) {
       s.book.breakSync();
       throw err;

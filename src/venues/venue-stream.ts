@@ -172,7 +172,7 @@ export class VenueStream {
     const now = Date.now();
     if (kind === 'book') {
       const ob = data as { bids: number[][]; asks: number[][]; timestamp?: number };
-      return this.market.onBook(this.symbol, depth, ob.bids, ob.asks, ob.timestamp ?? now);
+      return this.market.onBook(this.symbol, depth, ob.bids, ob.asks, ob.timestamp ?? now, now);
     }
     if (kind === 'trades') return this.market.onTrades(this.symbol, data as CcxtTrade[], now);
     return this.market.onTicker(this.symbol, data as CcxtTicker, now);

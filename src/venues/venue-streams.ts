@@ -7,7 +7,8 @@ import type { Logger } from '../obs/logger.js';
 import type { Metrics } from '../obs/metrics.js';
 import type { VenueStreamStore } from '../store/venue-stream-store.js';
 import { VENUES } from './adapters/index.js';
-import { parseStreamSpec, streamVenueSymbol, type StreamKnobs, type StreamSpec } from './stream-spec.js';
+import { parseStreamSpec, streamId, streamVenueSymbol, type StreamKnobs, type StreamSpec } from './stream-spec.js';
+import type { VenueKind } from './venue.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { VenueClients } from './venue-clients.js';
 import { VenueMarket } from './venue-market.js';
@@ -116,6 +117,12 @@ export class VenueStreams {
     this.metrics.venueMessageAge.remove({ venue: s.spec.venue, kind: s.spec.kind, symbol: s.spec.symbol });
     this.log.info({ stream: id }, 'venue stream removed');
     return true;
+  }
+
+  /** The spec of the stream that brings `kind` of a venue symbol (its knobs: publish, persist). */
+  specOf(venueSymbol: string, kind: VenueKind): StreamSpec | undefined {
+    const i = venueSymbol.indexOf(':');
+    return this.streams.get(streamId(venueSymbol.slice(0, i), venueSymbol.slice(i + 1), kind))?.spec;
   }
 
   get(id: string): VenueStream | undefined {

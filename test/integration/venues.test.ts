@@ -9,6 +9,15 @@ import { runInNewContext } from 'node:vm';
 import WebSocket from 'ws';
 import { connect, type BookFeed, type MarketClient, type ServerFrame, type VerifiedBook } from '@market-data/client';
 import { FakeExchanges } from '../../src/sim/exchanges.js';
+import { loadConfig } from '../../src/config.js';
+import { AvroDecoder } from '../../src/contract/avro-codec.js';
+import { venueTopics } from '../../src/contract/topics.js';
+import type { VenueBookRecord, VenueTradeRecord } from '../../src/contract/venue-wire.js';
+import { checksumPayload } from '../../src/domain/checksum-payload.js';
+import { crc32 } from '../../src/domain/crc32.js';
+import { createKafka } from '../../src/ingest/kafka-client.js';
+import { createSchemaRegistry } from '../../src/ingest/schema-registry.js';
+import { readTopics } from '../support/kafka.js';
 import type { VenueFault } from '../../src/sim/venues/stand-in.js';
 import { createLogger } from '../../src/obs/logger.js';
 import { Metrics } from '../../src/obs/metrics.js';
@@ -19,6 +28,9 @@ import { waitUntil } from '../support/stack.js';
 import { testStores, type TestStores } from '../support/stores.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const cfg = loadConfig();
+const kafka = createKafka(cfg.kafkaBrokers, 'test-venues', createLogger('error'));
+const decoder = new AvroDecoder(createSchemaRegistry(cfg.schemaRegistryUrl));
 const TOKEN = 'test-admin-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 
@@ -198,6 +210,57 @@ describe('outside venues through ccxt pro', () => {
     assert.ok(dropped >= 5, `malformed frames counted (${dropped})`);
     assert.equal(after.reconnects, before.reconnects, 'a malformed frame costs no reconnect');
     assert.equal(svc.proc.exitCode, null);
+  });
+
+  it('publish and persist: md.venue.* carries a verifiable book and every trade once; ClickHouse keeps the trades', async () => {
+    for (const [id, knobs] of [['binance.BTC-USDT.book', { publish: true }], ['binance.BTC-USDT.trades', { publish: true, persist: true }]] as const) {
+      assert.equal((await fetch(`${svc.baseUrl}/v1/streams/${id}`, { method: 'PATCH', body: JSON.stringify(knobs), headers: auth })).status, 200);
+    }
+    await sleep(4000);
+    await fault('binance', 'pause');
+    let want: { bids: string[][]; asks: string[][] };
+    try {
+      want = await standInBook('binance', 'BTC/USDT', 50);
+      await sleep(2000); // the last updates published and stored
+      for (const [id, knobs] of [['binance.BTC-USDT.book', { publish: false }], ['binance.BTC-USDT.trades', { publish: false, persist: false }]] as const) {
+        await fetch(`${svc.baseUrl}/v1/streams/${id}`, { method: 'PATCH', body: JSON.stringify(knobs), headers: auth });
+      }
+    } finally {
+      await fault('binance', 'none');
+    }
+    const topics = venueTopics(env.TOPIC_PREFIX);
+    const msgs = await readTopics(kafka, [topics.book, topics.trades], 30_000, 3000);
+    const book = await Promise.all(msgs.filter((m) => m.topic === topics.book).map((m) => decoder.decode<VenueBookRecord>(m.value, 'exchange.md.venue.v1.VenueBook')));
+    assert.ok(book.length > 10, `book records (${book.length})`);
+    assert.equal(book[0]!.type, 'snapshot', 'a snapshot first');
+    const bids = new Map<string, string>();
+    const asks = new Map<string, string>();
+    let seq = -1;
+    const sorted = (m: Map<string, string>, desc: boolean) => [...m].sort((a, b) => (desc ? -1 : 1) * (Number(a[0]) - Number(b[0]))).map(([p, q]) => [p, q]);
+    for (const r of book) {
+      if (r.type === 'snapshot') {
+        bids.clear();
+        asks.clear();
+      } else assert.equal(r.prev_sequence, seq, `chained at ${r.sequence}`);
+      for (const l of r.bids) (/^0(\.0*)?$/.test(l.quantity) ? bids.delete(l.price) : bids.set(l.price, l.quantity));
+      for (const l of r.asks) (/^0(\.0*)?$/.test(l.quantity) ? asks.delete(l.price) : asks.set(l.price, l.quantity));
+      seq = r.sequence;
+      assert.equal(crc32(checksumPayload(sorted(bids, true) as [string, string][], sorted(asks, false) as [string, string][], 25)), r.checksum, `checksum at ${r.sequence}`);
+    }
+    assert.deepEqual([sorted(bids, true), sorted(asks, false)], [want!.bids, want!.asks], 'the book rebuilt from md.venue.book.v1 is the venue book');
+
+    const trades = await Promise.all(msgs.filter((m) => m.topic === topics.trades).map((m) => decoder.decode<VenueTradeRecord>(m.value, 'exchange.md.venue.v1.VenueTrade')));
+    assert.ok(trades.length > 3, `trades published (${trades.length})`);
+    const ids = trades.map((t) => Number(t.trade_id));
+    for (let i = 1; i < ids.length; i++) assert.equal(ids[i], ids[i - 1]! + 1, 'each trade once, in order');
+    let stored: { trade_id: string; price: string }[] = [];
+    await waitUntil('trades stored', async () => {
+      const rs = await stores.ch.query({ query: `SELECT trade_id, toString(price) AS price FROM ${stores.database}.venue_trades FINAL WHERE venue_symbol = 'binance:BTC/USDT' ORDER BY toUInt64(trade_id)`, format: 'JSONEachRow' });
+      stored = await rs.json();
+      return stored.length >= trades.length;
+    }, 15_000);
+    assert.deepEqual(stored.map((t) => t.trade_id), trades.map((t) => t.trade_id));
+    assert.deepEqual(stored.map((t) => Number(t.price)), trades.map((t) => Number(t.price)));
   });
 
   it('the control API: a token for changes, add, patch, delete, and streams survive a restart', async () => {
