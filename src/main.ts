@@ -202,6 +202,11 @@ async function main(): Promise<void> {
       venues.onOutput(listener);
     };
     health.venues = () => venues.health();
+    // the index takes a venue's live price where a stream of it runs (the index source ids are venue ids)
+    if (pricing) {
+      const fresh = cfg.pricing.staleMs / 2;
+      pricing.liveQuote = (source, base, quote) => venues.market.liveQuote(`${source}:${base}/${quote}`, fresh, Date.now());
+    }
     venuePublisher = new VenuePublisher(kafka, registry, cfg.topicPrefix, venues, metrics, log, { partitions: cfg.topicPartitions, snapshotIntervalMs: cfg.mdSnapshotIntervalMs, maxQueued: 100_000 });
     const pub = venuePublisher;
     venues.onOutput((out) => pub.onOutput(out));

@@ -217,6 +217,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly indexQuotes = new Counter({
+    name: 'md_index_quotes_total',
+    help: 'Spot quotes taken by the index, by exchange and how (stream: a live venue stream; rest: polled)',
+    labelNames: ['exchange', 'via'] as const,
+    registers: [this.registry],
+  });
+
   readonly venueMessages = new Counter({
     name: 'md_venue_messages_total',
     help: 'Updates received from outside venues (ccxt pro), by venue and kind',

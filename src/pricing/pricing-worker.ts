@@ -1,5 +1,5 @@
-// The index worker: polls each configured exchange for the spot price of every index the
-// perpetuals track (ccxt REST, exact strings), keeps the raw quotes for the audit trail, and once a
+// The index worker: takes each configured exchange's spot price of every index the perpetuals
+// track from a live venue stream where one runs (src/venues/), else polls it (ccxt REST, exact strings), keeps the raw quotes for the audit trail, and once a
 // second computes index, mark and funding and publishes them (md.index.v1, md.mark.v1,
 // md.funding.v1, and the in-process listeners).
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
@@ -59,6 +59,8 @@ export class PricingWorker {
   private producer: Producer | undefined;
   private enc: { index: TopicEncoder<IndexView>; mark: TopicEncoder<MarkView>; funding: TopicEncoder<FundingView> } | undefined;
   readonly lastOutput: PricingOutput = { indices: [], marks: [], funding: [] };
+  /** A live price of base/quote from a venue stream of that exchange (src/venues/), when one runs: preferred to polling. */
+  liveQuote: ((source: SourceId, base: string, quote: string) => string | undefined) | undefined;
 
   constructor(
     private readonly cfg: Config['pricing'],
@@ -130,21 +132,31 @@ export class PricingWorker {
     return [...out.values()];
   }
 
+  private take(key: string, indexSymbol: string, id: SourceId, price: string, via: 'stream' | 'rest'): void {
+    const receivedAt = Date.now();
+    const weight = this.cfg.sources.find((s) => s.id === id)!.weight;
+    this.latest.set(key, { source: id, price: toFixed(price), weight: toFixed(weight), receivedAt });
+    this.raw.push({ indexSymbol, source: id, price, receivedAt });
+    if (this.raw.length > 100_000) this.raw.shift();
+    this.metrics.indexQuotes.inc({ exchange: id, via });
+  }
+
   private poll(): void {
     for (const idx of this.indices()) {
       for (const [id, ex] of this.exchanges) {
         const key = `${idx.symbol}/${id}`;
+        const live = this.liveQuote?.(id, idx.base, idx.quote);
+        if (live !== undefined && DECIMAL.test(live) && !/^0(\.0*)?$/.test(live)) {
+          this.take(key, idx.symbol, id, live, 'stream');
+          continue;
+        }
         if (this.inFlight.has(key)) continue; // a slow source is not asked twice at once
         this.inFlight.add(key);
         MAPPERS[id]
           .lastPrice(ex, idx.base, idx.quote)
           .then((price) => {
             if (!DECIMAL.test(price) || /^0(\.0*)?$/.test(price)) throw new Error(`not a positive decimal: ${price.slice(0, 40)}`);
-            const receivedAt = Date.now();
-            const weight = this.cfg.sources.find((s) => s.id === id)!.weight;
-            this.latest.set(key, { source: id, price: toFixed(price), weight: toFixed(weight), receivedAt });
-            this.raw.push({ indexSymbol: idx.symbol, source: id, price, receivedAt });
-            if (this.raw.length > 100_000) this.raw.shift();
+            this.take(key, idx.symbol, id, price, 'rest');
           })
           .catch((err: Error) => this.metrics.indexSourceErrors.inc({ exchange: id, reason: err.constructor.name }))
           .finally(() => this.inFlight.delete(key));

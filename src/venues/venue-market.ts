@@ -7,6 +7,7 @@ import type { OrderBook } from '../domain/order-book.js';
 import type { CandleView, TickerView } from '../domain/wire-views.js';
 import { emptyMarketOutput, type MarketOutput, type TradeValue } from '../market/market-output.js';
 import type { BookStatus, MarketView } from '../market/market-view.js';
+import { formatScaled } from '../domain/decimal.js';
 import { decimalOf, unitsOf, VenueValueError } from './exact.js';
 import { VenueBook, type CcxtLevels } from './venue-book.js';
 
@@ -45,6 +46,9 @@ interface VenueSymbolState {
   /** Trade ids already published (ccxt can hand a trade over twice across a reconnect). */
   seenTrades: Set<string>;
   ticker: TickerView | undefined;
+  /** Receive times of the last ticker and book update (the index takes only fresh quotes). */
+  tickerAt: number;
+  bookAt: number;
   users: number;
 }
 
@@ -57,7 +61,7 @@ export class VenueMarket implements MarketView {
   open(symbol: string, instrument: Instrument): void {
     const s = this.states.get(symbol);
     if (s) s.users++;
-    else this.states.set(symbol, { instrument, book: undefined, stalled: false, tradeSeq: 0, seenTrades: new Set(), ticker: undefined, users: 1 });
+    else this.states.set(symbol, { instrument, book: undefined, stalled: false, tradeSeq: 0, seenTrades: new Set(), ticker: undefined, tickerAt: 0, bookAt: 0, users: 1 });
   }
 
   /** A stream of `symbol` stopped; true when that was the last (the symbol is gone). */
@@ -110,6 +114,24 @@ export class VenueMarket implements MarketView {
     return undefined;
   }
 
+  /**
+   * A live spot price for the index: the ticker's last trade price, else the mid of an in-sync
+   * book (exact: half a tick written out), if updated within `maxAgeMs`.
+   */
+  liveQuote(symbol: string, maxAgeMs: number, now: number): string | undefined {
+    const s = this.states.get(symbol);
+    if (!s) return undefined;
+    if (s.ticker?.last && now - s.tickerAt <= maxAgeMs) return s.ticker.last;
+    const book = s.book;
+    const two = book?.synced && now - s.bookAt <= maxAgeMs ? book.book.midTimesTwo() : undefined;
+    if (two === undefined) return undefined;
+    const tick = s.instrument.tick;
+    if (two % 2 === 0) return tick.format(two / 2);
+    // an odd sum: the mid is half a tick off the grid, one more decimal written out exactly
+    const units = BigInt(two) * BigInt(tick.step) * 5n;
+    return formatScaled(units, tick.decimals + 1);
+  }
+
   // ---- from the venue streams ----
 
   /** The book depth a stream serves (a PATCH can change it: the next update is a fresh snapshot). */
@@ -133,6 +155,7 @@ export class VenueMarket implements MarketView {
       s.book.breakSync();
       throw err;
     }
+    s.bookAt = receivedAt;
     if (!step.snapshot && !step.delta) return undefined;
     return { ...emptyMarketOutput(), deltas: step.delta ? [step.delta] : [], snapshots: step.snapshot ? [step.snapshot] : [] };
   }
@@ -196,6 +219,7 @@ export class VenueMarket implements MarketView {
       open_interest: null,
     };
     s.ticker = view;
+    s.tickerAt = receivedAt;
     return { ...emptyMarketOutput(), tickers: [view] };
   }
 }

@@ -18,6 +18,7 @@ import { crc32 } from '../../src/domain/crc32.js';
 import { createKafka } from '../../src/ingest/kafka-client.js';
 import { createSchemaRegistry } from '../../src/ingest/schema-registry.js';
 import { readTopics } from '../support/kafka.js';
+import { runSim } from '../support/sim.js';
 import type { VenueFault } from '../../src/sim/venues/stand-in.js';
 import { createLogger } from '../../src/obs/logger.js';
 import { Metrics } from '../../src/obs/metrics.js';
@@ -341,6 +342,37 @@ describe('venue stream lifecycle', () => {
     } finally {
       await streams.stop();
       await fake.stop();
+    }
+  });
+});
+
+describe('the index from live venue streams', () => {
+  it('takes a venue price from its stream where one runs and polls the others', async () => {
+    const fake = new FakeExchanges(6);
+    const port = await fake.start();
+    const { env } = isolatedEnv({
+      PRICING_ENABLED: 'true',
+      INDEX_SOURCES: 'binance:1,okx:1',
+      INDEX_EXCHANGE_BASE_URL: `http://127.0.0.1:${port}`,
+      VENUE_BASE_URL: `http://127.0.0.1:${port}`,
+      VENUE_STREAMS: 'binance:BTC/USDT@ticker',
+    });
+    const stores = await testStores(`ix${Date.now() % 1e8}`);
+    const svc = await startService({ ...env, ...stores.env, PERSIST_ENABLED: 'false' });
+    try {
+      await runSim(['--symbols', '1', '--rate', '200', '--duration', '8', '--seed', '5'], env);
+      const metrics = await (await fetch(`${svc.baseUrl}/metrics`)).text();
+      const taken = (exchange: string, via: string) => Number(new RegExp(`md_index_quotes_total\\{exchange="${exchange}",via="${via}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+      assert.ok(taken('binance', 'stream') > 5, `binance from its stream (${taken('binance', 'stream')})`);
+      assert.equal(taken('binance', 'rest'), 0, 'binance is not polled while its stream runs');
+      assert.ok(taken('okx', 'rest') > 5, `okx polled (${taken('okx', 'rest')})`);
+      const index = (await (await fetch(`${svc.baseUrl}/v1/index?symbol=BTCUSDT-PERP`)).json()) as { sources_used: string[]; stale: boolean };
+      assert.deepEqual([...index.sources_used].sort(), ['binance', 'okx']);
+      assert.equal(index.stale, false);
+    } finally {
+      await svc.stop();
+      await fake.stop();
+      await stores.drop();
     }
   });
 });

@@ -114,7 +114,16 @@ describe('venue trades and tickers', () => {
     assert.equal(ticker.best_ask, '64000.20');
     assert.equal(ticker.quote_volume, '0.0000001');
     assert.equal(ticker.price_change_percent, '-0.5');
+    assert.equal(m.liveQuote(inst.symbol, 1000, 500), '64000.10', 'the index takes the last price while fresh');
+    assert.equal(m.liveQuote(inst.symbol, 1000, 20_000), undefined, 'not when old');
     assert.equal(m.close(inst.symbol, 'ticker'), true, 'the last stream of a symbol frees it');
+    assert.equal(m.instrument(inst.symbol), undefined);
+    m.open(inst.symbol, inst);
+    m.onBook(inst.symbol, 10, [[64000, 1]], [[64000.01, 1]], 1, 100);
+    assert.equal(m.liveQuote(inst.symbol, 1000, 200), '64000.005', 'else the mid of the book, half a tick written out');
+    m.onBook(inst.symbol, 10, [[64000, 1]], [[64000.02, 1]], 1, 100);
+    assert.equal(m.liveQuote(inst.symbol, 1000, 200), '64000.01');
+    assert.equal(m.close(inst.symbol, 'book'), true);
     assert.equal(m.instrument(inst.symbol), undefined);
   });
 });

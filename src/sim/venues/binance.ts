@@ -1,6 +1,6 @@
 // Binance spot, as documented (api/v3 REST, wss://stream.binance.com/ws): exchangeInfo,
 // depth snapshots with lastUpdateId, and the `<symbol>@depth@100ms` diff stream whose U/u
-// chain a client checks, plus `@trade` and `@ticker` (24hrTicker) streams. Subscriptions by
+// chain a client checks, plus `@trade`, `@ticker` (24hrTicker) and `@miniTicker` (24hrMiniTicker, what ccxt's watchTicker asks for) streams. Subscriptions by
 // {"method":"SUBSCRIBE","params":[...],"id":N}, acknowledged by {"result":null,"id":N}.
 import { formatUnits, productIncrement, type ModelStep, type SymbolModel } from './venue-model.js';
 import { VenueStandIn, type Connection, type HttpAnswer, type Subscription } from './stand-in.js';
@@ -68,10 +68,10 @@ export class BinanceStandIn extends VenueStandIn {
     for (const stream of msg.params ?? []) {
       const [sym, channel] = stream.split('@');
       const model = this.bySymbol(sym ?? '');
-      const kind = channel === 'depth' ? 'book' : channel === 'trade' ? 'trades' : channel === 'ticker' ? 'ticker' : undefined;
+      const kind = channel === 'depth' ? 'book' : channel === 'trade' ? 'trades' : channel === 'ticker' || channel === 'miniTicker' ? 'ticker' : undefined;
       if (!model || !kind) continue;
       conn.subs = conn.subs.filter((s) => !(s.kind === kind && s.symbol === model.spec.symbol));
-      if (msg.method === 'SUBSCRIBE') conn.subs.push({ kind, symbol: model.spec.symbol, state: {} });
+      if (msg.method === 'SUBSCRIBE') conn.subs.push({ kind, symbol: model.spec.symbol, state: { mini: channel === 'miniTicker' } });
     }
     this.send(conn, JSON.stringify({ result: null, id: msg.id }));
   }
@@ -87,6 +87,10 @@ export class BinanceStandIn extends VenueStandIn {
     if (sub.kind === 'trades') {
       return step.trades.map((t) => JSON.stringify({ e: 'trade', E: t.ts, s: wire(s.symbol), t: t.id, p: px(t.price), q: qty(t.size), T: t.ts, m: t.takerSide === 'sell', M: true }));
     }
+    const quoteVolume = formatUnits(m.quoteVolume, productIncrement(s.tickSize, s.lotSize));
+    if (sub.state.mini) {
+      return [JSON.stringify({ e: '24hrMiniTicker', E: step.ts, s: wire(s.symbol), c: px(m.last), o: px(m.open), h: px(m.high), l: px(m.low), v: qty(m.volume), q: quoteVolume })];
+    }
     const bid = m.levels('bid', 1)[0]!;
     const ask = m.levels('ask', 1)[0]!;
     return [
@@ -94,7 +98,7 @@ export class BinanceStandIn extends VenueStandIn {
         e: '24hrTicker', E: step.ts, s: wire(s.symbol),
         p: px(m.last - m.open), P: '0.000', w: px(m.last), x: px(m.open), c: px(m.last), Q: '0',
         b: px(bid[0]), B: qty(bid[1]), a: px(ask[0]), A: qty(ask[1]), o: px(m.open), h: px(m.high), l: px(m.low),
-        v: qty(m.volume), q: formatUnits(m.quoteVolume, productIncrement(s.tickSize, s.lotSize)),
+        v: qty(m.volume), q: quoteVolume,
         O: step.ts - 86_400_000, C: step.ts, F: 1, L: 1, n: 1,
       }),
     ];
