@@ -18,6 +18,8 @@ export class VenueClients {
   constructor(
     private readonly baseUrl: string | undefined,
     private readonly malformed: (venue: string, frame: string) => void = () => undefined,
+    /** Told when a venue book fails a check of the adapter's verifier (the message is dropped). */
+    private readonly failedCheck: (venue: string, symbol: string, problem: string) => void = () => undefined,
   ) {}
 
   /** The venue's instance, markets loaded; counted until release(). */
@@ -34,8 +36,14 @@ export class VenueClients {
       // before any socket exists: ccxt binds these when it creates a connection
       const raw = ex as unknown as { handleMessage(client: unknown, message: unknown): unknown; log: (...args: unknown[]) => void };
       const handle = raw.handleMessage.bind(ex);
+      const verifier = adapter.verifier?.();
       raw.handleMessage = (client, message) => {
         if (typeof message === 'string' && (message[0] === '{' || message[0] === '[')) return this.malformed(adapter.id, message);
+        const failed = verifier?.check(message);
+        if (failed) {
+          const symbol = (ex as unknown as { safeSymbol(id: string): string }).safeSymbol(failed.marketId);
+          return this.failedCheck(adapter.id, symbol, failed.problem);
+        }
         return handle(client, message);
       };
       raw.log = () => undefined;

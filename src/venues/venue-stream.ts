@@ -202,6 +202,18 @@ export class VenueStream {
     if ((cause === 'stall' || cause === 'malformed') && this.exchange) await this.clients.reconnect(this.adapter);
   }
 
+  /** The venue's book failed a check ccxt does not make (the verifier): rebuilt from a fresh subscription. */
+  async checkFailed(problem: string): Promise<void> {
+    if (this.spec.kind !== 'book') return;
+    this.stats.checksum_failures++;
+    this.stats.last_error = `checksum: ${problem}`.slice(0, 300);
+    this.observer.failure(this.spec, 'checksum', new Error(problem));
+    this.log.warn({ stream: this.spec.id, problem }, 'venue book failed its check; rebuilding');
+    this.market.breakBook(this.symbol);
+    this.emit(emptyMarketOutput());
+    await this.clients.reconnect(this.adapter);
+  }
+
   private async unwatch(ex: Exchange): Promise<void> {
     const method = { book: 'unWatchOrderBook', trades: 'unWatchTrades', ticker: 'unWatchTicker' }[this.spec.kind];
     const fn = (ex as unknown as Record<string, ((s: string) => Promise<unknown>) | undefined>)[method];

@@ -40,6 +40,9 @@ export class VenueStreams {
     this.clients = new VenueClients(baseUrl, (venue, frame) => {
       metrics.venueMalformed.inc({ venue, kind: 'frame' });
       log.warn({ venue, frame: frame.slice(0, 200) }, 'malformed venue frame dropped');
+    }, (venue, symbol, problem) => {
+      const s = this.streams.get(streamId(venue, symbol, 'book'));
+      if (s) void s.checkFailed(problem);
     });
     this.bus = new OutputBus(log);
     this.observer = {

@@ -2,6 +2,7 @@
 // which ccxt class, which kinds it streams, how often each normally speaks (the watchdog's
 // yardstick), its ccxt options, and how its endpoints move onto a local stand-in or proxy.
 // Adding a venue is one file in adapters/ and a line in adapters/index.ts.
+import type { BookVerifier } from './verifiers.js';
 
 export type VenueKind = 'book' | 'trades' | 'ticker';
 export const VENUE_KINDS: readonly VenueKind[] = ['book', 'trades', 'ticker'];
@@ -18,6 +19,8 @@ export interface VenueAdapter {
   options: Record<string, unknown>;
   /** ccxt `urls` overrides that point every REST and WebSocket endpoint at `base` (http://host:port/<id>). */
   urls(base: string): Record<string, unknown>;
+  /** Book checks ccxt does not make for this venue (a fresh one per ccxt instance). */
+  verifier?: () => BookVerifier;
 }
 
 /** A venue symbol: `venue:BASE/QUOTE` or `venue:BASE/QUOTE:SETTLE` (ccxt's unified symbol after the venue). */

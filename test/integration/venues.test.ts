@@ -64,7 +64,7 @@ describe('outside venues through ccxt pro', () => {
       ADMIN_TOKEN: TOKEN,
       VENUE_BREAKER_OPEN_MS: '2000',
       VENUE_BACKOFF_MAX_MS: '1000',
-      VENUE_STREAMS: 'binance:BTC/USDT@book:50,binance:BTC/USDT@trades,okx:ETH/USDT@book:25,okx:BTC/USDT@ticker',
+      VENUE_STREAMS: 'binance:BTC/USDT@book:50,binance:BTC/USDT@trades,okx:ETH/USDT@book:25,okx:BTC/USDT@ticker,bybit:SOL/USDT@book:20,bybit:BTC/USDT@trades',
     });
   const stream = async (id: string): Promise<StreamInfo> => (await (await fetch(`${svc.baseUrl}/v1/streams/${id}`)).json()) as StreamInfo;
   const fault = async (venue: string, kind: VenueFault) => assert.equal((await fetch(`http://127.0.0.1:${port}/_venues/${venue}/fault?kind=${kind}`, { method: 'POST' })).status, 200);
@@ -81,7 +81,7 @@ describe('outside venues through ccxt pro', () => {
     client = connect(`ws://127.0.0.1:${svc.httpPort}/ws`, { WebSocket, backoff: { initialMs: 100, maxMs: 1000 } });
     await waitUntil('the seeded venue streams connected', async () => {
       const r = (await (await fetch(`${svc.baseUrl}/v1/streams`)).json()) as { streams: StreamInfo[] };
-      return r.streams.length === 4 && r.streams.every((s) => s.state === 'connected');
+      return r.streams.length === 6 && r.streams.every((s) => s.state === 'connected');
     }, 30_000);
   });
 
@@ -92,7 +92,7 @@ describe('outside venues through ccxt pro', () => {
     await stores?.drop();
   });
 
-  for (const [venue, symbol, depth] of [['binance', 'BTC/USDT', 50], ['okx', 'ETH/USDT', 25]] as const) {
+  for (const [venue, symbol, depth] of [['binance', 'BTC/USDT', 50], ['okx', 'ETH/USDT', 25], ['bybit', 'SOL/USDT', 20]] as const) {
     it(`${venue}: a client's verified book equals the stand-in's own book at checkpoints, every checksum matching`, async () => {
       const feed: BookFeed = client.book(`${venue}:${symbol}`);
       let last: VerifiedBook | undefined;
@@ -121,21 +121,27 @@ describe('outside venues through ccxt pro', () => {
     });
   }
 
-  it('trades arrive once each, in order, with exact decimals', async () => {
-    const feed = client.trades('binance:BTC/USDT');
-    const ids: number[] = [];
-    const bad: string[] = [];
-    feed.on((t) => {
-      for (const x of Array.isArray(t) ? t : [t]) {
-        ids.push(Number(x.id));
-        if (!/^\d+\.\d{2}$/.test(x.price) || !/^\d+\.\d{5}$/.test(x.qty)) bad.push(`${x.price} ${x.qty}`);
-      }
+  it('trades arrive once each, in order, with exact decimals (binance, bybit)', async () => {
+    const seen = new Map<string, { ids: number[]; bad: string[] }>();
+    const feeds = ['binance:BTC/USDT', 'bybit:BTC/USDT'].map((symbol) => {
+      const w = { ids: [] as number[], bad: [] as string[] };
+      seen.set(symbol, w);
+      const feed = client.trades(symbol);
+      feed.on((t) => {
+        for (const x of Array.isArray(t) ? t : [t]) {
+          w.ids.push(Number(x.id));
+          if (!/^\d+\.\d{2}$/.test(x.price) || !/^\d+\.\d{5}$/.test(x.qty)) w.bad.push(`${x.price} ${x.qty}`);
+        }
+      });
+      return feed;
     });
     await sleep(6000);
-    feed.close();
-    assert.ok(ids.length >= 10, `trades seen (${ids.length})`);
-    for (let i = 1; i < ids.length; i++) assert.equal(ids[i], ids[i - 1]! + 1, `trade ${ids[i - 1]} followed by ${ids[i]}`);
-    assert.deepEqual(bad, []);
+    for (const f of feeds) f.close();
+    for (const [symbol, { ids, bad }] of seen) {
+      assert.ok(ids.length >= 10, `${symbol}: trades seen (${ids.length})`);
+      for (let i = 1; i < ids.length; i++) assert.equal(ids[i], ids[i - 1]! + 1, `${symbol}: trade ${ids[i - 1]} followed by ${ids[i]}`);
+      assert.deepEqual(bad, [], symbol);
+    }
   });
 
   it('a stalled stream reconnects within twice its interval and serves again', async () => {
@@ -152,16 +158,17 @@ describe('outside venues through ccxt pro', () => {
     assert.match(metrics, /md_venue_stalls_total\{venue="binance",kind="book"\} [1-9]/);
   });
 
-  for (const [venue, f] of [['binance', 'gap'], ['okx', 'gap'], ['binance', 'reorder']] as const) {
+  const bookOf = { binance: ['binance:BTC/USDT', 'binance.BTC-USDT.book'], okx: ['okx:ETH/USDT', 'okx.ETH-USDT.book'], bybit: ['bybit:SOL/USDT', 'bybit.SOL-USDT.book'] } as const;
+  for (const [venue, f] of [['binance', 'gap'], ['okx', 'gap'], ['bybit', 'gap'], ['binance', 'reorder'], ['okx', 'bad_checksum']] as const) {
     it(`${venue}: a ${f} rebuilds the book: clients see resyncing, then a snapshot, never an unverified state`, async () => {
-      const symbol = venue === 'binance' ? 'binance:BTC/USDT' : 'okx:ETH/USDT';
+      const [symbol, id] = bookOf[venue];
       const frames: ServerFrame[] = [];
       const ws = new WebSocket(`ws://127.0.0.1:${svc.httpPort}/ws`);
       await new Promise((r) => ws.once('open', r));
       ws.on('message', (d) => frames.push(JSON.parse(String(d)) as ServerFrame));
       ws.send(JSON.stringify({ op: 'subscribe', channel: 'book', symbol }));
       await waitUntil('the first snapshot', async () => frames.some((x) => x.type === 'book' && x.action === 'snapshot'), 10_000, 100);
-      const before = await stream(venue === 'binance' ? 'binance.BTC-USDT.book' : 'okx.ETH-USDT.book');
+      const before = await stream(id);
       await fault(venue, f);
       const mark = frames.length;
       await waitUntil('resyncing then a snapshot', async () => {
@@ -170,7 +177,7 @@ describe('outside venues through ccxt pro', () => {
         return r >= 0 && after.slice(r).some((x) => x.type === 'book' && x.action === 'snapshot' && x.status === 'in_sync');
       }, 15_000, 100);
       ws.close();
-      const now = await stream(venue === 'binance' ? 'binance.BTC-USDT.book' : 'okx.ETH-USDT.book');
+      const now = await stream(id);
       assert.ok(now.checksum_failures > before.checksum_failures, 'the failed check is counted');
     });
   }
@@ -300,7 +307,7 @@ describe('outside venues through ccxt pro', () => {
       listed = (await (await fetch(`${svc.baseUrl}/v1/streams`)).json()) as { streams: StreamInfo[] };
       return listed.streams.length > 0;
     }, 15_000);
-    assert.deepEqual(listed.streams.map((s) => s.id).sort(), ['binance.BTC-USDT.book', 'binance.BTC-USDT.trades', 'okx.BTC-USDT.ticker', 'okx.ETH-USDT.book', 'okx.SOL-USDT.book']);
+    assert.deepEqual(listed.streams.map((s) => s.id).sort(), ['binance.BTC-USDT.book', 'binance.BTC-USDT.trades', 'bybit.BTC-USDT.trades', 'bybit.SOL-USDT.book', 'okx.BTC-USDT.ticker', 'okx.ETH-USDT.book', 'okx.SOL-USDT.book']);
     assert.equal(listed.streams.find((s) => s.id === 'okx.SOL-USDT.book')!.depth, 5);
 
     assert.equal((await fetch(`${svc.baseUrl}/v1/streams/okx.SOL-USDT.book`, { method: 'DELETE' })).status, 401);

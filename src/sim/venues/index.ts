@@ -1,7 +1,8 @@
 // The venue stand-ins, one per venue the service follows through ccxt pro; a new venue is a file
 // beside this one and a line here.
 import { BinanceStandIn } from './binance.js';
+import { BybitStandIn } from './bybit.js';
 import { OkxStandIn } from './okx.js';
 import type { VenueStandIn } from './stand-in.js';
 
-export const createVenueStandIns = (): VenueStandIn[] => [new BinanceStandIn(), new OkxStandIn()];
+export const createVenueStandIns = (): VenueStandIn[] => [new BinanceStandIn(), new OkxStandIn(), new BybitStandIn()];

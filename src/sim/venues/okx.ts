@@ -2,22 +2,13 @@
 // `books` channel (a snapshot, then updates chained by seqId/prevSeqId, each with the CRC-32
 // of the top 25 levels), `trades` and `tickers`. Subscriptions by {"op":"subscribe","args":[...]},
 // acknowledged by {"event":"subscribe","arg":...}; the text "ping" is answered "pong".
-import { crc32 } from '../../domain/crc32.js';
+import { okxChecksum } from '../../venues/verifiers.js';
 import { formatUnits, productIncrement, type ModelStep, type SymbolModel } from './venue-model.js';
 import { VenueStandIn, type Connection, type HttpAnswer, type Subscription } from './stand-in.js';
 
 const instId = (symbol: string) => symbol.replace('/', '-');
 const CHANNEL_KIND: Record<string, Subscription['kind']> = { books: 'book', trades: 'trades', tickers: 'ticker' };
 
-/** OKX's checksum: CRC-32 of "bid:size:ask:size:..." over the top 25 levels, as a signed 32-bit integer. */
-export function okxChecksum(bids: string[][], asks: string[][]): number {
-  const parts: string[] = [];
-  for (let i = 0; i < 25; i++) {
-    if (bids[i]) parts.push(bids[i]![0]!, bids[i]![1]!);
-    if (asks[i]) parts.push(asks[i]![0]!, asks[i]![1]!);
-  }
-  return crc32(parts.join(':')) | 0;
-}
 
 export class OkxStandIn extends VenueStandIn {
   private seq = 1;

@@ -1,6 +1,7 @@
 // Every venue the service can follow. A venue is one file beside this one and a line here.
 import type { VenueAdapter } from '../venue.js';
 import { binance } from './binance.js';
+import { bybit } from './bybit.js';
 import { okx } from './okx.js';
 
-export const VENUES: Readonly<Record<string, VenueAdapter>> = { binance, okx };
+export const VENUES: Readonly<Record<string, VenueAdapter>> = { binance, okx, bybit };

@@ -1,0 +1,86 @@
+// Bybit v5, as documented (REST /v5/market/instruments-info, wss://stream.bybit.com/v5/public/spot):
+// `orderbook.{depth}.{symbol}` (a snapshot, then deltas whose update id `u` goes up by one),
+// `publicTrade.{symbol}`, `tickers.{symbol}`. Subscriptions by {"op":"subscribe","args":[...]},
+// acknowledged with {"success":true,"op":"subscribe"}; {"op":"ping"} is answered with a pong.
+import { formatUnits, productIncrement, type ModelStep, type SymbolModel } from './venue-model.js';
+import { VenueStandIn, type Connection, type HttpAnswer, type Subscription } from './stand-in.js';
+
+const wire = (symbol: string) => symbol.replace('/', '');
+
+export class BybitStandIn extends VenueStandIn {
+  constructor(seed = 13) {
+    super('bybit', seed);
+  }
+
+  private bySymbol(id: string): SymbolModel | undefined {
+    return [...this.models.values()].find((m) => wire(m.spec.symbol) === id);
+  }
+
+  http(path: string, query: URLSearchParams): HttpAnswer | undefined {
+    if (path !== '/v5/market/instruments-info') return undefined;
+    const spot = query.get('category') === 'spot';
+    const list = spot
+      ? [...this.models.values()].map(({ spec }) => ({
+          symbol: wire(spec.symbol), baseCoin: spec.base, quoteCoin: spec.quote, innovation: '0', status: 'Trading', marginTrading: 'none',
+          lotSizeFilter: { basePrecision: spec.lotSize, quotePrecision: '0.00000001', minOrderQty: spec.lotSize, maxOrderQty: '10000', minOrderAmt: '1', maxOrderAmt: '2000000' },
+          priceFilter: { tickSize: spec.tickSize },
+        }))
+      : [];
+    return { status: 200, body: { retCode: 0, retMsg: 'OK', result: { category: query.get('category') ?? '', list }, retExtInfo: {}, time: Date.now() } };
+  }
+
+  onMessage(conn: Connection, text: string): void {
+    let msg: { op?: string; args?: string[]; req_id?: string };
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      return this.send(conn, JSON.stringify({ success: false, ret_msg: 'error:invalid json', op: '' }));
+    }
+    if (msg.op === 'ping') return this.send(conn, JSON.stringify({ success: true, ret_msg: 'pong', conn_id: 'standin', req_id: msg.req_id, op: 'ping' }));
+    if (msg.op !== 'subscribe' && msg.op !== 'unsubscribe') return this.send(conn, JSON.stringify({ success: false, ret_msg: `error:unknown op ${String(msg.op)}`, op: msg.op }));
+    const subscribed: { sub: Subscription; model: SymbolModel }[] = [];
+    for (const topic of msg.args ?? []) {
+      const parts = topic.split('.');
+      const model = this.bySymbol(parts[parts.length - 1] ?? '');
+      const kind = parts[0] === 'orderbook' ? 'book' : parts[0] === 'publicTrade' ? 'trades' : parts[0] === 'tickers' ? 'ticker' : undefined;
+      if (!model || !kind) return this.send(conn, JSON.stringify({ success: false, ret_msg: `error:handler not found,topic:${topic}`, conn_id: 'standin', req_id: msg.req_id, op: msg.op }));
+      conn.subs = conn.subs.filter((s) => !(s.kind === kind && s.symbol === model.spec.symbol));
+      if (msg.op === 'subscribe') {
+        const sub: Subscription = { kind, symbol: model.spec.symbol, state: { topic } };
+        conn.subs.push(sub);
+        subscribed.push({ sub, model });
+      }
+    }
+    this.send(conn, JSON.stringify({ success: true, ret_msg: '', conn_id: 'standin', req_id: msg.req_id, op: msg.op }));
+    for (const { sub, model } of subscribed) if (sub.kind === 'book') this.sendSnapshot(conn, sub, model);
+  }
+
+  private sendSnapshot(conn: Connection, sub: Subscription, m: SymbolModel): void {
+    const side = (s: 'bid' | 'ask') => m.levels(s, 200).map(([p, q]) => [formatUnits(p, m.spec.tickSize), formatUnits(q, m.spec.lotSize)]);
+    sub.state.u = m.updateId;
+    const now = Date.now();
+    this.send(conn, JSON.stringify({ topic: sub.state.topic, type: 'snapshot', ts: now, data: { s: wire(m.spec.symbol), b: side('bid'), a: side('ask'), u: m.updateId, seq: m.updateId }, cts: now }));
+  }
+
+  protected framesFor(_conn: Connection, sub: Subscription, step: ModelStep, m: SymbolModel): string[] {
+    const s = m.spec;
+    const px = (p: number) => formatUnits(p, s.tickSize);
+    const qty = (q: number) => formatUnits(q, s.lotSize);
+    if (sub.kind === 'book') {
+      const side = (name: 'bid' | 'ask') => step.changes.filter((c) => c.side === name).map((c) => [px(c.price), qty(c.size)]);
+      const u = (sub.state.u as number) + 1;
+      sub.state.u = u;
+      return [JSON.stringify({ topic: sub.state.topic, type: 'delta', ts: step.ts, data: { s: wire(s.symbol), b: side('bid'), a: side('ask'), u, seq: step.updateId }, cts: step.ts })];
+    }
+    if (sub.kind === 'trades') {
+      if (!step.trades.length) return [];
+      return [JSON.stringify({ topic: sub.state.topic, type: 'snapshot', ts: step.ts, data: step.trades.map((t) => ({ T: t.ts, s: wire(s.symbol), S: t.takerSide === 'buy' ? 'Buy' : 'Sell', v: qty(t.size), p: px(t.price), L: 'ZeroPlusTick', i: String(t.id), BT: false })) })];
+    }
+    return [
+      JSON.stringify({
+        topic: sub.state.topic, ts: step.ts, type: 'snapshot', cs: step.updateId,
+        data: { symbol: wire(s.symbol), lastPrice: px(m.last), highPrice24h: px(m.high), lowPrice24h: px(m.low), prevPrice24h: px(m.open), volume24h: qty(m.volume), turnover24h: formatUnits(m.quoteVolume, productIncrement(s.tickSize, s.lotSize)), price24hPcnt: '0', usdIndexPrice: px(m.last) },
+      }),
+    ];
+  }
+}
