@@ -224,6 +224,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly venueFrames = new Counter({
+    name: 'md_venue_frames_total',
+    help: 'WebSocket frames received from outside venues (several can make one update)',
+    labelNames: ['venue'] as const,
+    registers: [this.registry],
+  });
+
   readonly venueMessages = new Counter({
     name: 'md_venue_messages_total',
     help: 'Updates received from outside venues (ccxt pro), by venue and kind',

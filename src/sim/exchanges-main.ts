@@ -4,13 +4,20 @@
 import { parseArgs } from 'node:util';
 import { FakeExchanges } from './exchanges.js';
 
-const { values } = parseArgs({ options: { port: { type: 'string' }, seed: { type: 'string' } } });
+const { values } = parseArgs({ options: { port: { type: 'string' }, seed: { type: 'string' }, 'venue-step-ms': { type: 'string' }, 'venue-steps': { type: 'string' } } });
 const port = Number(values.port ?? 9100);
 if (!Number.isInteger(port) || port < 1 || port > 65535) {
   process.stderr.write(`exchanges: --port must be a port number, got ${JSON.stringify(values.port)}\n`);
   process.exit(2);
 }
-const fake = new FakeExchanges(Number(values.seed ?? 1));
+for (const name of ['venue-step-ms', 'venue-steps'] as const) {
+  const v = values[name];
+  if (v !== undefined && !(/^\d{1,6}$/.test(v) && Number(v) >= 1)) {
+    process.stderr.write(`exchanges: --${name} must be a whole number from 1, got ${JSON.stringify(v)}\n`);
+    process.exit(2);
+  }
+}
+const fake = new FakeExchanges(Number(values.seed ?? 1), { stepMs: Number(values['venue-step-ms'] ?? 100), stepsPerTick: Number(values['venue-steps'] ?? 1) });
 try {
   await fake.start(port);
 } catch (err) {

@@ -36,7 +36,11 @@ export class FakeExchanges {
   /** The venues' streaming APIs (ccxt pro), on the same port. */
   venues: VenueServer | undefined;
 
-  constructor(seed = 1) {
+  constructor(
+    seed = 1,
+    /** Venue stand-ins' pace: a market step every stepMs, stepsPerTick at a time. */
+    private readonly venuePace = { stepMs: 100, stepsPerTick: 1 },
+  ) {
     this.rng = new Random(seed);
     for (const [base, price] of Object.entries(BASES)) {
       const decimals = price.split('.')[1]?.length ?? 0;
@@ -57,7 +61,7 @@ export class FakeExchanges {
 
   async start(port = 0, host = '127.0.0.1'): Promise<number> {
     this.server = createServer((req, res) => this.handle(req, res));
-    this.venues = new VenueServer();
+    this.venues = new VenueServer(this.venuePace.stepMs, undefined, this.venuePace.stepsPerTick);
     this.venues.attach(this.server);
     await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
     // a small random walk, every 100 ms

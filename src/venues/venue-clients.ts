@@ -20,6 +20,8 @@ export class VenueClients {
     private readonly malformed: (venue: string, frame: string) => void = () => undefined,
     /** Told when a venue book fails a check of the adapter's verifier (the message is dropped). */
     private readonly failedCheck: (venue: string, symbol: string, problem: string) => void = () => undefined,
+    /** Told of every frame received (before ccxt takes it). */
+    private readonly frame: (venue: string) => void = () => undefined,
   ) {}
 
   /** The venue's instance, markets loaded; counted until release(). */
@@ -38,6 +40,7 @@ export class VenueClients {
       const handle = raw.handleMessage.bind(ex);
       const verifier = adapter.verifier?.();
       raw.handleMessage = (client, message) => {
+        this.frame(adapter.id);
         if (typeof message === 'string' && (message[0] === '{' || message[0] === '[')) return this.malformed(adapter.id, message);
         const failed = verifier?.check(message);
         if (failed) {

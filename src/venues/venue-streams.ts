@@ -43,7 +43,7 @@ export class VenueStreams {
     }, (venue, symbol, problem) => {
       const s = this.streams.get(streamId(venue, symbol, 'book'));
       if (s) void s.checkFailed(problem);
-    });
+    }, (venue) => metrics.venueFrames.inc({ venue }));
     this.bus = new OutputBus(log);
     this.observer = {
       message: (s) => metrics.venueMessages.inc({ venue: s.venue, kind: s.kind }),

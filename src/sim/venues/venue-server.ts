@@ -16,11 +16,12 @@ export class VenueServer {
   private timer: NodeJS.Timeout | undefined;
   private pinger: NodeJS.Timeout | undefined;
 
-  constructor(stepMs = 100, venues: VenueStandIn[] = createVenueStandIns()) {
+  /** @param stepsPerTick market steps (each one update per subscription) every `stepMs`: raised for the benchmark. */
+  constructor(stepMs = 100, venues: VenueStandIn[] = createVenueStandIns(), stepsPerTick = 1) {
     for (const v of venues) this.venues.set(v.id, v);
     this.timer = setInterval(() => {
       const now = Date.now();
-      for (const v of this.venues.values()) v.tick(now);
+      for (let i = 0; i < stepsPerTick; i++) for (const v of this.venues.values()) v.tick(now);
     }, stepMs);
     // WebSocket pings every 20 s, as the venues do (ccxt answers them)
     this.pinger = setInterval(() => {
