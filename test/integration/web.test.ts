@@ -29,7 +29,13 @@ describe('live explorer web page (Debian chromium via playwright-core, real serv
     mkdirSync(OUTPUT, { recursive: true });
     const fake = new FakeExchanges(5);
     const exchangesPort = await fake.start();
-    const { prefix, env } = isolatedEnv({ PRICING_ENABLED: 'true', INDEX_EXCHANGE_BASE_URL: `http://127.0.0.1:${exchangesPort}`, INDEX_POLL_MS: '250' });
+    const { prefix, env } = isolatedEnv({
+      PRICING_ENABLED: 'true',
+      INDEX_EXCHANGE_BASE_URL: `http://127.0.0.1:${exchangesPort}`,
+      INDEX_POLL_MS: '250',
+      VENUE_BASE_URL: `http://127.0.0.1:${exchangesPort}`,
+      VENUE_STREAMS: 'binance:BTC/USDT@book:20,binance:BTC/USDT@trades,okx:BTC/USDT@book:20,bybit:BTC/USDT@book:20',
+    });
     const stores = await testStores(prefix);
     const svcEnv = { ...env, ...stores.env, HTTP_PORT: String(await freePort()), GRPC_PORT: String(await freePort()) };
     let svc: RunningService = await startService(svcEnv);
@@ -39,6 +45,12 @@ describe('live explorer web page (Debian chromium via playwright-core, real serv
     const sim = runSim(['--symbols', '2', '--rate', '600', '--duration', '60', '--seed', '17', '--engine-speed', '60'], env);
     try {
       await waitForMarket(svc, ['BTCUSDT-PERP', 'ETHUSDT-PERP']);
+      for (const v of ['binance', 'okx', 'bybit']) {
+        for (let i = 0; (await fetch(`${svc.baseUrl}/v1/depth?symbol=${v}:BTC%2FUSDT`)).status !== 200; i++) {
+          if (i > 100) throw new Error(`no ${v}:BTC/USDT book`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
       browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
       const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
       // while the service is down the browser logs refused connections: expected then, an error otherwise
@@ -48,10 +60,12 @@ describe('live explorer web page (Debian chromium via playwright-core, real serv
       page.on('response', (r) => r.status() >= 400 && pageErrors.push(`${r.status()} ${r.url()}`));
       await page.goto(`${svc.baseUrl}/`);
 
-      // symbol picker from /v1/symbols
-      const symbols = ((await (await fetch(`${svc.baseUrl}/v1/symbols`)).json()) as { symbols: { symbol: string }[] }).symbols.map((s) => s.symbol);
+      // venue and symbol pickers from /v1/symbols: the exchange's own symbols first
+      const all = ((await (await fetch(`${svc.baseUrl}/v1/symbols`)).json()) as { symbols: { symbol: string }[] }).symbols.map((s) => s.symbol);
+      const symbols = all.filter((s) => !s.includes(':'));
       await until(page, 'the symbol picker filled', `document.querySelectorAll('#symbol option').length === ${symbols.length}`);
       assert.deepEqual(await page.$$eval('#symbol option', (os) => os.map((o) => (o as HTMLOptionElement).value)), symbols);
+      assert.deepEqual(await page.$$eval('#venue option', (os) => os.map((o) => (o as HTMLOptionElement).value)), ['exchange', 'binance', 'bybit', 'okx']);
       const first = await page.$eval('#symbol', (s) => (s as HTMLSelectElement).value);
 
       // the ladder: live, its checksum verified, moving
@@ -94,6 +108,20 @@ describe('live explorer web page (Debian chromium via playwright-core, real serv
       await page.selectOption('#prec', grouped);
       await until(page, `the book grouped by ${grouped}`, `document.querySelector('#book').dataset.checksum === 'ok' && [...document.querySelectorAll('#ladder .level')].every((l) => { const [i, f = ''] = l.dataset.price.split('.'); return BigInt(i + f) % BigInt('${grouped}'.replace('.', '')) === 0n; })`);
       assert.notEqual(tick, grouped);
+
+      // an outside venue: its verified book, trades, and the top of book of BTC/USDT across the venues
+      await page.selectOption('#venue', 'binance');
+      await until(page, 'the binance book verified', `document.querySelector('#book').dataset.symbol === 'binance:BTC/USDT' && document.querySelector('#book').dataset.checksum === 'ok' && document.querySelectorAll('#ladder .level').length >= 20`);
+      await until(page, 'binance trades', `Number(document.querySelector('#trades').dataset.count) > 0`);
+      await until(page, 'the top of book across three venues', `document.querySelector('#across').dataset.rows === '3' && document.querySelector('#across').dataset.bestBid !== '' && document.querySelector('#across').dataset.bestAsk !== ''`);
+      const acrossRows = await page.$$eval('#across tr', (rs) => rs.map((r) => Array.from(r.querySelectorAll('td'), (td) => td.textContent)));
+      const bestBidVenue = await data(page, '#across', 'bestBid');
+      const bestBidPrice = acrossRows.find((r) => r[0] === bestBidVenue)![1]!;
+      assert.ok(acrossRows.every((r) => Number(r[1]) <= Number(bestBidPrice)), `the best bid is the highest: ${JSON.stringify(acrossRows)}`);
+      assert.match(page.url(), /#binance:BTC\/USDT\/5m$/);
+      await page.screenshot({ path: `${OUTPUT}/web-explorer-venue.png` });
+      await page.selectOption('#venue', 'exchange');
+      await until(page, 'back on the exchange', `!document.querySelector('#book').dataset.symbol.includes(':') && document.querySelector('#book').dataset.checksum === 'ok'`);
 
       // the service goes away: stale and reconnecting; it comes back: live again, resubscribed
       serviceDown = true;

@@ -9,6 +9,7 @@ import { renderLadder } from './ladder-view.js';
 import { MarketPanel } from './panel-view.js';
 import { fetchKlines, fetchSymbols, fetchTrades, type SymbolInfo } from './rest.js';
 import { TradesTape } from './trades-view.js';
+import { AcrossVenues } from './across-view.js';
 
 const INTERVALS: Interval[] = ['1m', '5m', '15m', '1h', '4h', '1d'];
 const GROUPINGS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000];
@@ -25,6 +26,11 @@ let prec = '';
 const tape = new TradesTape($('trades'));
 const panel = new MarketPanel();
 const chart = new CandleChart($('chart'));
+const across = new AcrossVenues($('across'));
+let acrossFeeds: BookFeed[] = [];
+/** The exchange's own symbols have no venue prefix; outside venues' are `venue:BASE/QUOTE`. */
+const OWN = 'exchange';
+const venueOf = (symbol: string) => (symbol.includes(':') ? symbol.slice(0, symbol.indexOf(':')) : OWN);
 let dirty = false;
 let klineLoad = 0;
 let bookUpdatedAt = 0;
@@ -92,9 +98,30 @@ function subscribeAll(s: SymbolInfo): void {
 }
 
 function unsubscribeAll(): void {
-  for (const f of [...feeds, book, kline]) f?.close();
+  for (const f of [...feeds, ...acrossFeeds, book, kline]) f?.close();
   feeds = [];
+  acrossFeeds = [];
   book = kline = undefined;
+}
+
+/** The same BASE/QUOTE and kind on every venue (and on the exchange itself): their tops of book side by side. */
+function openAcross(s: SymbolInfo): void {
+  const peers = symbols.filter((p) => p.base === s.base && p.quote === s.quote && p.kind === s.kind).map((p) => p.symbol);
+  $('across-box').hidden = peers.length < 2;
+  across.clear(peers);
+  if (peers.length < 2) return;
+  acrossFeeds = peers.map((p) => {
+    const f = client.book(p, { depth: 1 });
+    f.on((b) => {
+      across.update(p, b);
+      dirty = true;
+    });
+    return f;
+  });
+}
+
+function fillSymbols(venue: string): void {
+  $<HTMLSelectElement>('symbol').replaceChildren(...symbols.filter((s) => venueOf(s.symbol) === venue).map((s) => new Option(s.symbol)));
 }
 
 async function loadKlines(): Promise<void> {
@@ -125,6 +152,10 @@ function select(symbol: string): void {
   panel.clear();
   chart.clear();
   $('perp-only').hidden = !next.perpetual;
+  if ($<HTMLSelectElement>('venue').value !== venueOf(next.symbol)) {
+    $<HTMLSelectElement>('venue').value = venueOf(next.symbol);
+    fillSymbols(venueOf(next.symbol));
+  }
   $<HTMLSelectElement>('symbol').value = next.symbol;
   $<HTMLSelectElement>('prec').replaceChildren(...GROUPINGS.map((k) => new Option(tick.format(k))));
   $('book').dataset.symbol = next.symbol;
@@ -133,6 +164,7 @@ function select(symbol: string): void {
   document.title = `${next.symbol} · market data`;
   history.replaceState(null, '', `#${next.symbol}/${interval}`);
   subscribeAll(next);
+  openAcross(next);
   void loadKlines();
   void loadTrades();
   dirty = true;
@@ -160,6 +192,7 @@ function render(): void {
   if (dirty && b) {
     dirty = false;
     renderLadder($('ladder'), b, tick, lot);
+    across.render();
     const bookEl = $('book');
     bookEl.dataset.seq = String(b.seq);
     bookEl.dataset.status = b.status;
@@ -187,6 +220,12 @@ async function start(): Promise<void> {
     }),
   );
   $<HTMLSelectElement>('symbol').onchange = (e) => select((e.target as HTMLSelectElement).value);
+  $<HTMLSelectElement>('venue').onchange = (e) => {
+    const venue = (e.target as HTMLSelectElement).value;
+    fillSymbols(venue);
+    const first = symbols.find((s) => venueOf(s.symbol) === venue);
+    if (first) select(first.symbol);
+  };
   $<HTMLSelectElement>('prec').onchange = (e) => setPrec((e.target as HTMLSelectElement).value);
   for (;;) {
     symbols = await fetchSymbols().catch(() => []);
@@ -194,11 +233,17 @@ async function start(): Promise<void> {
     $('conn-state').textContent = 'waiting for symbols';
     await new Promise((r) => setTimeout(r, 1000));
   }
-  $<HTMLSelectElement>('symbol').replaceChildren(...symbols.map((s) => new Option(s.symbol)));
-  const [hashSymbol, hashInterval] = decodeURIComponent(location.hash.slice(1)).split('/');
+  const venues = [...new Set(symbols.map((s) => venueOf(s.symbol)))].sort((a, b) => (a === OWN ? -1 : b === OWN ? 1 : a.localeCompare(b)));
+  $<HTMLSelectElement>('venue').replaceChildren(...venues.map((v) => new Option(v)));
+  $('venue').hidden = venues.length < 2;
+  fillSymbols(venues[0]!);
+  // the hash is `symbol/interval`; a venue symbol has a slash of its own (binance:BTC/USDT/1m)
+  const hash = decodeURIComponent(location.hash.slice(1));
+  const cut = hash.lastIndexOf('/');
+  const [hashSymbol, hashInterval] = cut > 0 && (INTERVALS as string[]).includes(hash.slice(cut + 1)) ? [hash.slice(0, cut), hash.slice(cut + 1)] : [hash || undefined, undefined];
   if (hashInterval && (INTERVALS as string[]).includes(hashInterval)) interval = hashInterval as Interval;
   for (const b of document.querySelectorAll<HTMLButtonElement>('#intervals button')) b.classList.toggle('active', b.dataset.interval === interval);
-  select(hashSymbol ?? symbols[0]!.symbol);
+  select(hashSymbol ?? symbols.find((s) => venueOf(s.symbol) === venues[0])!.symbol);
   setInterval(render, 100);
   setInterval(() => {
     rate = counted;
