@@ -114,11 +114,18 @@ process.on('SIGTERM', () => (stopping = true));
  * (every second, for up to SIM_OUTAGE_TOLERANCE_S, 300 by default). Part of it may have been
  * written already: consumers see those events twice, as after any producer retry of an engine.
  */
+/** kafkajs can leave a request to a broker that went away unanswered for good: every step gets a deadline. */
+function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)));
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 async function sendRetrying(topicMessages: { topic: string; messages: { key: string; value: Buffer }[] }[]): Promise<void> {
   const deadline = Date.now() + Number(process.env.SIM_OUTAGE_TOLERANCE_S ?? 300) * 1000;
   for (;;) {
     try {
-      await producer.sendBatch({ topicMessages });
+      await within(15_000, 'publish', producer.sendBatch({ topicMessages }));
       return;
     } catch (err) {
       if (Date.now() > deadline) throw err;
@@ -126,9 +133,10 @@ async function sendRetrying(topicMessages: { topic: string; messages: { key: str
       await new Promise((r) => setTimeout(r, 1000));
       // an idempotent producer that gave up mid-batch has sequence numbers the broker no longer
       // agrees with: a new one (a new producer id) starts clean
-      await producer.disconnect().catch(() => undefined);
+      const old = producer;
+      void within(5000, 'disconnect', old.disconnect()).catch(() => undefined);
       producer = newProducer();
-      await producer.connect().catch(() => undefined);
+      await within(15_000, 'connect', producer.connect()).catch(() => undefined);
     }
   }
 }
@@ -171,7 +179,7 @@ while (!stopping) {
 // The engine's final word on every book, so a consumer can check itself against it.
 const end = engineTime();
 await publish([], sim.snapshots(end), sim.hashes(end));
-await producer.disconnect();
+await within(10_000, 'disconnect', producer.disconnect()).catch(() => undefined);
 const elapsedS = (performance.now() - started) / 1000;
 process.stdout.write(
   `${JSON.stringify({

@@ -37,7 +37,9 @@ export class CircuitBreaker {
     return this.state === 'open' ? Math.max(0, this.openMs - (now - this.openedAt)) : 0;
   }
 
+  /** A stream delivered again. In half-open, that closes the breaker; while closed, earlier failures still count (a venue that flaps, one good message between stalls, trips it too). */
   success(): void {
+    if (this.state === 'closed') return;
     this.state = 'closed';
     this.failures = [];
     this.probing = false;

@@ -220,6 +220,19 @@ describe('outside venues through ccxt pro', () => {
     assert.equal(svc.proc.exitCode, null);
   });
 
+  it('a venue that sends garbage forever trips its breaker, and recovers when it stops', async () => {
+    await fault('bybit', 'garbage_forever');
+    try {
+      await waitUntil('the bybit breaker open', async () => (await stream('bybit.SOL-USDT.book')).breaker === 'open', 45_000, 200);
+      assert.equal(((await (await fetch(`${svc.baseUrl}/health`)).json()) as { venues: Record<string, string> }).venues.bybit, 'circuit_open');
+      assert.equal(((await (await fetch(`${svc.baseUrl}/v1/depth?symbol=${encodeURIComponent('bybit:SOL/USDT')}`)).json()) as { status: string }).status === 'in_sync', false, 'not served as live');
+      assert.equal((await stream('binance.BTC-USDT.book')).state, 'connected', 'other venues never notice');
+    } finally {
+      await fault('bybit', 'none');
+    }
+    await waitUntil('bybit connected again', async () => (await stream('bybit.SOL-USDT.book')).state === 'connected', 30_000, 200);
+  });
+
   it('publish and persist: md.venue.* carries a verifiable book and every trade once; ClickHouse keeps the trades', async () => {
     for (const [id, knobs] of [['binance.BTC-USDT.book', { publish: true }], ['binance.BTC-USDT.trades', { publish: true, persist: true }]] as const) {
       assert.equal((await fetch(`${svc.baseUrl}/v1/streams/${id}`, { method: 'PATCH', body: JSON.stringify(knobs), headers: auth })).status, 200);

@@ -2,7 +2,7 @@
 // depth snapshots with lastUpdateId, and the `<symbol>@depth@100ms` diff stream whose U/u
 // chain a client checks, plus `@trade`, `@ticker` (24hrTicker) and `@miniTicker` (24hrMiniTicker, what ccxt's watchTicker asks for) streams. Subscriptions by
 // {"method":"SUBSCRIBE","params":[...],"id":N}, acknowledged by {"result":null,"id":N}.
-import { formatUnits, productIncrement, type ModelStep, type SymbolModel } from './venue-model.js';
+import { wireStrings, type ModelStep, type SymbolModel } from './venue-model.js';
 import { VenueStandIn, type Connection, type HttpAnswer, type Subscription } from './stand-in.js';
 
 const wire = (symbol: string) => symbol.replace('/', '');
@@ -51,7 +51,7 @@ export class BinanceStandIn extends VenueStandIn {
       const m = this.bySymbol(query.get('symbol') ?? '');
       if (!m) return { status: 400, body: { code: -1121, msg: 'Invalid symbol.' } };
       const limit = Math.min(Number(query.get('limit') ?? 100) || 100, 5000);
-      const lv = (side: 'bid' | 'ask') => m.levels(side, limit).map(([p, q]) => [formatUnits(p, m.spec.tickSize), formatUnits(q, m.spec.lotSize)]);
+      const lv = (side: 'bid' | 'ask') => wireStrings(m).levels(side, limit);
       return { status: 200, body: { lastUpdateId: m.updateId, bids: lv('bid'), asks: lv('ask') } };
     }
     return undefined;
@@ -78,18 +78,17 @@ export class BinanceStandIn extends VenueStandIn {
 
   protected framesFor(_conn: Connection, sub: Subscription, step: ModelStep, m: SymbolModel): string[] {
     const s = m.spec;
-    const px = (p: number) => formatUnits(p, s.tickSize);
-    const qty = (q: number) => formatUnits(q, s.lotSize);
+    const { px, qty, changes, quoteVolume } = wireStrings(m);
     if (sub.kind === 'book') {
-      const side = (name: 'bid' | 'ask') => step.changes.filter((c) => c.side === name).map((c) => [px(c.price), qty(c.size)]);
+      const side = (name: 'bid' | 'ask') => changes(step, name);
       return [JSON.stringify({ e: 'depthUpdate', E: step.ts, s: wire(s.symbol), U: step.firstUpdateId, u: step.updateId, b: side('bid'), a: side('ask') })];
     }
     if (sub.kind === 'trades') {
       return step.trades.map((t) => JSON.stringify({ e: 'trade', E: t.ts, s: wire(s.symbol), t: t.id, p: px(t.price), q: qty(t.size), T: t.ts, m: t.takerSide === 'sell', M: true }));
     }
-    const quoteVolume = formatUnits(m.quoteVolume, productIncrement(s.tickSize, s.lotSize));
+    const quote = quoteVolume();
     if (sub.state.mini) {
-      return [JSON.stringify({ e: '24hrMiniTicker', E: step.ts, s: wire(s.symbol), c: px(m.last), o: px(m.open), h: px(m.high), l: px(m.low), v: qty(m.volume), q: quoteVolume })];
+      return [JSON.stringify({ e: '24hrMiniTicker', E: step.ts, s: wire(s.symbol), c: px(m.last), o: px(m.open), h: px(m.high), l: px(m.low), v: qty(m.volume), q: quote })];
     }
     const bid = m.levels('bid', 1)[0]!;
     const ask = m.levels('ask', 1)[0]!;
@@ -98,7 +97,7 @@ export class BinanceStandIn extends VenueStandIn {
         e: '24hrTicker', E: step.ts, s: wire(s.symbol),
         p: px(m.last - m.open), P: '0.000', w: px(m.last), x: px(m.open), c: px(m.last), Q: '0',
         b: px(bid[0]), B: qty(bid[1]), a: px(ask[0]), A: qty(ask[1]), o: px(m.open), h: px(m.high), l: px(m.low),
-        v: qty(m.volume), q: quoteVolume,
+        v: qty(m.volume), q: quote,
         O: step.ts - 86_400_000, C: step.ts, F: 1, L: 1, n: 1,
       }),
     ];

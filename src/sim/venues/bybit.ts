@@ -2,7 +2,7 @@
 // `orderbook.{depth}.{symbol}` (a snapshot, then deltas whose update id `u` goes up by one),
 // `publicTrade.{symbol}`, `tickers.{symbol}`. Subscriptions by {"op":"subscribe","args":[...]},
 // acknowledged with {"success":true,"op":"subscribe"}; {"op":"ping"} is answered with a pong.
-import { formatUnits, productIncrement, type ModelStep, type SymbolModel } from './venue-model.js';
+import { wireStrings, type ModelStep, type SymbolModel } from './venue-model.js';
 import { VenueStandIn, type Connection, type HttpAnswer, type Subscription } from './stand-in.js';
 
 const wire = (symbol: string) => symbol.replace('/', '');
@@ -56,7 +56,7 @@ export class BybitStandIn extends VenueStandIn {
   }
 
   private sendSnapshot(conn: Connection, sub: Subscription, m: SymbolModel): void {
-    const side = (s: 'bid' | 'ask') => m.levels(s, 200).map(([p, q]) => [formatUnits(p, m.spec.tickSize), formatUnits(q, m.spec.lotSize)]);
+    const side = (s: 'bid' | 'ask') => wireStrings(m).levels(s, 200);
     sub.state.u = m.updateId;
     const now = Date.now();
     this.send(conn, JSON.stringify({ topic: sub.state.topic, type: 'snapshot', ts: now, data: { s: wire(m.spec.symbol), b: side('bid'), a: side('ask'), u: m.updateId, seq: m.updateId }, cts: now }));
@@ -64,10 +64,9 @@ export class BybitStandIn extends VenueStandIn {
 
   protected framesFor(_conn: Connection, sub: Subscription, step: ModelStep, m: SymbolModel): string[] {
     const s = m.spec;
-    const px = (p: number) => formatUnits(p, s.tickSize);
-    const qty = (q: number) => formatUnits(q, s.lotSize);
+    const { px, qty, changes, quoteVolume } = wireStrings(m);
     if (sub.kind === 'book') {
-      const side = (name: 'bid' | 'ask') => step.changes.filter((c) => c.side === name).map((c) => [px(c.price), qty(c.size)]);
+      const side = (name: 'bid' | 'ask') => changes(step, name);
       const u = (sub.state.u as number) + 1;
       sub.state.u = u;
       return [JSON.stringify({ topic: sub.state.topic, type: 'delta', ts: step.ts, data: { s: wire(s.symbol), b: side('bid'), a: side('ask'), u, seq: step.updateId }, cts: step.ts })];
@@ -79,7 +78,7 @@ export class BybitStandIn extends VenueStandIn {
     return [
       JSON.stringify({
         topic: sub.state.topic, ts: step.ts, type: 'snapshot', cs: step.updateId,
-        data: { symbol: wire(s.symbol), lastPrice: px(m.last), highPrice24h: px(m.high), lowPrice24h: px(m.low), prevPrice24h: px(m.open), volume24h: qty(m.volume), turnover24h: formatUnits(m.quoteVolume, productIncrement(s.tickSize, s.lotSize)), price24hPcnt: '0', usdIndexPrice: px(m.last) },
+        data: { symbol: wire(s.symbol), lastPrice: px(m.last), highPrice24h: px(m.high), lowPrice24h: px(m.low), prevPrice24h: px(m.open), volume24h: qty(m.volume), turnover24h: quoteVolume(), price24hPcnt: '0', usdIndexPrice: px(m.last) },
       }),
     ];
   }

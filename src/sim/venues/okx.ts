@@ -3,7 +3,7 @@
 // of the top 25 levels), `trades` and `tickers`. Subscriptions by {"op":"subscribe","args":[...]},
 // acknowledged by {"event":"subscribe","arg":...}; the text "ping" is answered "pong".
 import { okxChecksum } from '../../venues/verifiers.js';
-import { formatUnits, productIncrement, type ModelStep, type SymbolModel } from './venue-model.js';
+import { wireStrings, type ModelStep, type SymbolModel } from './venue-model.js';
 import { VenueStandIn, type Connection, type HttpAnswer, type Subscription } from './stand-in.js';
 
 const instId = (symbol: string) => symbol.replace('/', '-');
@@ -72,7 +72,7 @@ export class OkxStandIn extends VenueStandIn {
   }
 
   private levels(m: SymbolModel, side: 'bid' | 'ask', depth = 400): string[][] {
-    return m.levels(side, depth).map(([p, q]) => [formatUnits(p, m.spec.tickSize), formatUnits(q, m.spec.lotSize), '0', '1']);
+    return wireStrings(m).levels(side, depth).map((l) => [...l, '0', '1']);
   }
 
   private sendSnapshot(conn: Connection, sub: Subscription, m: SymbolModel): void {
@@ -85,8 +85,7 @@ export class OkxStandIn extends VenueStandIn {
 
   protected framesFor(_conn: Connection, sub: Subscription, step: ModelStep, m: SymbolModel): string[] {
     const s = m.spec;
-    const px = (p: number) => formatUnits(p, s.tickSize);
-    const qty = (q: number) => formatUnits(q, s.lotSize);
+    const { px, qty, quoteVolume } = wireStrings(m);
     const arg = { channel: sub.kind === 'book' ? 'books' : sub.kind === 'trades' ? 'trades' : 'tickers', instId: instId(s.symbol) };
     if (sub.kind === 'book') {
       const side = (name: 'bid' | 'ask') => step.changes.filter((c) => c.side === name).map((c) => [px(c.price), qty(c.size), '0', c.size ? '1' : '0']);
@@ -106,7 +105,7 @@ export class OkxStandIn extends VenueStandIn {
         arg,
         data: [{
           instType: 'SPOT', instId: arg.instId, last: px(m.last), lastSz: '0', askPx: px(ask[0]), askSz: qty(ask[1]), bidPx: px(bid[0]), bidSz: qty(bid[1]),
-          open24h: px(m.open), high24h: px(m.high), low24h: px(m.low), volCcy24h: formatUnits(m.quoteVolume, productIncrement(s.tickSize, s.lotSize)), vol24h: qty(m.volume),
+          open24h: px(m.open), high24h: px(m.high), low24h: px(m.low), volCcy24h: quoteVolume(), vol24h: qty(m.volume),
           sodUtc0: px(m.open), sodUtc8: px(m.open), ts: String(step.ts),
         }],
       }),

@@ -9,10 +9,11 @@ import { seededModels, type ModelStep, type SymbolModel } from './venue-model.js
  * sent (a silent socket); close: every socket dropped once; refuse: sockets dropped and new ones and
  * REST refused (503) until `none`; gap: one update never sent; bad_checksum: the next checksum
  * wrong (venues that send them); duplicate: one update sent twice; reorder: one update sent after
- * the next; garbage: a malformed frame before the next update.
+ * the next; garbage: a malformed frame before the next update; garbage_forever: every frame
+ * malformed until `none`.
  */
-export type VenueFault = 'none' | 'pause' | 'stall' | 'close' | 'refuse' | 'gap' | 'bad_checksum' | 'duplicate' | 'reorder' | 'garbage';
-export const VENUE_FAULTS: readonly VenueFault[] = ['none', 'pause', 'stall', 'close', 'refuse', 'gap', 'bad_checksum', 'duplicate', 'reorder', 'garbage'];
+export type VenueFault = 'none' | 'pause' | 'stall' | 'close' | 'refuse' | 'gap' | 'bad_checksum' | 'duplicate' | 'reorder' | 'garbage' | 'garbage_forever';
+export const VENUE_FAULTS: readonly VenueFault[] = ['none', 'pause', 'stall', 'close', 'refuse', 'gap', 'bad_checksum', 'duplicate', 'reorder', 'garbage', 'garbage_forever'];
 
 export interface HttpAnswer {
   status: number;
@@ -66,7 +67,7 @@ export abstract class VenueStandIn {
 
   send(conn: Connection, frame: string): void {
     if (conn.socket.readyState !== 1) return;
-    conn.socket.send(frame);
+    conn.socket.send(this.fault === 'garbage_forever' ? `${frame.slice(0, 40)}<garbage>` : frame);
     this.sent++;
   }
 

@@ -143,3 +143,17 @@ export function seededModels(seed: number): Map<string, SymbolModel> {
   const rng = new Random(seed);
   return new Map(VENUE_SYMBOLS.map((s) => [s.symbol, new SymbolModel(s, rng)]));
 }
+
+/** A symbol's amounts as the venue's decimal strings: prices, sizes, a step's changes and the book's levels per side. */
+export function wireStrings(m: SymbolModel) {
+  const { tickSize, lotSize } = m.spec;
+  const px = (p: number) => formatUnits(p, tickSize);
+  const qty = (q: number) => formatUnits(q, lotSize);
+  return {
+    px,
+    qty,
+    quoteVolume: () => formatUnits(m.quoteVolume, productIncrement(tickSize, lotSize)),
+    changes: (step: ModelStep, side: 'bid' | 'ask') => step.changes.filter((c) => c.side === side).map((c) => [px(c.price), qty(c.size)]),
+    levels: (side: 'bid' | 'ask', depth = Infinity) => m.levels(side, depth).map(([p, q]) => [px(p), qty(q)]),
+  };
+}
