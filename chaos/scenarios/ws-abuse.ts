@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { LocalBook, type BookFrame } from '@market-data/client';
 import { isolatedEnv, startService } from '../../test/support/service.js';
-import { runSim } from '../../test/support/sim.js';
+import { startSim } from '../../test/support/sim.js';
 import { keepLog, resetLogs } from '../lib/logs.js';
 import { type ChaosOutcome, latenciesIn, nowUs, percentile, round, type Size, sleep } from '../lib/outcome.js';
 import { knownSymbols, metricsText, promSample, rssSampler } from '../lib/probes.js';
@@ -79,9 +79,11 @@ export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
   const samples: { at: number; ms: number }[] = [];
   const good: GoodClient[] = [];
   const sockets: WebSocket[] = [];
+  // the market keeps moving until the clients that never read have been closed (their kernel buffers
+  // must fill first: on a slower runtime that outlasts the abuse window), then it is stopped
+  const sim = startSim(['--symbols', String(p.symbols), '--rate', String(p.rate), '--duration', String(2 * p.windowS + 30 + Math.ceil(p.good / 200) + 130), '--seed', '14'], env, 400_000);
+  sim.done.catch(() => undefined);
   try {
-    const sim = runSim(['--symbols', String(p.symbols), '--rate', String(p.rate), '--duration', String(2 * p.windowS + 30 + Math.ceil(p.good / 200)), '--seed', '14'], env);
-    sim.catch(() => undefined);
     const symbols = await knownSymbols(svc, p.symbols);
     for (let i = 0; i < p.good; i++) {
       good.push(new GoodClient(url, symbols[i % symbols.length]!, p.goodBudget, (ms) => samples.push({ at: Date.now(), ms })));
@@ -169,6 +171,7 @@ export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
     const slowClosed = async () => promSample(await metricsText(svc), 'md_ws_dropped_connections_total{reason="slow_consumer"}') ?? 0;
     for (const deadline = Date.now() + 120_000; Date.now() < deadline && (await slowClosed()) < p.nonReaders; ) await sleep(1000);
     const nonReadersClosedS = (Date.now() - abuseFrom) / 1000;
+    sim.stop();
     const rssAbuse = Math.max(...rss.samples.filter((s) => s.at >= abuseFrom).map((s) => s.mib));
     const metrics = await metricsText(svc);
     const lat = (from: number, to: number) => latenciesIn(samples, from, to);
@@ -222,6 +225,7 @@ export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
       ],
     };
   } finally {
+    sim.stop();
     rss.stop();
     for (const g of good) g.ws.terminate();
     for (const ws of sockets) ws.terminate();
