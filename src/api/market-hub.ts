@@ -241,7 +241,7 @@ export class MarketHub {
     this.booksBySymbol.delete(symbol);
     this.trades.delete(symbol);
     this.status.delete(symbol);
-    for (const key of this.latest.keys()) if (key.endsWith(`|${symbol}`) || key === streamKey('ticker', symbol)) this.latest.delete(key);
+    for (const key of this.latest.keys()) if (key.endsWith(`|${symbol}`)) this.latest.delete(key); // every value stream key is `channel|symbol`
   }
 
   /** Drops book streams nobody reads any more (their grouped state and history). */

@@ -2,10 +2,13 @@
 import type pg from 'pg';
 import type { StreamSpec } from '../venues/stream-spec.js';
 
+/** A row as stored: checked again (parseStreamSpec) before it runs. */
+export type StoredStream = Omit<StreamSpec, 'kind'> & { kind: string };
+
 export class VenueStreamStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  async all(): Promise<Omit<StreamSpec, 'kind'>[] & { kind: string }[]> {
+  async all(): Promise<StoredStream[]> {
     const r = await this.pool.query('SELECT id, venue, symbol, kind, depth, persist, publish FROM venue_streams ORDER BY created_at, id');
     return r.rows;
   }

@@ -16,7 +16,7 @@ export function decimalOf(n: number): string {
   const exp = Number(expRaw);
   const digits = int! + frac;
   const point = int!.length + exp;
-  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`.replace(/\.?0+$/, '');
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
   if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}`;
   return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
 }

@@ -5,7 +5,7 @@ import type { Interval } from '../domain/candle.js';
 import type { Instrument } from '../domain/instrument.js';
 import type { OrderBook } from '../domain/order-book.js';
 import type { CandleView, TickerView } from '../domain/wire-views.js';
-import { emptyMarketOutput, type MarketOutput, type TradeValue } from '../market/market-output.js';
+import { emptyMarketOutput, type BookSnapshotValue, type MarketOutput, type TradeValue } from '../market/market-output.js';
 import type { BookStatus, MarketView } from '../market/market-view.js';
 import { formatScaled } from '../domain/decimal.js';
 import { decimalOf, unitsOf, VenueValueError } from './exact.js';
@@ -97,7 +97,7 @@ export class VenueMarket implements MarketView {
   }
 
   /** The book as a whole (for periodic snapshots), when it is in sync. */
-  snapshot(symbol: string, now: number): ReturnType<VenueBook['snapshot']> | undefined {
+  snapshot(symbol: string, now: number): BookSnapshotValue | undefined {
     const b = this.states.get(symbol)?.book;
     return b?.synced ? b.snapshot('periodic', now) : undefined;
   }

@@ -8,7 +8,7 @@ import type { Metrics } from '../obs/metrics.js';
 import type { VenueStreamStore } from '../store/venue-stream-store.js';
 import { VENUES } from './adapters/index.js';
 import { parseStreamSpec, streamId, streamVenueSymbol, type StreamKnobs, type StreamSpec } from './stream-spec.js';
-import type { VenueKind } from './venue.js';
+import { splitVenueSymbol, type VenueKind } from './venue.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { VenueClients } from './venue-clients.js';
 import { VenueMarket } from './venue-market.js';
@@ -67,7 +67,9 @@ export class VenueStreams {
   /** Restores the stored streams and adds the seeds not stored yet. */
   async start(seeds: readonly StreamSpec[]): Promise<void> {
     const stored = this.store ? await this.store.all() : [];
+    // start is retried while PostgreSQL is away: what already runs is left alone
     for (const row of stored) {
+      if (this.streams.has(row.id)) continue;
       try {
         this.run(parseStreamSpec({ venue: row.venue, symbol: row.symbol, kind: row.kind, depth: row.kind === 'book' ? row.depth : undefined, persist: row.persist, publish: row.publish }));
       } catch (err) {
@@ -75,7 +77,7 @@ export class VenueStreams {
       }
     }
     for (const s of seeds) if (!this.streams.has(s.id)) await this.add(s);
-    this.ageTimer = setInterval(() => {
+    this.ageTimer ??= setInterval(() => {
       const now = Date.now();
       for (const st of this.streams.values()) {
         if (st.stats.last_message_at !== null) this.metrics.venueMessageAge.set({ venue: st.spec.venue, kind: st.spec.kind, symbol: st.spec.symbol }, now - st.stats.last_message_at);
@@ -124,8 +126,8 @@ export class VenueStreams {
 
   /** The spec of the stream that brings `kind` of a venue symbol (its knobs: publish, persist). */
   specOf(venueSymbol: string, kind: VenueKind): StreamSpec | undefined {
-    const i = venueSymbol.indexOf(':');
-    return this.streams.get(streamId(venueSymbol.slice(0, i), venueSymbol.slice(i + 1), kind))?.spec;
+    const v = splitVenueSymbol(venueSymbol);
+    return v && this.streams.get(streamId(v.venue, v.symbol, kind))?.spec;
   }
 
   get(id: string): VenueStream | undefined {

@@ -4,6 +4,7 @@
 import { connect, type BookFeed, type ChannelFeed, type Interval, type StateEvent } from '@market-data/client';
 import { CandleChart } from './chart-view.js';
 import { Increment } from '../../src/domain/decimal.js';
+import { splitVenueSymbol } from '../../src/venues/venue.js';
 import { $, el, setStale } from './dom.js';
 import { renderLadder } from './ladder-view.js';
 import { MarketPanel } from './panel-view.js';
@@ -30,7 +31,7 @@ const across = new AcrossVenues($('across'));
 let acrossFeeds: BookFeed[] = [];
 /** The exchange's own symbols have no venue prefix; outside venues' are `venue:BASE/QUOTE`. */
 const OWN = 'exchange';
-const venueOf = (symbol: string) => (symbol.includes(':') ? symbol.slice(0, symbol.indexOf(':')) : OWN);
+const venueOf = (symbol: string) => splitVenueSymbol(symbol)?.venue ?? OWN;
 let dirty = false;
 let klineLoad = 0;
 let bookUpdatedAt = 0;
