@@ -9,16 +9,31 @@ const parts = (s: string): [neg: boolean, int: string, frac: string] => {
   return [neg, int, dot < 0 ? '' : body.slice(dot + 1)];
 };
 
-/** Orders two non-negative decimal strings by value ("10" > "9.5", "1.50" = "1.5"). */
+const ZERO = 48;
+const DOT = 46;
+
+/** Orders two non-negative decimal strings by value ("10" > "9.5", "1.50" = "1.5"); allocates nothing (it runs in every book update). */
 export function compareDecimal(a: string, b: string): number {
-  const [, ai, af] = parts(a);
-  const [, bi, bf] = parts(b);
-  if (ai.length !== bi.length) return ai.length - bi.length;
-  if (ai !== bi) return ai < bi ? -1 : 1;
-  const n = Math.max(af.length, bf.length);
-  const x = af.padEnd(n, '0');
-  const y = bf.padEnd(n, '0');
-  return x === y ? 0 : x < y ? -1 : 1;
+  const dotA = a.indexOf('.');
+  const dotB = b.indexOf('.');
+  const endA = dotA < 0 ? a.length : dotA;
+  const endB = dotB < 0 ? b.length : dotB;
+  let i = 0;
+  let j = 0;
+  while (i < endA - 1 && a.charCodeAt(i) === ZERO) i++;
+  while (j < endB - 1 && b.charCodeAt(j) === ZERO) j++;
+  if (endA - i !== endB - j) return endA - i - (endB - j);
+  for (; i < endA; i++, j++) {
+    const d = a.charCodeAt(i) - b.charCodeAt(j);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  const fracA = dotA < 0 ? 0 : a.length - dotA - 1;
+  const fracB = dotB < 0 ? 0 : b.length - dotB - 1;
+  for (let k = 0, n = Math.max(fracA, fracB); k < n; k++) {
+    const d = (k < fracA ? a.charCodeAt(endA + 1 + k) : ZERO) - (k < fracB ? b.charCodeAt(endB + 1 + k) : ZERO);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return 0;
 }
 
 const scaled = (s: string, decimals: number): bigint => {
@@ -50,4 +65,12 @@ export function subtractDecimal(a: string, b: string): string {
 }
 
 /** Whether a decimal string is zero ("0", "0.000"): a level of size zero is removed. */
-export const isZero = (s: string): boolean => /^0*(\.0*)?$/.test(s);
+export function isZero(s: string): boolean {
+  let dots = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === DOT) dots++;
+    else if (c !== ZERO) return false;
+  }
+  return dots <= 1;
+}

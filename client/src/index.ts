@@ -19,7 +19,7 @@ export { ChannelFeed } from './channel-feed.js';
 export { Connection, type ConnectOptions, type ConnectionState, type StateEvent } from './connection.js';
 export { MarketDataError, type ClientErrorCode, type ErrorCode, type RestErrorCode, type WsErrorCode } from './errors.js';
 export { LocalBook, CHECKSUM_DEPTH, type ApplyOutcome, type VerifiedBook } from './local-book.js';
-export { addDecimal, compareDecimal, subtractDecimal } from './decimal.js';
+export { addDecimal, compareDecimal, isZero, subtractDecimal } from './decimal.js';
 export { backoffDelay, type Backoff, type SocketConstructor, type SocketLike } from './socket.js';
 export { Stream, type StreamOptions } from './stream.js';
 export type { RestOptions, RestPath, RestQuery, RestResponse, Instrument, Depth, Trade, Ticker, Candle, Mark, Index, Funding } from './rest.js';

@@ -2,7 +2,7 @@
 // the book's seq, and after every message the CRC-32 of its top 25 levels compared with the
 // server's. A book that fails either check is emptied: it is never read in a state the server did
 // not have.
-import { crc32Finish, crc32Update, CRC32_START } from '../../src/domain/crc32.js';
+import { crc32Append, crc32Finish, crc32Shift, crc32Unfeed, crc32Update, CRC32_START, utf8Length } from '../../src/domain/crc32.js';
 import type { BookFrame, BookLevel, BookStatus } from '../../src/contract/ws-frames.js';
 import { addDecimal, compareDecimal, isZero, subtractDecimal } from './decimal.js';
 
@@ -21,18 +21,34 @@ export type ApplyOutcome =
   /** The book after the message does not have the server's checksum: emptied likewise. */
   | 'checksum_mismatch';
 
-/** One side: sizes by price, and the prices kept sorted best first (exported for the benchmark's unverified baseline). */
+/**
+ * One level. `crc` and `shift` hold ":price:size" as a CRC segment (its raw CRC, and the table that
+ * shifts a running CRC past its length), made once per size while the level is among the top 25:
+ * the checksum after a message is then four table lookups per level, not a pass over its text.
+ */
+export interface Level {
+  readonly price: string;
+  size: string;
+  crc: number;
+  shift: Uint32Array | undefined;
+}
+
+const COLON = crc32Update(0, ':');
+/** The running value a ":" turns into the CRC's start. */
+const START_AFTER_COLON = crc32Unfeed(CRC32_START, 0x3a);
+
+/** One side: levels by price, and in an array best first (exported for the benchmark's unverified baseline). */
 export class Side {
-  readonly sizes = new Map<string, string>();
-  readonly prices: string[] = [];
+  readonly levels = new Map<string, Level>();
+  readonly order: Level[] = [];
   constructor(private readonly descending: boolean) {}
 
   private index(price: string): number {
     let lo = 0;
-    let hi = this.prices.length;
+    let hi = this.order.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const c = compareDecimal(this.prices[mid]!, price);
+      const c = compareDecimal(this.order[mid]!.price, price);
       if (this.descending ? c > 0 : c < 0) lo = mid + 1;
       else hi = mid;
     }
@@ -42,57 +58,76 @@ export class Side {
   /** Sets (size "0": removes) a level; returns the index a level was inserted at or removed from, else -1. */
   set(price: string, size: string): number {
     if (isZero(size)) {
-      if (!this.sizes.delete(price)) return -1;
+      if (!this.levels.delete(price)) return -1;
       const i = this.index(price);
-      this.prices.splice(i, 1);
+      this.order.splice(i, 1);
       return i;
     }
-    if (this.sizes.has(price)) {
-      this.sizes.set(price, size);
+    const held = this.levels.get(price);
+    if (held !== undefined) {
+      held.size = size;
+      held.shift = undefined;
       return -1;
     }
+    const level: Level = { price, size, crc: 0, shift: undefined };
     const i = this.index(price);
-    this.prices.splice(i, 0, price);
-    this.sizes.set(price, size);
+    this.order.splice(i, 0, level);
+    this.levels.set(price, level);
     return i;
+  }
+
+  get length(): number {
+    return this.order.length;
   }
 
   /** Whether `price` (a level held) is among the best `n`. */
   within(price: string, n: number): boolean {
-    if (this.prices.length <= n) return true;
-    const c = compareDecimal(price, this.prices[n - 1]!);
+    if (this.order.length <= n) return true;
+    const c = compareDecimal(price, this.order[n - 1]!.price);
     return this.descending ? c >= 0 : c <= 0;
   }
 
   top(depth: number): BookLevel[] {
-    const n = Math.min(depth, this.prices.length);
+    const n = Math.min(depth, this.order.length);
     const out: BookLevel[] = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = [this.prices[i]!, this.sizes.get(this.prices[i]!)!];
+    for (let i = 0; i < n; i++) out[i] = [this.order[i]!.price, this.order[i]!.size];
     return out;
   }
 
+  /** Feeds ":price:size" of level i into a running CRC. */
+  feed(crc: number, i: number): number {
+    const l = this.order[i]!;
+    if (l.shift === undefined) {
+      l.crc = crc32Update(crc32Update(crc32Update(COLON, l.price), ':'), l.size);
+      l.shift = crc32Shift(1 + utf8Length(l.price) + 1 + utf8Length(l.size));
+    }
+    return crc32Append(crc, l.crc, l.shift);
+  }
+
   clear(): void {
-    this.sizes.clear();
-    this.prices.length = 0;
+    this.levels.clear();
+    this.order.length = 0;
   }
 
   copyFrom(other: Side): void {
     this.clear();
-    for (const [p, q] of other.sizes) this.sizes.set(p, q);
-    this.prices.push(...other.prices);
+    for (const l of other.order) {
+      const copy = { ...l };
+      this.order.push(copy);
+      this.levels.set(copy.price, copy);
+    }
   }
 }
 
-/** Applies a level to a side; whether the levels the checksum covers changed. */
-function touchesTop(side: Side, price: string, size: string): boolean {
+/** Applies a level to a side; the index among the levels the checksum covers it changed, else CHECKSUM_DEPTH. */
+function applyLevel(side: Side, price: string, size: string): number {
   const at = side.set(price, size);
-  return at >= 0 ? at < CHECKSUM_DEPTH : side.sizes.has(price) && side.within(price, CHECKSUM_DEPTH);
-}
-
-/** "price:size" into a running CRC, after a ":" unless it is the first level. */
-function feedLevel(crc: number, separator: boolean, price: string, size: string): number {
-  const c = crc32Update(separator ? crc32Update(crc, ':') : crc, price);
-  return crc32Update(crc32Update(c, ':'), size);
+  if (at >= 0) return Math.min(at, CHECKSUM_DEPTH);
+  const held = side.levels.get(price);
+  if (held === undefined) return CHECKSUM_DEPTH;
+  const order = side.order;
+  for (let i = 0, n = Math.min(CHECKSUM_DEPTH, order.length); i < n; i++) if (order[i] === held) return i;
+  return CHECKSUM_DEPTH;
 }
 
 /** What a reader of a verified book sees. */
@@ -123,6 +158,10 @@ export class LocalBook implements VerifiedBook {
   prec: string | undefined;
   /** The checksum of the state held (verified equal to the server's). */
   private checksum: number | undefined;
+  /** before[i]: the running CRC before bid i and ask i (the checksum interleaves the sides). */
+  private readonly before = new Int32Array(CHECKSUM_DEPTH + 1);
+  /** How many leading bid/ask pairs are as they were at the last checksum: the CRC resumes after them. */
+  private unchangedPairs = 0;
   private readonly bids = new Side(true);
   private readonly asks = new Side(false);
 
@@ -151,9 +190,10 @@ export class LocalBook implements VerifiedBook {
         return 'chain_break';
       }
     }
-    let topChanged = f.action === 'snapshot' || this.checksum === undefined;
-    for (const [p, q] of f.bids) if (touchesTop(this.bids, p, q)) topChanged = true;
-    for (const [p, q] of f.asks) if (touchesTop(this.asks, p, q)) topChanged = true;
+    if (f.action === 'snapshot' || this.checksum === undefined) this.unchangedPairs = 0;
+    for (const [p, q] of f.bids) this.unchangedPairs = Math.min(this.unchangedPairs, applyLevel(this.bids, p, q));
+    for (const [p, q] of f.asks) this.unchangedPairs = Math.min(this.unchangedPairs, applyLevel(this.asks, p, q));
+    const topChanged = this.unchangedPairs < CHECKSUM_DEPTH;
     // the checksum covers the top 25 levels: when none of them changed it is the one verified last
     if (topChanged) this.checksum = this.computeChecksum();
     if (this.checksum !== f.checksum) {
@@ -179,17 +219,25 @@ export class LocalBook implements VerifiedBook {
     return b;
   }
 
-  /** The checksum (docs/API.md) of the top levels, fed level by level into the CRC: no payload string is built. */
+  /**
+   * The checksum (docs/API.md) of the top levels, resumed after the pairs that did not change, from
+   * the levels' segments: no payload string is built. Each segment carries its leading ":"; the CRC
+   * starts as if a ":" had been fed already, so the first level's is cancelled.
+   */
   private computeChecksum(): number {
-    const { prices: bp, sizes: bs } = this.bids;
-    const { prices: ap, sizes: as } = this.asks;
-    const n = Math.min(CHECKSUM_DEPTH, Math.max(bp.length, ap.length));
-    let crc = CRC32_START;
-    for (let i = 0; i < n; i++) {
-      if (i < bp.length) crc = feedLevel(crc, i > 0, bp[i]!, bs.get(bp[i]!)!);
-      if (i < ap.length) crc = feedLevel(crc, i > 0 || bp.length > 0, ap[i]!, as.get(ap[i]!)!);
+    const bn = this.bids.length;
+    const an = this.asks.length;
+    const n = Math.min(CHECKSUM_DEPTH, Math.max(bn, an));
+    const before = this.before;
+    before[0] = START_AFTER_COLON;
+    let crc = before[this.unchangedPairs]!;
+    for (let i = this.unchangedPairs; i < n; i++) {
+      if (i < bn) crc = this.bids.feed(crc, i);
+      if (i < an) crc = this.asks.feed(crc, i);
+      before[i + 1] = crc;
     }
-    return crc32Finish(crc);
+    this.unchangedPairs = CHECKSUM_DEPTH;
+    return n === 0 ? crc32Finish(CRC32_START) : crc32Finish(before[n]!);
   }
 
   reset(): void {
@@ -220,17 +268,17 @@ export class LocalBook implements VerifiedBook {
 
   sizeAt(side: 'bid' | 'ask', price: string): string {
     const s = side === 'bid' ? this.bids : this.asks;
-    for (const [p, q] of s.sizes) if (compareDecimal(p, price) === 0) return q;
+    for (const [p, l] of s.levels) if (compareDecimal(p, price) === 0) return l.size;
     return '0';
   }
 
   depthTo(side: 'bid' | 'ask', price: string): string {
     const s = side === 'bid' ? this.bids : this.asks;
     let total = '0';
-    for (const p of s.prices) {
-      const c = compareDecimal(p, price);
+    for (const l of s.order) {
+      const c = compareDecimal(l.price, price);
       if (side === 'bid' ? c < 0 : c > 0) break;
-      total = addDecimal(total, s.sizes.get(p)!);
+      total = addDecimal(total, l.size);
     }
     return total;
   }

@@ -71,3 +71,58 @@ export const crc32Finish = (crc: number): number => (crc ^ 0xffffffff) >>> 0;
 
 /** CRC-32 of a string's UTF-8 bytes, unsigned. */
 export const crc32 = (s: string): number => crc32Finish(crc32Update(CRC32_START, s));
+
+// Appending a known segment: the register is linear, so feeding bytes B into c gives
+// Z_len(B)(c) ^ feed(0, B), where Z_n feeds n zero bytes. Z_n is a 32×32 bit matrix, kept as four
+// 256-entry tables (one per byte of c) and made once per length met, so a segment whose raw CRC
+// is known costs four lookups however long it is (a client's checksum over cached levels).
+const SHIFTS: Uint32Array[] = [];
+
+/** The table that moves a running CRC past `len` bytes (for crc32Append). */
+export function crc32Shift(len: number): Uint32Array {
+  let t = SHIFTS[len];
+  if (t) return t;
+  t = new Uint32Array(1024);
+  for (let k = 0; k < 4; k++) {
+    for (let n = 0; n < 256; n++) {
+      let v = (n << (8 * k)) >>> 0;
+      for (let i = 0; i < len; i++) v = TABLE[v & 0xff]! ^ (v >>> 8);
+      t[k * 256 + n] = v;
+    }
+  }
+  SHIFTS[len] = t;
+  return t;
+}
+
+/** The UTF-8 length of a string: with crc32Update(0, s), its part of any CRC it is fed into. */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const code = s.charCodeAt(i);
+    if (code < 0x80) n += 1;
+    else if (code < 0x800) n += 2;
+    else if (code >= 0xd800 && code < 0xdc00 && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** crc32Update(crc, s), given segCrc = crc32Update(0, s) and t = crc32Shift(utf8Length(s)). */
+export function crc32Append(crc: number, segCrc: number, t: Uint32Array): number {
+  return (t[crc & 0xff]! ^ t[256 + ((crc >>> 8) & 0xff)]! ^ t[512 + ((crc >>> 16) & 0xff)]! ^ t[768 + (crc >>> 24)]! ^ segCrc) >>> 0;
+}
+
+/** TABLE's top bytes are a permutation of 0..255: the index each one came from. */
+const TOP_BYTE_INDEX = (() => {
+  const t = new Uint8Array(256);
+  for (let n = 0; n < 256; n++) t[TABLE[n]! >>> 24] = n;
+  return t;
+})();
+
+/** The running value that feeding `byte` turns into `crc`: a CRC step is invertible. */
+export function crc32Unfeed(crc: number, byte: number): number {
+  const idx = TOP_BYTE_INDEX[crc >>> 24]!;
+  return ((((crc ^ TABLE[idx]!) << 8) | (idx ^ byte)) & 0xffffffff) >>> 0;
+}

@@ -74,7 +74,8 @@ const engineSpeed = numberOption(v, 'engine-speed', 1, 0.001, 100_000);
 const quiet = Boolean(v.quiet);
 
 const cfg = loadConfig();
-const log = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, 'engine-sim');
+// stdout carries the summary line; kafkajs retries and warnings go to stderr
+const log = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, 'engine-sim', true);
 const kafka = createKafka(cfg.kafkaBrokers, 'engine-sim', log);
 const registry = createSchemaRegistry(cfg.schemaRegistryUrl);
 
@@ -181,6 +182,8 @@ const end = engineTime();
 await publish([], sim.snapshots(end), sim.hashes(end));
 await within(10_000, 'disconnect', producer.disconnect()).catch(() => undefined);
 const elapsedS = (performance.now() - started) / 1000;
+// the summary is the last word: a producer left disconnecting from a restarted broker (kafkajs
+// retries its connection for good) must not keep the simulator alive
 process.stdout.write(
   `${JSON.stringify({
     ...totals,
@@ -191,4 +194,5 @@ process.stdout.write(
     faults: injector.counts,
     final: Object.fromEntries(sim.models.map((m) => [m.instrument.symbol, { sequence: m.engine.sequence, levels: m.engine.book.bids.length + m.engine.book.asks.length }])),
   })}\n`,
+  () => process.exit(0),
 );

@@ -13,6 +13,10 @@ export function chaosTests(names: string[]): void {
     // 10-minute file timeout: it is named here, and the file ends.
     const left = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
     process.stdout.write(`# chaos: handles still open after the suite: ${left.join(', ') || 'none'}\n`);
+    for (const h of (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles()) {
+      const o = h as { spawnargs?: string[]; remoteAddress?: string; remotePort?: number; constructor: { name: string } };
+      process.stdout.write(`# chaos:   ${o.constructor.name} ${o.spawnargs?.join(' ').slice(0, 200) ?? ''}${o.remoteAddress ? ` ${o.remoteAddress}:${o.remotePort}` : ''}\n`);
+    }
     setTimeout(() => process.exit(), 3000).unref();
   });
   for (const name of names) {

@@ -33,7 +33,7 @@ export function startSim(args: string[], env: Record<string, string> = {}, timeo
         if (!err) return resolve(JSON.parse(stdout.trim().split('\n').pop()!) as SimSummary);
         // what the simulator said (kafkajs retries, a registry error) is the clue: keep it
         const e = err as Error & { killed?: boolean };
-        reject(new Error(`simulator ${args.join(' ')} failed${e.killed ? ` (killed after ${timeoutMs / 1000} s)` : ''}: ${e.message.split('\n')[0]}\n${String(stderr).slice(-4000)}`));
+        reject(new Error(`simulator ${args.join(' ')} failed${e.killed ? ` (killed after ${timeoutMs / 1000} s)` : ''}: ${e.message.split('\n')[0]}\n${String(stderr).slice(-4000)}${stdout ? `\nstdout: ${String(stdout).slice(-1000)}` : ''}`));
       },
     );
     stop = () => void child.kill('SIGINT');

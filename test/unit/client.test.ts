@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { addDecimal, backoffDelay, compareDecimal, connect, LocalBook, MarketDataError, rest, subtractDecimal, type BookDeltaFrame, type BookSnapshotFrame, type MarketClient, type VerifiedBook } from '@market-data/client';
+import { addDecimal, backoffDelay, compareDecimal, connect, isZero, LocalBook, MarketDataError, rest, subtractDecimal, type BookDeltaFrame, type BookSnapshotFrame, type MarketClient, type VerifiedBook } from '@market-data/client';
 import { checksumOfStrings } from '../../src/domain/book-checksum.js';
 import { FakeSocket } from '../support/fake-socket.js';
 
@@ -41,8 +41,9 @@ const tick = () => new Promise((r) => setImmediate(r));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('client: decimals (property tests against BigInt)', () => {
-  const dec = fc.tuple(fc.bigInt({ min: 0n, max: 10n ** 20n }), fc.integer({ min: 0, max: 8 })).map(([v, d]) => {
-    const s = v.toString().padStart(d + 1, '0');
+  // leading zeros now and then ("007.50"): ordering reads values, not text
+  const dec = fc.tuple(fc.bigInt({ min: 0n, max: 10n ** 20n }), fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 2 })).map(([v, d, z]) => {
+    const s = '0'.repeat(z) + v.toString().padStart(d + 1, '0');
     return { s: d ? `${s.slice(0, -d)}.${s.slice(-d)}` : s, v, d };
   });
   const scaled = (x: { v: bigint; d: number }, d: number) => x.v * 10n ** BigInt(d - x.d);
@@ -53,6 +54,7 @@ describe('client: decimals (property tests against BigInt)', () => {
         const d = Math.max(a.d, b.d);
         const [x, y] = [scaled(a, d), scaled(b, d)];
         assert.equal(Math.sign(compareDecimal(a.s, b.s)), x === y ? 0 : x < y ? -1 : 1);
+        assert.equal(isZero(a.s), a.v === 0n);
         const sum = addDecimal(a.s, b.s);
         const diff = subtractDecimal(a.s, b.s);
         assert.equal(scaled({ v: BigInt(sum.replace('.', '')), d: sum.split('.')[1]?.length ?? 0 }, d), x + y);
@@ -100,6 +102,34 @@ describe('client: local book', () => {
     assert.equal(b.apply({ ...bad, bids: [['99.7', '2']] }), 'checksum_mismatch');
     assert.equal(b.ready, false);
     assert.deepEqual(b.levels(), { bids: [], asks: [] });
+  });
+
+  // The checksum is resumed after the levels a message left alone: any mix of inserts, updates and
+  // removals, near the touch or deep, sides emptied and refilled, must verify and equal the server's book.
+  it('verifies any sequence of changes, and refuses one changed level the server does not have (property)', () => {
+    const change = fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 40 }), fc.oneof(fc.constant('0'), fc.integer({ min: 1, max: 99 }).map(String)));
+    fc.assert(
+      fc.property(fc.array(fc.array(change, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 60 }), fc.nat(), (messages, pick) => {
+        const s = new ServerBook();
+        const b = new LocalBook('X');
+        s.delta([[1000, '1']], [[1001, '1']]);
+        assert.equal(b.apply(s.snapshot()), 'applied');
+        for (const m of messages) {
+          const bids = m.filter(([bid]) => bid).map(([, d, q]): [number, string] => [1000 - d, q]);
+          const asks = m.filter(([bid]) => !bid).map(([, d, q]): [number, string] => [1001 + d, q]);
+          const f = s.delta(bids, asks);
+          assert.equal(b.apply(f), 'applied');
+        }
+        assert.deepEqual(b.levels(), { bids: s.snapshot().bids, asks: s.snapshot().asks });
+        const top = [...s.snapshot().bids.slice(0, 25), ...s.snapshot().asks.slice(0, 25)];
+        if (top.length === 0) return;
+        const [price] = top[pick % top.length]!;
+        const side = s.snapshot().bids.some(([p]) => p === price) ? 'bids' : 'asks';
+        const f = s.delta([], []);
+        assert.equal(b.apply({ ...f, [side]: [[price, '12345']] }), 'checksum_mismatch');
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import fc from 'fast-check';
-import { crc32, crc32Finish, crc32Update, CRC32_START } from '../../src/domain/crc32.js';
+import { crc32, crc32Append, crc32Finish, crc32Shift, crc32Unfeed, crc32Update, CRC32_START, utf8Length } from '../../src/domain/crc32.js';
 
 describe('crc32 (the book checksum\'s CRC, shared with the web page)', () => {
   it('equals zlib\'s CRC-32 of the UTF-8 bytes, for any string (surrogates included)', () => {
@@ -24,5 +24,20 @@ describe('crc32 (the book checksum\'s CRC, shared with the web page)', () => {
         assert.equal(crc32Finish(c), crc32(parts.join('')));
       }),
     );
+  });
+
+  it('appending segments whose raw CRC is known equals feeding their strings', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'binary', maxLength: 40 }), { maxLength: 30 }), (parts) => {
+        let c = CRC32_START;
+        for (const p of parts) c = crc32Append(c, crc32Update(0, p), crc32Shift(utf8Length(p)));
+        assert.equal(crc32Finish(c), zlibCrc32(Buffer.from(parts.join(''), 'utf8')) >>> 0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('steps back over a byte it fed', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 127 }), (c, b) => assert.equal(crc32Unfeed(crc32Update(c, String.fromCharCode(b)) >>> 0, b), c)));
   });
 });
