@@ -1,7 +1,7 @@
 // Outside venues: how many venue messages one process takes in, normalizes (exact books diffed
 // into our deltas, trades, tickers) and publishes to the hub per second, beside ccxt alone
 // consuming the same streams with no work; and stand-in send → hub publish latency. The
-// stand-ins run in their own process at full speed (binance, okx, bybit; 3 symbols each).
+// stand-ins run in their own process at full speed (every venue of src/venues/adapters; 3 symbols each).
 import { spawn } from 'node:child_process';
 import ccxt, { type Exchange } from 'ccxt';
 import { MarketHub } from '../src/api/market-hub.js';
@@ -97,7 +97,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const spread = (xs: number[]) => `${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))}`;
 writeResult({
   name: 'venues-throughput',
-  metric: 'venue book messages normalized and published per second (9 streams, 3 venues)',
+  metric: `venue book messages normalized and published per second (${Object.keys(VENUES).length * SYMBOLS.length} streams, ${Object.keys(VENUES).length} venues)`,
   value: median(runs.map((r) => r.ours)),
   unit: 'msgs/s',
   baseline: { name: 'ccxt pro alone, same streams, no work', value: median(runs.map((r) => r.alone)) },

@@ -4,7 +4,7 @@
 export INDEX_EXCHANGE_BASE_URL=${INDEX_EXCHANGE_BASE_URL:-http://127.0.0.1:9100}
 # outside venues (ccxt pro) from the same stand-ins; a few streams to start with
 export VENUE_BASE_URL=${VENUE_BASE_URL:-$INDEX_EXCHANGE_BASE_URL}
-export VENUE_STREAMS=${VENUE_STREAMS-binance:BTC/USDT@book:100,binance:BTC/USDT@trades,binance:BTC/USDT@ticker,okx:BTC/USDT@book:100,okx:ETH/USDT@trades}
+export VENUE_STREAMS=${VENUE_STREAMS-binance:BTC/USDT@book:100,binance:BTC/USDT@trades,binance:BTC/USDT@ticker,okx:BTC/USDT@book:100,okx:ETH/USDT@trades,kraken:BTC/USDT@book:25}
 # the stream control API's token on a dev machine (set your own anywhere else)
 export ADMIN_TOKEN=${ADMIN_TOKEN-dev-admin-token-change-me}
 run="${RUN_KIND}$(date +%Y%m%d%H%M%S)"

@@ -41,3 +41,11 @@ export function unitsOf(n: number, inc: Increment): number {
     throw new VenueValueError(`${s}: ${(err as Error).message}`);
   }
 }
+
+/** A ccxt market's tick and lot (either precision mode); throws (VenueValueError) when the market is not listed or its precision is unusable. */
+export function marketIncrements(ex: { markets?: Record<string, { precision?: { price?: number; amount?: number } }>; precisionMode?: number }, symbol: string): { tick: Increment; lot: Increment } {
+  const m = ex.markets?.[symbol];
+  if (!m) throw new VenueValueError(`no market ${symbol}`);
+  const tickMode = ex.precisionMode === 4; // ccxt TICK_SIZE
+  return { tick: incrementOf(m.precision?.price, tickMode), lot: incrementOf(m.precision?.amount, tickMode) };
+}

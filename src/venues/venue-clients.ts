@@ -38,7 +38,7 @@ export class VenueClients {
       // before any socket exists: ccxt binds these when it creates a connection
       const raw = ex as unknown as { handleMessage(client: unknown, message: unknown): unknown; log: (...args: unknown[]) => void };
       const handle = raw.handleMessage.bind(ex);
-      const verifier = adapter.verifier?.();
+      const verifier = adapter.verifier?.(ex);
       raw.handleMessage = (client, message) => {
         this.frame(adapter.id);
         if (typeof message === 'string' && (message[0] === '{' || message[0] === '[')) return this.malformed(adapter.id, message);

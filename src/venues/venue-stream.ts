@@ -8,7 +8,7 @@ import { emptyMarketOutput, type MarketOutput } from '../market/market-output.js
 import type { Logger } from '../obs/logger.js';
 import { backoffMs } from './backoff.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
-import { incrementOf, VenueValueError } from './exact.js';
+import { marketIncrements, VenueValueError } from './exact.js';
 import { streamVenueSymbol, type StreamSpec } from './stream-spec.js';
 import type { VenueAdapter } from './venue.js';
 import type { VenueClients } from './venue-clients.js';
@@ -154,9 +154,7 @@ export class VenueStream {
   private instrument(ex: Exchange): Instrument {
     const m = ex.markets?.[this.spec.symbol];
     if (!m) throw Object.assign(new VenueValueError(`${this.adapter.id} lists no market ${this.spec.symbol}`), { refused: true });
-    const tickMode = ex.precisionMode === 4; // ccxt TICK_SIZE
-    const tick = incrementOf(m.precision?.price, tickMode);
-    const lot = incrementOf(m.precision?.amount, tickMode);
+    const { tick, lot } = marketIncrements(ex as Parameters<typeof marketIncrements>[0], this.spec.symbol);
     return { symbol: this.symbol, base: m.base, quote: m.quote, kind: m.spot ? 'spot' : 'perpetual', status: 'trading', tickSize: tick.size, lotSize: lot.size, tick, lot };
   }
 
@@ -164,7 +162,7 @@ export class VenueStream {
   private async watchOnce(ex: Exchange): Promise<MarketOutput | undefined> {
     const { kind, symbol, depth } = this.spec;
     const watched: Promise<unknown> =
-      kind === 'book' ? ex.watchOrderBook(symbol) : kind === 'trades' ? ex.watchTrades(symbol) : ex.watchTicker(symbol);
+      kind === 'book' ? ex.watchOrderBook(symbol, this.adapter.bookLimit?.(depth)) : kind === 'trades' ? ex.watchTrades(symbol) : ex.watchTicker(symbol);
     watched.catch(() => undefined); // a watch abandoned by the watchdog rejects later, unheard
     const limit = this.adapter.intervalMs[kind] * this.timing.watchdogFactor;
     let timer: NodeJS.Timeout | undefined;

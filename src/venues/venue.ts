@@ -2,6 +2,7 @@
 // which ccxt class, which kinds it streams, how often each normally speaks (the watchdog's
 // yardstick), its ccxt options, and how its endpoints move onto a local stand-in or proxy.
 // Adding a venue is one file in adapters/ and a line in adapters/index.ts.
+import type { Exchange } from 'ccxt';
 import type { BookVerifier } from './verifiers.js';
 
 export type VenueKind = 'book' | 'trades' | 'ticker';
@@ -19,8 +20,10 @@ export interface VenueAdapter {
   options: Record<string, unknown>;
   /** ccxt `urls` overrides that point every REST and WebSocket endpoint at `base` (http://host:port/<id>). */
   urls(base: string): Record<string, unknown>;
-  /** Book checks ccxt does not make for this venue (a fresh one per ccxt instance). */
-  verifier?: () => BookVerifier;
+  /** Book checks ccxt does not make for this venue (a fresh one per ccxt instance, which it may ask for markets). */
+  verifier?: (ex: Exchange) => BookVerifier;
+  /** The depth to subscribe to for a book stream of `depth` levels, for venues that offer only some depths (default: the venue's own). */
+  bookLimit?: (depth: number) => number;
 }
 
 /** A venue symbol: `venue:BASE/QUOTE` or `venue:BASE/QUOTE:SETTLE` (ccxt's unified symbol after the venue). */

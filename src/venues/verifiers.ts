@@ -1,7 +1,9 @@
 // Book checks ccxt does not make for some venues, run on each raw venue message before ccxt takes
-// it: a sequence chain (bybit's `u`) and OKX's CRC-32 of the top 25 levels. A failure drops the
+// it: a sequence chain (bybit's `u`), OKX's CRC-32 of the top 25 levels and Kraken's of the top 10. A failure drops the
 // message and has the book rebuilt from a fresh subscription (never served wrong).
 import { crc32 } from '../domain/crc32.js';
+import type { Increment } from '../domain/decimal.js';
+import { unitsOf } from './exact.js';
 
 /** A failed check: which market (the venue's own id) and why. */
 export interface VerifyFailure {
@@ -83,6 +85,70 @@ export function okxChecksumVerifier(): BookVerifier {
         }
         if (typeof d.checksum !== 'number') continue;
         const got = okxChecksum(top(b.bids, true), top(b.asks, false));
+        if (got !== d.checksum) {
+          books.set(id, 'broken');
+          return { marketId: id, problem: `checksum ${d.checksum} expected, the book gives ${got}` };
+        }
+      }
+      return undefined;
+    },
+  };
+}
+
+/**
+ * Kraken's book checksum (spot WebSocket v2): CRC-32, unsigned, of the top 10 asks (best first)
+ * then the top 10 bids, each as price then qty formatted with the pair's decimals, the point and
+ * leading zeros removed: the whole numbers of ticks and lots, written out. Levels are given in
+ * those units.
+ */
+export function krakenChecksum(bids: readonly (readonly [number, number])[], asks: readonly (readonly [number, number])[]): number {
+  let s = '';
+  for (const [p, q] of asks.slice(0, 10)) s += `${p}${q}`;
+  for (const [p, q] of bids.slice(0, 10)) s += `${p}${q}`;
+  return crc32(s);
+}
+
+interface KrakenBookMessage {
+  channel?: string;
+  type?: string;
+  data?: { symbol?: string; bids?: { price: number; qty: number }[]; asks?: { price: number; qty: number }[]; checksum?: number }[];
+}
+
+/**
+ * Kraken `book` (v2): a shadow of each book in ticks and lots, its checksum compared after every
+ * message. ccxt has the check but keeps it off ("not reliable"): Kraken has no sequence numbers, so
+ * this is the only thing that catches a lost or spoiled update (one that reaches the top 10).
+ */
+export function krakenChecksumVerifier(increments: (symbol: string) => { tick: Increment; lot: Increment } | undefined): BookVerifier {
+  const books = new Map<string, { bids: Map<number, number>; asks: Map<number, number> } | 'broken'>();
+  const top = (side: Map<number, number>, desc: boolean) => [...side].sort((a, b) => (desc ? b[0] - a[0] : a[0] - b[0])).slice(0, 10);
+  return {
+    check(message) {
+      const m = message as KrakenBookMessage;
+      if (m?.channel !== 'book' || (m.type !== 'snapshot' && m.type !== 'update') || !Array.isArray(m.data)) return undefined;
+      for (const d of m.data) {
+        const id = String(d.symbol);
+        const inc = increments(id);
+        if (!inc) return undefined; // a market ccxt does not list: it ignores the message too
+        let b = books.get(id);
+        if (m.type === 'snapshot') books.set(id, (b = { bids: new Map(), asks: new Map() }));
+        if (b === 'broken') return { marketId: id, problem: 'update after a failed checksum, before a snapshot' };
+        if (!b) return undefined;
+        try {
+          for (const [side, levels] of [[b.bids, d.bids], [b.asks, d.asks]] as const) {
+            for (const l of levels ?? []) {
+              const p = unitsOf(l.price, inc.tick);
+              const q = unitsOf(l.qty, inc.lot);
+              if (q === 0) side.delete(p);
+              else side.set(p, q);
+            }
+          }
+        } catch (err) {
+          books.set(id, 'broken');
+          return { marketId: id, problem: (err as Error).message };
+        }
+        if (typeof d.checksum !== 'number') continue;
+        const got = krakenChecksum(top(b.bids, true), top(b.asks, false));
         if (got !== d.checksum) {
           books.set(id, 'broken');
           return { marketId: id, problem: `checksum ${d.checksum} expected, the book gives ${got}` };

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { bookChecksum, CHECKSUM_DEPTH } from '../../src/domain/book-checksum.js';
+import { crc32 } from '../../src/domain/crc32.js';
 import { Increment } from '../../src/domain/decimal.js';
 import { makeInstrument, type Instrument } from '../../src/domain/instrument.js';
 import { OrderBook } from '../../src/domain/order-book.js';
@@ -14,6 +15,7 @@ import { decimalOf, incrementOf, unitsOf, VenueValueError } from '../../src/venu
 import { parseKnobs, parseStreamList, parseStreamSpec, SpecError } from '../../src/venues/stream-spec.js';
 import { VenueBook } from '../../src/venues/venue-book.js';
 import { VenueMarket } from '../../src/venues/venue-market.js';
+import { krakenChecksum, krakenChecksumVerifier } from '../../src/venues/verifiers.js';
 
 const spec = makeInstrument({ symbol: 'BTC-USDT', base: 'BTC', quote: 'USDT', kind: 'spot', status: 'trading', tickSize: '0.01', lotSize: '0.00001' });
 const inst: Instrument = { ...spec, symbol: 'binance:BTC/USDT' };
@@ -174,5 +176,33 @@ describe('stream specs', () => {
     assert.throws(() => parseKnobs({ symbol: 'ETH/USDT' }, 'book'), /cannot be changed/);
     assert.deepEqual(parseStreamList('binance:BTC/USDT@book:20, okx:ETH/USDT@trades').map((s) => s.id), ['binance.BTC-USDT.book', 'okx.ETH-USDT.trades']);
     assert.throws(() => parseStreamList('binance:BTC/USDT'), /venue:SYMBOL@kind/);
+  });
+});
+
+describe('venue book checks ccxt leaves out', () => {
+  const tick = Increment.parse('0.1');
+  const lot = Increment.parse('0.001');
+  const msg = (type: 'snapshot' | 'update', bids: [number, number][], asks: [number, number][], checksum: number) => ({
+    channel: 'book', type, data: [{ symbol: 'BTC/USDT', bids: bids.map(([price, qty]) => ({ price, qty })), asks: asks.map(([price, qty]) => ({ price, qty })), checksum }],
+  });
+
+  it("kraken: the CRC-32 of the top 10 asks then bids, each level's price and qty in whole ticks and lots", () => {
+    // "100.5" with tick 0.1 is 1005, "0.250" with lot 0.001 is 250: no point, no leading zeros
+    assert.equal(krakenChecksum([[1000, 2000]], [[1005, 250], [1006, 1]]), crc32('10052501006110002000'));
+    const many = Array.from({ length: 12 }, (_, i): [number, number] => [2000 + i, 1]);
+    assert.equal(krakenChecksum([], many), crc32(many.slice(0, 10).map(([p, q]) => `${p}${q}`).join('')), 'ten levels a side');
+  });
+
+  it('kraken: follows snapshot and updates, refuses a spoiled checksum, and then everything until the next snapshot', () => {
+    const v = krakenChecksumVerifier((s) => (s === 'BTC/USDT' ? { tick, lot } : undefined));
+    const sum = (bids: [number, number][], asks: [number, number][]) => krakenChecksum(bids, asks);
+    assert.equal(v.check(msg('snapshot', [[100, 1]], [[100.5, 0.25]], sum([[1000, 1000]], [[1005, 250]]))), undefined);
+    assert.equal(v.check(msg('update', [[99.9, 2]], [], sum([[1000, 1000], [999, 2000]], [[1005, 250]]))), undefined);
+    assert.equal(v.check(msg('update', [[100, 0]], [], sum([[999, 2000]], [[1005, 250]]))), undefined, 'a qty of 0 removes the level');
+    assert.match(v.check(msg('update', [[99.8, 1]], [], 12345))!.problem, /checksum 12345 expected/);
+    assert.match(v.check(msg('update', [], [], sum([[999, 2000], [998, 1000]], [[1005, 250]])))!.problem, /before a snapshot/);
+    assert.equal(v.check(msg('snapshot', [[99, 1]], [], sum([[990, 1000]], []))), undefined, 'a snapshot starts over');
+    assert.match(v.check(msg('update', [[98.95, 1]], [], 0))!.problem, /98\.95/, 'a price off the tick breaks the book');
+    assert.equal(v.check({ channel: 'book', type: 'update', data: [{ symbol: 'ETH/USDT', bids: [], asks: [], checksum: 1 }] }), undefined, 'a market ccxt does not list is left to ccxt');
   });
 });

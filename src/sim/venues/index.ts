@@ -2,7 +2,8 @@
 // beside this one and a line here.
 import { BinanceStandIn } from './binance.js';
 import { BybitStandIn } from './bybit.js';
+import { KrakenStandIn } from './kraken.js';
 import { OkxStandIn } from './okx.js';
 import type { VenueStandIn } from './stand-in.js';
 
-export const createVenueStandIns = (): VenueStandIn[] => [new BinanceStandIn(), new OkxStandIn(), new BybitStandIn()];
+export const createVenueStandIns = (): VenueStandIn[] => [new BinanceStandIn(), new OkxStandIn(), new BybitStandIn(), new KrakenStandIn()];

@@ -2,6 +2,7 @@
 import type { VenueAdapter } from '../venue.js';
 import { binance } from './binance.js';
 import { bybit } from './bybit.js';
+import { kraken } from './kraken.js';
 import { okx } from './okx.js';
 
-export const VENUES: Readonly<Record<string, VenueAdapter>> = { binance, okx, bybit };
+export const VENUES: Readonly<Record<string, VenueAdapter>> = { binance, okx, bybit, kraken };
