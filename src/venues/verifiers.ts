@@ -1,6 +1,7 @@
 // Book checks ccxt does not make for some venues, run on each raw venue message before ccxt takes
-// it: a sequence chain (bybit's `u`), OKX's CRC-32 of the top 25 levels and Kraken's of the top 10. A failure drops the
-// message and has the book rebuilt from a fresh subscription (never served wrong).
+// it: a sequence chain (bybit's `u`), and checksums over a shadow of each book (OKX's CRC-32 of the
+// top 25 levels, Kraken's of the top 10). A failure drops the message and has the book rebuilt
+// from a fresh subscription (never served wrong).
 import { crc32 } from '../domain/crc32.js';
 import type { Increment } from '../domain/decimal.js';
 import { unitsOf } from './exact.js';
@@ -56,43 +57,73 @@ export function okxChecksum(bids: readonly (readonly string[])[], asks: readonly
   return crc32(parts.join(':')) | 0;
 }
 
+/** How a checksum verifier reads one venue's book messages. */
+interface ShadowBookRules<L, P, Q> {
+  /** The book updates in a raw message, or undefined when it is none. */
+  updates(message: unknown): { marketId: string; snapshot: boolean; bids?: L[]; asks?: L[]; checksum?: number }[] | undefined;
+  /** A level as price and size (undefined: removed); throws when it is not one of that market. */
+  level(l: L, marketId: string): [P, Q | undefined];
+  ascending(a: P, b: P): number;
+  /** Levels a side the checksum covers. */
+  depth: number;
+  checksum(bids: [P, Q][], asks: [P, Q][]): number;
+}
+
+/** A shadow of each book, kept from the raw messages, its checksum compared with the venue's after every message. */
+function shadowChecksumVerifier<L, P, Q>(rules: ShadowBookRules<L, P, Q>): BookVerifier {
+  const books = new Map<string, { bids: Map<P, Q>; asks: Map<P, Q> } | 'broken'>();
+  const top = (side: Map<P, Q>, desc: boolean) => [...side].sort((a, b) => (desc ? rules.ascending(b[0], a[0]) : rules.ascending(a[0], b[0]))).slice(0, rules.depth);
+  return {
+    check(message) {
+      for (const u of rules.updates(message) ?? []) {
+        const id = u.marketId;
+        let b = books.get(id);
+        if (u.snapshot) books.set(id, (b = { bids: new Map(), asks: new Map() }));
+        if (b === 'broken') return { marketId: id, problem: 'update after a failed check, before a snapshot' };
+        if (!b) return undefined; // an update before any snapshot: ccxt ignores it too
+        try {
+          for (const [side, levels] of [[b.bids, u.bids], [b.asks, u.asks]] as const) {
+            for (const l of levels ?? []) {
+              const [p, q] = rules.level(l, id);
+              if (q === undefined) side.delete(p);
+              else side.set(p, q);
+            }
+          }
+        } catch (err) {
+          books.set(id, 'broken');
+          return { marketId: id, problem: (err as Error).message };
+        }
+        if (typeof u.checksum !== 'number') continue;
+        const got = rules.checksum(top(b.bids, true), top(b.asks, false));
+        if (got !== u.checksum) {
+          books.set(id, 'broken');
+          return { marketId: id, problem: `checksum ${u.checksum} expected, the book gives ${got}` };
+        }
+      }
+      return undefined;
+    },
+  };
+}
+
 interface OkxBooksMessage {
   arg?: { channel?: string; instId?: string };
   action?: string;
   data?: { bids?: string[][]; asks?: string[][]; checksum?: number }[];
 }
 
-/** OKX `books`: a shadow of each book in the venue's own strings, its checksum compared after every message. */
+/** OKX `books`: the shadow books in the venue's own strings. */
 export function okxChecksumVerifier(): BookVerifier {
-  const books = new Map<string, { bids: Map<string, string>; asks: Map<string, string> } | 'broken'>();
-  const top = (side: Map<string, string>, desc: boolean) =>
-    [...side].sort((a, b) => (desc ? Number(b[0]) - Number(a[0]) : Number(a[0]) - Number(b[0]))).slice(0, 25);
-  return {
-    check(message) {
+  return shadowChecksumVerifier<string[], string, string>({
+    updates(message) {
       const m = message as OkxBooksMessage;
       if (m?.arg?.channel !== 'books' || !m.arg.instId || !Array.isArray(m.data) || (m.action !== 'snapshot' && m.action !== 'update')) return undefined;
-      const id = m.arg.instId;
-      for (const d of m.data) {
-        let b = books.get(id);
-        if (m.action === 'snapshot') books.set(id, (b = { bids: new Map(), asks: new Map() }));
-        if (b === 'broken') return { marketId: id, problem: 'update after a failed checksum, before a snapshot' };
-        if (!b) return undefined; // an update before any snapshot: ccxt ignores it too
-        for (const [side, levels] of [[b.bids, d.bids], [b.asks, d.asks]] as const) {
-          for (const l of levels ?? []) {
-            if (Number(l[1]) === 0) side.delete(String(l[0]));
-            else side.set(String(l[0]), String(l[1]));
-          }
-        }
-        if (typeof d.checksum !== 'number') continue;
-        const got = okxChecksum(top(b.bids, true), top(b.asks, false));
-        if (got !== d.checksum) {
-          books.set(id, 'broken');
-          return { marketId: id, problem: `checksum ${d.checksum} expected, the book gives ${got}` };
-        }
-      }
-      return undefined;
+      return m.data.map((d) => ({ marketId: m.arg!.instId!, snapshot: m.action === 'snapshot', bids: d.bids, asks: d.asks, checksum: d.checksum }));
     },
-  };
+    level: (l) => [String(l[0]), Number(l[1]) === 0 ? undefined : String(l[1])],
+    ascending: (a, b) => Number(a) - Number(b),
+    depth: 25,
+    checksum: okxChecksum,
+  });
 }
 
 /**
@@ -111,50 +142,30 @@ export function krakenChecksum(bids: readonly (readonly [number, number])[], ask
 interface KrakenBookMessage {
   channel?: string;
   type?: string;
-  data?: { symbol?: string; bids?: { price: number; qty: number }[]; asks?: { price: number; qty: number }[]; checksum?: number }[];
+  data?: { symbol?: string; bids?: KrakenLevel[]; asks?: KrakenLevel[]; checksum?: number }[];
 }
+type KrakenLevel = { price: number; qty: number };
 
 /**
- * Kraken `book` (v2): a shadow of each book in ticks and lots, its checksum compared after every
- * message. ccxt has the check but keeps it off ("not reliable"): Kraken has no sequence numbers, so
- * this is the only thing that catches a lost or spoiled update (one that reaches the top 10).
+ * Kraken `book` (v2): the shadow books in ticks and lots. ccxt has the check but keeps it off ("not
+ * reliable"): Kraken has no sequence numbers, so this is the only thing that catches a lost or
+ * spoiled update (one that reaches the top 10).
  */
 export function krakenChecksumVerifier(increments: (symbol: string) => { tick: Increment; lot: Increment } | undefined): BookVerifier {
-  const books = new Map<string, { bids: Map<number, number>; asks: Map<number, number> } | 'broken'>();
-  const top = (side: Map<number, number>, desc: boolean) => [...side].sort((a, b) => (desc ? b[0] - a[0] : a[0] - b[0])).slice(0, 10);
-  return {
-    check(message) {
+  return shadowChecksumVerifier<KrakenLevel, number, number>({
+    updates(message) {
       const m = message as KrakenBookMessage;
       if (m?.channel !== 'book' || (m.type !== 'snapshot' && m.type !== 'update') || !Array.isArray(m.data)) return undefined;
-      for (const d of m.data) {
-        const id = String(d.symbol);
-        const inc = increments(id);
-        if (!inc) return undefined; // a market ccxt does not list: it ignores the message too
-        let b = books.get(id);
-        if (m.type === 'snapshot') books.set(id, (b = { bids: new Map(), asks: new Map() }));
-        if (b === 'broken') return { marketId: id, problem: 'update after a failed checksum, before a snapshot' };
-        if (!b) return undefined;
-        try {
-          for (const [side, levels] of [[b.bids, d.bids], [b.asks, d.asks]] as const) {
-            for (const l of levels ?? []) {
-              const p = unitsOf(l.price, inc.tick);
-              const q = unitsOf(l.qty, inc.lot);
-              if (q === 0) side.delete(p);
-              else side.set(p, q);
-            }
-          }
-        } catch (err) {
-          books.set(id, 'broken');
-          return { marketId: id, problem: (err as Error).message };
-        }
-        if (typeof d.checksum !== 'number') continue;
-        const got = krakenChecksum(top(b.bids, true), top(b.asks, false));
-        if (got !== d.checksum) {
-          books.set(id, 'broken');
-          return { marketId: id, problem: `checksum ${d.checksum} expected, the book gives ${got}` };
-        }
-      }
-      return undefined;
+      // a market ccxt does not list is left to ccxt, which ignores it too
+      return m.data.filter((d) => increments(String(d.symbol))).map((d) => ({ marketId: String(d.symbol), snapshot: m.type === 'snapshot', bids: d.bids, asks: d.asks, checksum: d.checksum }));
     },
-  };
+    level(l, marketId) {
+      const inc = increments(marketId)!;
+      const q = unitsOf(l.qty, inc.lot);
+      return [unitsOf(l.price, inc.tick), q === 0 ? undefined : q];
+    },
+    ascending: (a, b) => a - b,
+    depth: 10,
+    checksum: krakenChecksum,
+  });
 }

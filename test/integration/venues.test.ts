@@ -159,6 +159,39 @@ describe('outside venues through ccxt pro', () => {
     assert.match(t!.volume, /^\d+(\.\d+)?$/);
   });
 
+  it('SSE serves a venue book (snapshot, then deltas chained by prev_seq) and venue trades', async () => {
+    const events = async (path: string, until: (data: Record<string, unknown>[]) => boolean) => {
+      const res = await fetch(`${svc.baseUrl}${path}`);
+      assert.equal(res.status, 200, path);
+      assert.equal(res.headers.get('content-type'), 'text/event-stream');
+      const reader = res.body!.getReader();
+      const got: Record<string, unknown>[] = [];
+      let text = '';
+      const deadline = Date.now() + 15_000;
+      while (!until(got) && Date.now() < deadline) {
+        text += Buffer.from((await reader.read()).value!).toString();
+        const lines = text.split('\n');
+        text = lines.pop()!;
+        for (const l of lines) if (l.startsWith('data: ')) got.push(JSON.parse(l.slice(6)) as Record<string, unknown>);
+      }
+      await reader.cancel();
+      return got;
+    };
+    const book = await events(`/v1/stream/book/${encodeURIComponent('bybit:SOL/USDT')}`, (d) => d.filter((x) => x.action === 'delta').length >= 3);
+    assert.equal(book[0]!.action, 'snapshot');
+    assert.equal(book[0]!.symbol, 'bybit:SOL/USDT');
+    const deltas = book.filter((x) => x.action === 'delta');
+    assert.ok(deltas.length >= 3, `deltas over SSE (${deltas.length})`);
+    let seq = book[0]!.seq as number;
+    for (const d of deltas) {
+      assert.equal(d.prev_seq, seq, 'each delta follows the one before');
+      seq = d.seq as number;
+    }
+    const trades = await events(`/v1/stream/trades/${encodeURIComponent('kraken:BTC/USDT')}`, (d) => d.length >= 2);
+    assert.ok(trades.length >= 2);
+    assert.ok(trades.every((t) => JSON.stringify(t).includes('kraken:BTC/USDT')), 'venue trades carry the venue symbol');
+  });
+
   it('a stalled stream reconnects within twice its interval and serves again', async () => {
     const before = await stream('binance.BTC-USDT.book');
     await fault('binance', 'stall');
