@@ -17,6 +17,12 @@ import { freePort } from '../test/support/service.js';
 const SECONDS = Number(process.env.BENCH_VENUE_SECONDS ?? 10);
 const RUNS = Number(process.env.BENCH_VENUE_RUNS ?? 3);
 const SYMBOLS = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'];
+/** Each venue's ccxt symbol of the three pairs (a perpetual venue lists BTC/USDT:USDT). */
+const VENUE_SYMBOLS = new Map<string, string[]>();
+const symbolsOf = (ex: Exchange): string[] => {
+  const markets = Object.values(ex.markets ?? {}) as { symbol: string; base: string; quote: string }[];
+  return SYMBOLS.map((s) => markets.find((m) => m.symbol === s || `${m.base}/${m.quote}` === s)!.symbol);
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Counts the raw messages a ccxt instance handles. */
@@ -40,7 +46,8 @@ async function ccxtAlone(base: string): Promise<number> {
   for (const ex of exs) {
     await ex.loadHttpProxyAgent();
     await ex.loadMarkets();
-    for (const s of SYMBOLS) loops.push((async () => { while (!stop) await ex.watchOrderBook(s).catch(() => sleep(100)); })());
+    VENUE_SYMBOLS.set(String(ex.id), symbolsOf(ex));
+    for (const s of VENUE_SYMBOLS.get(String(ex.id))!) loops.push((async () => { while (!stop) await ex.watchOrderBook(s).catch(() => sleep(100)); })());
   }
   await sleep(2000);
   const start = counts.reduce((a, c) => a + c.n, 0);
@@ -64,7 +71,7 @@ async function service(base: string): Promise<{ rate: number; p50: number; p99: 
     for (const d of out.deltas) lat.push(now - d.timestamp);
   });
   await streams.start([]);
-  for (const venue of Object.keys(VENUES)) for (const s of SYMBOLS) await streams.add(parseStreamSpec({ venue, symbol: s, kind: 'book', depth: 100 }));
+  for (const venue of Object.keys(VENUES)) for (const s of VENUE_SYMBOLS.get(VENUES[venue]!.ccxtId)!) await streams.add(parseStreamSpec({ venue, symbol: s, kind: 'book', depth: 100 }));
   await sleep(2000);
   const frames = async () => (await metrics.venueFrames.get()).values.reduce((a, v) => a + v.value, 0);
   lat.length = 0;

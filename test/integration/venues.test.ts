@@ -64,7 +64,7 @@ describe('outside venues through ccxt pro', () => {
       ADMIN_TOKEN: TOKEN,
       VENUE_BREAKER_OPEN_MS: '2000',
       VENUE_BACKOFF_MAX_MS: '1000',
-      VENUE_STREAMS: 'binance:BTC/USDT@book:50,binance:BTC/USDT@trades,okx:ETH/USDT@book:25,okx:BTC/USDT@ticker,bybit:SOL/USDT@book:20,bybit:BTC/USDT@trades,kraken:BTC/USDT@book:25,kraken:BTC/USDT@trades,kraken:SOL/USDT@ticker',
+      VENUE_STREAMS: 'binance:BTC/USDT@book:50,binance:BTC/USDT@trades,okx:ETH/USDT@book:25,okx:BTC/USDT@ticker,bybit:SOL/USDT@book:20,bybit:BTC/USDT@trades,kraken:BTC/USDT@book:25,kraken:BTC/USDT@trades,kraken:SOL/USDT@ticker,binanceusdm:BTC/USDT:USDT@book:100,binanceusdm:ETH/USDT:USDT@trades',
     });
   const stream = async (id: string): Promise<StreamInfo> => (await (await fetch(`${svc.baseUrl}/v1/streams/${id}`)).json()) as StreamInfo;
   const fault = async (venue: string, kind: VenueFault) => assert.equal((await fetch(`http://127.0.0.1:${port}/_venues/${venue}/fault?kind=${kind}`, { method: 'POST' })).status, 200);
@@ -81,7 +81,7 @@ describe('outside venues through ccxt pro', () => {
     client = connect(`ws://127.0.0.1:${svc.httpPort}/ws`, { WebSocket, backoff: { initialMs: 100, maxMs: 1000 } });
     await waitUntil('the seeded venue streams connected', async () => {
       const r = (await (await fetch(`${svc.baseUrl}/v1/streams`)).json()) as { streams: StreamInfo[] };
-      return r.streams.length === 9 && r.streams.every((s) => s.state === 'connected');
+      return r.streams.length === 11 && r.streams.every((s) => s.state === 'connected');
     }, 30_000);
   });
 
@@ -92,7 +92,7 @@ describe('outside venues through ccxt pro', () => {
     await stores?.drop();
   });
 
-  for (const [venue, symbol, depth] of [['binance', 'BTC/USDT', 50], ['okx', 'ETH/USDT', 25], ['bybit', 'SOL/USDT', 20], ['kraken', 'BTC/USDT', 25]] as const) {
+  for (const [venue, symbol, depth] of [['binance', 'BTC/USDT', 50], ['okx', 'ETH/USDT', 25], ['bybit', 'SOL/USDT', 20], ['kraken', 'BTC/USDT', 25], ['binanceusdm', 'BTC/USDT:USDT', 100]] as const) {
     it(`${venue}: a client's verified book equals the stand-in's own book at checkpoints, every checksum matching`, async () => {
       const feed: BookFeed = client.book(`${venue}:${symbol}`);
       let last: VerifiedBook | undefined;
@@ -206,8 +206,8 @@ describe('outside venues through ccxt pro', () => {
     assert.match(metrics, /md_venue_stalls_total\{venue="binance",kind="book"\} [1-9]/);
   });
 
-  const bookOf = { binance: ['binance:BTC/USDT', 'binance.BTC-USDT.book'], okx: ['okx:ETH/USDT', 'okx.ETH-USDT.book'], bybit: ['bybit:SOL/USDT', 'bybit.SOL-USDT.book'], kraken: ['kraken:BTC/USDT', 'kraken.BTC-USDT.book'] } as const;
-  for (const [venue, f] of [['binance', 'gap'], ['okx', 'gap'], ['bybit', 'gap'], ['binance', 'reorder'], ['okx', 'bad_checksum'], ['kraken', 'bad_checksum']] as const) {
+  const bookOf = { binance: ['binance:BTC/USDT', 'binance.BTC-USDT.book'], okx: ['okx:ETH/USDT', 'okx.ETH-USDT.book'], bybit: ['bybit:SOL/USDT', 'bybit.SOL-USDT.book'], kraken: ['kraken:BTC/USDT', 'kraken.BTC-USDT.book'], binanceusdm: ['binanceusdm:BTC/USDT:USDT', 'binanceusdm.BTC-USDT-USDT.book'] } as const;
+  for (const [venue, f] of [['binance', 'gap'], ['okx', 'gap'], ['bybit', 'gap'], ['binance', 'reorder'], ['okx', 'bad_checksum'], ['kraken', 'bad_checksum'], ['binanceusdm', 'gap']] as const) {
     it(`${venue}: a ${f} rebuilds the book: clients see resyncing, then a snapshot, never an unverified state`, async () => {
       const [symbol, id] = bookOf[venue];
       const frames: ServerFrame[] = [];
@@ -369,7 +369,7 @@ describe('outside venues through ccxt pro', () => {
       return listed.streams.length > 0;
     }, 15_000);
     assert.deepEqual(listed.streams.map((s) => s.id).sort(), [
-      'binance.BTC-USDT.book', 'binance.BTC-USDT.trades', 'bybit.BTC-USDT.trades', 'bybit.SOL-USDT.book',
+      'binance.BTC-USDT.book', 'binance.BTC-USDT.trades', 'binanceusdm.BTC-USDT-USDT.book', 'binanceusdm.ETH-USDT-USDT.trades', 'bybit.BTC-USDT.trades', 'bybit.SOL-USDT.book',
       'kraken.BTC-USDT.book', 'kraken.BTC-USDT.trades', 'kraken.SOL-USDT.ticker', 'okx.BTC-USDT.ticker', 'okx.ETH-USDT.book', 'okx.SOL-USDT.book',
     ]);
     assert.equal(listed.streams.find((s) => s.id === 'okx.SOL-USDT.book')!.depth, 5);

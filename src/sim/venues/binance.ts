@@ -1,15 +1,44 @@
-// Binance spot, as documented (api/v3 REST, wss://stream.binance.com/ws): exchangeInfo,
-// depth snapshots with lastUpdateId, and the `<symbol>@depth@100ms` diff stream whose U/u
-// chain a client checks, plus `@trade`, `@ticker` (24hrTicker) and `@miniTicker` (24hrMiniTicker, what ccxt's watchTicker asks for) streams. Subscriptions by
-// {"method":"SUBSCRIBE","params":[...],"id":N}, acknowledged by {"result":null,"id":N}.
+// Binance spot and USDⓈ-M futures, as documented (REST api/v3 or fapi/v1, wss://stream.binance.com/ws
+// or wss://fstream.binance.com/ws): exchangeInfo, depth snapshots with lastUpdateId, and the
+// `<symbol>@depth@100ms` diff stream whose U/u chain a client checks (futures also carry `pu`, the
+// previous update's u), plus `@trade`, `@ticker` (24hrTicker) and `@miniTicker` (24hrMiniTicker, what
+// ccxt's watchTicker asks for) streams. Subscriptions by {"method":"SUBSCRIBE","params":[...],"id":N},
+// acknowledged by {"result":null,"id":N}. The futures are linear perpetuals settled in the quote.
 import { wireStrings, type ModelStep, type SymbolModel } from './venue-model.js';
 import { VenueStandIn, type Connection, type HttpAnswer, type Subscription } from './stand-in.js';
 
 const wire = (symbol: string) => symbol.replace('/', '');
 
 export class BinanceStandIn extends VenueStandIn {
-  constructor(seed = 11) {
-    super('binance', seed);
+  private readonly rest: string;
+
+  constructor(
+    private readonly market: 'spot' | 'usdm' = 'spot',
+    seed = market === 'spot' ? 11 : 15,
+  ) {
+    super(market === 'spot' ? 'binance' : 'binanceusdm', seed);
+    this.rest = market === 'spot' ? '/api/v3' : '/fapi/v1';
+  }
+
+  private listing(spec: SymbolModel['spec']): Record<string, unknown> {
+    const filters = [
+      { filterType: 'PRICE_FILTER', minPrice: spec.tickSize, maxPrice: '10000000', tickSize: spec.tickSize },
+      { filterType: 'LOT_SIZE', minQty: spec.lotSize, maxQty: '90000', stepSize: spec.lotSize },
+    ];
+    const decimals = (inc: string) => (inc.split('.')[1] ?? '').length;
+    if (this.market === 'usdm') {
+      return {
+        symbol: wire(spec.symbol), pair: wire(spec.symbol), contractType: 'PERPETUAL', deliveryDate: 4133404800000, onboardDate: 1569398400000, status: 'TRADING',
+        baseAsset: spec.base, quoteAsset: spec.quote, marginAsset: spec.quote, pricePrecision: decimals(spec.tickSize), quantityPrecision: decimals(spec.lotSize),
+        baseAssetPrecision: 8, quotePrecision: 8, underlyingType: 'COIN', underlyingSubType: [], settlePlan: 0, triggerProtect: '0.0500', liquidationFee: '0.012500',
+        marketTakeBound: '0.05', maxMoveOrderLimit: 10000, filters, orderTypes: ['LIMIT', 'MARKET'], timeInForce: ['GTC', 'IOC', 'FOK', 'GTX'],
+      };
+    }
+    return {
+      symbol: wire(spec.symbol), status: 'TRADING', baseAsset: spec.base, baseAssetPrecision: 8, quoteAsset: spec.quote, quotePrecision: 8, quoteAssetPrecision: 8,
+      orderTypes: ['LIMIT', 'MARKET'], icebergAllowed: true, ocoAllowed: true, isSpotTradingAllowed: true, isMarginTradingAllowed: false,
+      permissions: ['SPOT'], permissionSets: [['SPOT']], filters,
+    };
   }
 
   private bySymbol(venueSymbol: string): SymbolModel | undefined {
@@ -17,42 +46,16 @@ export class BinanceStandIn extends VenueStandIn {
   }
 
   http(path: string, query: URLSearchParams): HttpAnswer | undefined {
-    if (path === '/api/v3/exchangeInfo') {
-      return {
-        status: 200,
-        body: {
-          timezone: 'UTC',
-          serverTime: Date.now(),
-          rateLimits: [],
-          symbols: [...this.models.values()].map(({ spec }) => ({
-            symbol: wire(spec.symbol),
-            status: 'TRADING',
-            baseAsset: spec.base,
-            baseAssetPrecision: 8,
-            quoteAsset: spec.quote,
-            quotePrecision: 8,
-            quoteAssetPrecision: 8,
-            orderTypes: ['LIMIT', 'MARKET'],
-            icebergAllowed: true,
-            ocoAllowed: true,
-            isSpotTradingAllowed: true,
-            isMarginTradingAllowed: false,
-            permissions: ['SPOT'],
-            permissionSets: [['SPOT']],
-            filters: [
-              { filterType: 'PRICE_FILTER', minPrice: spec.tickSize, maxPrice: '10000000', tickSize: spec.tickSize },
-              { filterType: 'LOT_SIZE', minQty: spec.lotSize, maxQty: '90000', stepSize: spec.lotSize },
-            ],
-          })),
-        },
-      };
+    if (path === `${this.rest}/exchangeInfo`) {
+      return { status: 200, body: { timezone: 'UTC', serverTime: Date.now(), rateLimits: [], symbols: [...this.models.values()].map(({ spec }) => this.listing(spec)) } };
     }
-    if (path === '/api/v3/depth') {
+    if (path === `${this.rest}/depth`) {
       const m = this.bySymbol(query.get('symbol') ?? '');
       if (!m) return { status: 400, body: { code: -1121, msg: 'Invalid symbol.' } };
       const limit = Math.min(Number(query.get('limit') ?? 100) || 100, 5000);
       const lv = (side: 'bid' | 'ask') => wireStrings(m).levels(side, limit);
-      return { status: 200, body: { lastUpdateId: m.updateId, bids: lv('bid'), asks: lv('ask') } };
+      const now = Date.now();
+      return { status: 200, body: { lastUpdateId: m.updateId, ...(this.market === 'usdm' ? { E: now, T: now } : {}), bids: lv('bid'), asks: lv('ask') } };
     }
     return undefined;
   }
@@ -81,7 +84,8 @@ export class BinanceStandIn extends VenueStandIn {
     const { px, qty, changes, quoteVolume } = wireStrings(m);
     if (sub.kind === 'book') {
       const side = (name: 'bid' | 'ask') => changes(step, name);
-      return [JSON.stringify({ e: 'depthUpdate', E: step.ts, s: wire(s.symbol), U: step.firstUpdateId, u: step.updateId, b: side('bid'), a: side('ask') })];
+      const chain = this.market === 'usdm' ? { T: step.ts, U: step.firstUpdateId, u: step.updateId, pu: step.firstUpdateId - 1 } : { U: step.firstUpdateId, u: step.updateId };
+      return [JSON.stringify({ e: 'depthUpdate', E: step.ts, s: wire(s.symbol), ...chain, b: side('bid'), a: side('ask') })];
     }
     if (sub.kind === 'trades') {
       return step.trades.map((t) => JSON.stringify({ e: 'trade', E: t.ts, s: wire(s.symbol), t: t.id, p: px(t.price), q: qty(t.size), T: t.ts, m: t.takerSide === 'sell', M: true }));

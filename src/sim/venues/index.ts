@@ -6,4 +6,4 @@ import { KrakenStandIn } from './kraken.js';
 import { OkxStandIn } from './okx.js';
 import type { VenueStandIn } from './stand-in.js';
 
-export const createVenueStandIns = (): VenueStandIn[] => [new BinanceStandIn(), new OkxStandIn(), new BybitStandIn(), new KrakenStandIn()];
+export const createVenueStandIns = (): VenueStandIn[] => [new BinanceStandIn(), new BinanceStandIn('usdm'), new OkxStandIn(), new BybitStandIn(), new KrakenStandIn()];

@@ -108,7 +108,8 @@ export abstract class VenueStandIn {
     return true;
   }
 
+  /** A symbol's model, by its spot name or its perpetual one (BTC/USDT:USDT). */
   model(symbol: string): SymbolModel | undefined {
-    return this.models.get(symbol);
+    return this.models.get(symbol.split(':')[0]!);
   }
 }

@@ -1,8 +1,9 @@
 // Every venue the service can follow. A venue is one file beside this one and a line here.
 import type { VenueAdapter } from '../venue.js';
 import { binance } from './binance.js';
+import { binanceusdm } from './binanceusdm.js';
 import { bybit } from './bybit.js';
 import { kraken } from './kraken.js';
 import { okx } from './okx.js';
 
-export const VENUES: Readonly<Record<string, VenueAdapter>> = { binance, okx, bybit, kraken };
+export const VENUES: Readonly<Record<string, VenueAdapter>> = { binance, binanceusdm, okx, bybit, kraken };
