@@ -6,7 +6,7 @@ import { createApp, listen, registerMethodNotAllowed, registerNotFound, register
 import { OPENAPI } from './api/openapi.js';
 import { mdTopics } from './contract/topics.js';
 import { Ingest } from './ingest/ingest.js';
-import { PricingWorker, type PricingOutput, type RawQuote } from './pricing/pricing-worker.js';
+import { combinePricing, PricingWorker, type PricingOutput, type RawQuote } from './pricing/pricing-worker.js';
 import { createKafka } from './ingest/kafka-client.js';
 import { createSchemaRegistry } from './ingest/schema-registry.js';
 import { HealthChecker } from './obs/health.js';
@@ -201,6 +201,14 @@ async function main(): Promise<void> {
       ownOutput(listener);
       venues.onOutput(listener);
     };
+    // venue perpetuals with a funding stream: their mark, index and funding beside the engine's
+    const ownPricing = onPricing;
+    const ownLastPricing = lastPricing;
+    onPricing = (listener) => {
+      ownPricing(listener);
+      venues.market.onPricing(listener);
+    };
+    lastPricing = () => combinePricing(ownLastPricing(), venues.market.pricing());
     health.venues = () => venues.health();
     // the index takes a venue's live price where a stream of it runs (the index source ids are venue ids)
     if (pricing) {

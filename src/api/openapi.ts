@@ -91,7 +91,7 @@ const schemas = {
     sources_used: { type: 'array', items: { type: 'string' } },
     sources_excluded: { type: 'array', items: obj({ source: { type: 'string' }, reason: { type: 'string' } }) },
   }),
-  Funding: obj({ symbol: { type: 'string' }, funding_rate: decimal, premium_rate_avg: decimal, interest_rate: decimal, next_funding_time: ms, countdown_seconds: { type: 'integer' }, timestamp: ms }),
+  Funding: obj({ symbol: { type: 'string' }, funding_rate: decimal, premium_rate_avg: nullable(decimal), interest_rate: decimal, next_funding_time: ms, countdown_seconds: { type: 'integer' }, timestamp: ms }),
 };
 
 /** Throttle of the SSE stream: 10 ms to 60 s, as "<n>ms" or "<n>s". */

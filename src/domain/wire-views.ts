@@ -72,7 +72,8 @@ export interface MarkView {
 export interface FundingView {
   symbol: string;
   funding_rate: string;
-  premium_rate_avg: string;
+  /** null for an outside venue, which publishes its rate but not the premium behind it. */
+  premium_rate_avg: string | null;
   interest_rate: string;
   next_funding_time: number;
   countdown_seconds: number;

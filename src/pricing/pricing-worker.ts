@@ -26,6 +26,12 @@ export interface PricingOutput {
   funding: FundingView[];
 }
 
+/** Two sources of prices read as one (the engine's pricing and the venue perpetuals'). */
+export function combinePricing(a: PricingOutput | undefined, b: PricingOutput): PricingOutput {
+  if (!a) return b;
+  return { indices: [...a.indices, ...b.indices], marks: [...a.marks, ...b.marks], funding: [...a.funding, ...b.funding] };
+}
+
 /** A raw quote as an exchange gave it: the index audit trail (stored by the persistence layer). */
 export interface RawQuote {
   indexSymbol: string;

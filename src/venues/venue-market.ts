@@ -4,11 +4,13 @@
 import type { Interval } from '../domain/candle.js';
 import type { Instrument } from '../domain/instrument.js';
 import type { OrderBook } from '../domain/order-book.js';
-import type { CandleView, TickerView } from '../domain/wire-views.js';
+import type { CandleView, FundingView, IndexView, MarkView, TickerView } from '../domain/wire-views.js';
 import { emptyMarketOutput, type BookSnapshotValue, type MarketOutput, type TradeValue } from '../market/market-output.js';
 import type { BookStatus, MarketView } from '../market/market-view.js';
 import { formatScaled } from '../domain/decimal.js';
 import { decimalOf, unitsOf, VenueValueError } from './exact.js';
+import type { PricingOutput } from '../pricing/pricing-worker.js';
+import type { VenueFunding, VenueKind } from './venue.js';
 import { VenueBook, type CcxtLevels } from './venue-book.js';
 
 /** The fields of a ccxt trade this service takes. */
@@ -49,27 +51,33 @@ interface VenueSymbolState {
   /** Receive times of the last ticker and book update (the index takes only fresh quotes). */
   tickerAt: number;
   bookAt: number;
+  /** The latest mark, index and funding of a perpetual with a funding stream. */
+  prices: PricingOutput | undefined;
   users: number;
 }
+
+const DECIMAL = /^-?\d+(\.\d+)?$/;
 
 const SEEN_TRADES = 2000;
 
 export class VenueMarket implements MarketView {
   private readonly states = new Map<string, VenueSymbolState>();
+  private readonly pricingListeners: ((out: PricingOutput) => void)[] = [];
 
   /** A stream of `symbol` starts (the instrument from its venue's market); counted, so the last one to stop frees it. */
   open(symbol: string, instrument: Instrument): void {
     const s = this.states.get(symbol);
     if (s) s.users++;
-    else this.states.set(symbol, { instrument, book: undefined, stalled: false, tradeSeq: 0, seenTrades: new Set(), ticker: undefined, tickerAt: 0, bookAt: 0, users: 1 });
+    else this.states.set(symbol, { instrument, book: undefined, stalled: false, tradeSeq: 0, seenTrades: new Set(), ticker: undefined, tickerAt: 0, bookAt: 0, prices: undefined, users: 1 });
   }
 
   /** A stream of `symbol` stopped; true when that was the last (the symbol is gone). */
-  close(symbol: string, kind: 'book' | 'trades' | 'ticker'): boolean {
+  close(symbol: string, kind: VenueKind): boolean {
     const s = this.states.get(symbol);
     if (!s) return false;
     if (kind === 'book') s.book = undefined;
     if (kind === 'ticker') s.ticker = undefined;
+    if (kind === 'funding') s.prices = undefined;
     if (--s.users > 0) return false;
     this.states.delete(symbol);
     return true;
@@ -221,5 +229,43 @@ export class VenueMarket implements MarketView {
     s.ticker = view;
     s.tickerAt = receivedAt;
     return { ...emptyMarketOutput(), tickers: [view] };
+  }
+
+  // ---- perpetuals: mark, index and funding ----
+
+  onPricing(listener: (out: PricingOutput) => void): void {
+    this.pricingListeners.push(listener);
+  }
+
+  /** The latest mark, index and funding of every venue perpetual with a funding stream. */
+  pricing(): PricingOutput {
+    const out: PricingOutput = { indices: [], marks: [], funding: [] };
+    for (const s of this.states.values()) {
+      if (!s.prices) continue;
+      out.indices.push(...s.prices.indices);
+      out.marks.push(...s.prices.marks);
+      out.funding.push(...s.prices.funding);
+    }
+    return out;
+  }
+
+  /** A funding update of a venue perpetual, kept in the venue's decimals; refused (VenueValueError) when a value is not one. */
+  onFunding(symbol: string, f: VenueFunding, receivedAt: number): void {
+    const s = this.states.get(symbol);
+    const terms = s?.instrument.perpetual;
+    if (!s || !terms) return;
+    for (const [name, v] of [['mark price', f.markPrice], ['index price', f.indexPrice], ['funding rate', f.fundingRate]] as const) {
+      if (typeof v !== 'string' || !DECIMAL.test(v) || (name !== 'funding rate' && v.startsWith('-'))) throw new VenueValueError(`${name} ${JSON.stringify(v)} is not a decimal`);
+    }
+    if (!Number.isSafeInteger(f.nextFundingTime) || !Number.isSafeInteger(f.timestamp)) throw new VenueValueError(`funding times ${f.nextFundingTime}, ${f.timestamp} are not times`);
+    const timestamp = f.timestamp;
+    const mark: MarkView = { symbol, index_symbol: terms.indexSymbol, mark_price: f.markPrice, index_price: f.indexPrice, premium_ema: null, stale: false, timestamp };
+    const index: IndexView = { index_symbol: terms.indexSymbol, price: f.indexPrice, stale: false, timestamp, sources_used: [symbol.slice(0, symbol.indexOf(':'))], sources_excluded: [] };
+    const funding: FundingView = {
+      symbol, funding_rate: f.fundingRate, premium_rate_avg: null, interest_rate: terms.interestRate, next_funding_time: f.nextFundingTime,
+      countdown_seconds: Math.max(0, Math.round((f.nextFundingTime - receivedAt) / 1000)), timestamp,
+    };
+    s.prices = { indices: [index], marks: [mark], funding: [funding] };
+    for (const l of this.pricingListeners) l(s.prices);
   }
 }

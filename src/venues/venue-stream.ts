@@ -10,7 +10,7 @@ import { backoffMs } from './backoff.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { marketIncrements, VenueValueError } from './exact.js';
 import { streamVenueSymbol, type StreamSpec } from './stream-spec.js';
-import type { VenueAdapter } from './venue.js';
+import type { VenueAdapter, VenueFunding } from './venue.js';
 import type { VenueClients } from './venue-clients.js';
 import type { CcxtTicker, CcxtTrade, VenueMarket } from './venue-market.js';
 
@@ -155,16 +155,27 @@ export class VenueStream {
     const m = ex.markets?.[this.spec.symbol];
     if (!m) throw Object.assign(new VenueValueError(`${this.adapter.id} lists no market ${this.spec.symbol}`), { refused: true });
     const { tick, lot } = marketIncrements(ex as Parameters<typeof marketIncrements>[0], this.spec.symbol);
-    return { symbol: this.symbol, base: m.base, quote: m.quote, kind: m.spot ? 'spot' : 'perpetual', status: 'trading', tickSize: tick.size, lotSize: lot.size, tick, lot };
+    const funding = this.adapter.funding;
+    // a venue perpetual with a funding feed has mark, index and funding channels like an engine one
+    const perpetual = !m.spot && funding ? { indexSymbol: `${this.symbol}-INDEX`, fundingIntervalHours: funding.fundingIntervalHours, interestRate: funding.interestRate } : undefined;
+    return { symbol: this.symbol, base: m.base, quote: m.quote, kind: m.spot ? 'spot' : 'perpetual', status: 'trading', tickSize: tick.size, lotSize: lot.size, tick, lot, ...(perpetual ? { perpetual } : {}) };
+  }
+
+  /** The longest this stream normally stays silent. */
+  private get intervalMs(): number {
+    return this.adapter.intervalMs[this.spec.kind] ?? 30_000;
   }
 
   /** One update, normalized; rejects with a StallError when the venue is silent too long. */
   private async watchOnce(ex: Exchange): Promise<MarketOutput | undefined> {
     const { kind, symbol, depth } = this.spec;
     const watched: Promise<unknown> =
-      kind === 'book' ? ex.watchOrderBook(symbol, this.adapter.bookLimit?.(depth)) : kind === 'trades' ? ex.watchTrades(symbol) : ex.watchTicker(symbol);
+      kind === 'book' ? ex.watchOrderBook(symbol, this.adapter.bookLimit?.(depth))
+      : kind === 'trades' ? ex.watchTrades(symbol)
+      : kind === 'funding' ? this.adapter.funding!.watch(ex, symbol)
+      : ex.watchTicker(symbol);
     watched.catch(() => undefined); // a watch abandoned by the watchdog rejects later, unheard
-    const limit = this.adapter.intervalMs[kind] * this.timing.watchdogFactor;
+    const limit = this.intervalMs * this.timing.watchdogFactor;
     let timer: NodeJS.Timeout | undefined;
     const data = await Promise.race([watched, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new StallError(`no ${kind} update for ${limit} ms`)), limit)))]).finally(() => clearTimeout(timer));
     const now = Date.now();
@@ -173,6 +184,10 @@ export class VenueStream {
       return this.market.onBook(this.symbol, depth, ob.bids, ob.asks, ob.timestamp ?? now, now);
     }
     if (kind === 'trades') return this.market.onTrades(this.symbol, data as CcxtTrade[], now);
+    if (kind === 'funding') {
+      this.market.onFunding(this.symbol, data as VenueFunding, now);
+      return undefined;
+    }
     return this.market.onTicker(this.symbol, data as CcxtTicker, now);
   }
 
@@ -213,9 +228,15 @@ export class VenueStream {
   }
 
   private async unwatch(ex: Exchange): Promise<void> {
+    const within1s = (p: Promise<unknown>) => Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+    if (this.spec.kind === 'funding') {
+      const feed = this.adapter.funding;
+      if (feed?.unwatch) await within1s(feed.unwatch(ex, this.spec.symbol));
+      return;
+    }
     const method = { book: 'unWatchOrderBook', trades: 'unWatchTrades', ticker: 'unWatchTicker' }[this.spec.kind];
     const fn = (ex as unknown as Record<string, ((s: string) => Promise<unknown>) | undefined>)[method];
-    if (ex.has?.[method] && fn) await Promise.race([fn.call(ex, this.spec.symbol).catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+    if (ex.has?.[method] && fn) await within1s(fn.call(ex, this.spec.symbol));
   }
 
   private sleep(ms: number): Promise<void> {
@@ -235,7 +256,7 @@ export class VenueStream {
       ...spec,
       ...(spec.kind === 'book' ? { depth } : {}),
       venue_symbol: this.symbol,
-      state: this.state === 'connected' && this.stats.last_message_at !== null && now - this.stats.last_message_at > this.adapter.intervalMs[this.spec.kind] * this.timing.watchdogFactor ? 'stale' : this.state,
+      state: this.state === 'connected' && this.stats.last_message_at !== null && now - this.stats.last_message_at > this.intervalMs * this.timing.watchdogFactor ? 'stale' : this.state,
       breaker: this.breaker.state,
       ...this.stats,
       last_message_age_ms: this.stats.last_message_at === null ? null : now - this.stats.last_message_at,

@@ -5,8 +5,28 @@
 import type { Exchange } from 'ccxt';
 import type { BookVerifier } from './verifiers.js';
 
-export type VenueKind = 'book' | 'trades' | 'ticker';
-export const VENUE_KINDS: readonly VenueKind[] = ['book', 'trades', 'ticker'];
+export type VenueKind = 'book' | 'trades' | 'ticker' | 'funding';
+export const VENUE_KINDS: readonly VenueKind[] = ['book', 'trades', 'ticker', 'funding'];
+
+/** One mark-price and funding update of a venue perpetual, in the venue's own decimal strings. */
+export interface VenueFunding {
+  markPrice: string;
+  indexPrice: string;
+  /** The rate of the coming funding, e.g. "0.00010000". */
+  fundingRate: string;
+  nextFundingTime: number;
+  /** The venue's time of the update (ms). */
+  timestamp: number;
+}
+
+/** How a venue's perpetuals are funded, and how its funding updates are watched (a mapper, as tardis-node's). */
+export interface VenueFundingFeed {
+  fundingIntervalHours: number;
+  /** The venue's interest rate per funding interval, as it documents it. */
+  interestRate: string;
+  watch(ex: Exchange, symbol: string): Promise<VenueFunding>;
+  unwatch?(ex: Exchange, symbol: string): Promise<unknown>;
+}
 
 export interface VenueAdapter {
   /** The venue's name in venue symbols (`binance:BTC/USDT`) and the API. */
@@ -15,7 +35,7 @@ export interface VenueAdapter {
   ccxtId: string;
   kinds: readonly VenueKind[];
   /** The longest a healthy stream of each kind normally stays silent; the watchdog fires at twice it. */
-  intervalMs: Record<VenueKind, number>;
+  intervalMs: Partial<Record<VenueKind, number>>;
   /** ccxt constructor options (markets to load, channel choices). */
   options: Record<string, unknown>;
   /** ccxt `urls` overrides that point every REST and WebSocket endpoint at `base` (http://host:port/<id>). */
@@ -24,6 +44,8 @@ export interface VenueAdapter {
   verifier?: (ex: Exchange) => BookVerifier;
   /** The depth to subscribe to for a book stream of `depth` levels, for venues that offer only some depths (default: the venue's own). */
   bookLimit?: (depth: number) => number;
+  /** Mark price and funding of the venue's perpetuals (kind `funding`). */
+  funding?: VenueFundingFeed;
 }
 
 /** A venue symbol: `venue:BASE/QUOTE` or `venue:BASE/QUOTE:SETTLE` (ccxt's unified symbol after the venue). */

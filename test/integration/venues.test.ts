@@ -64,7 +64,7 @@ describe('outside venues through ccxt pro', () => {
       ADMIN_TOKEN: TOKEN,
       VENUE_BREAKER_OPEN_MS: '2000',
       VENUE_BACKOFF_MAX_MS: '1000',
-      VENUE_STREAMS: 'binance:BTC/USDT@book:50,binance:BTC/USDT@trades,okx:ETH/USDT@book:25,okx:BTC/USDT@ticker,bybit:SOL/USDT@book:20,bybit:BTC/USDT@trades,kraken:BTC/USDT@book:25,kraken:BTC/USDT@trades,kraken:SOL/USDT@ticker,binanceusdm:BTC/USDT:USDT@book:100,binanceusdm:ETH/USDT:USDT@trades',
+      VENUE_STREAMS: 'binance:BTC/USDT@book:50,binance:BTC/USDT@trades,okx:ETH/USDT@book:25,okx:BTC/USDT@ticker,bybit:SOL/USDT@book:20,bybit:BTC/USDT@trades,kraken:BTC/USDT@book:25,kraken:BTC/USDT@trades,kraken:SOL/USDT@ticker,binanceusdm:BTC/USDT:USDT@book:100,binanceusdm:ETH/USDT:USDT@trades,binanceusdm:BTC/USDT:USDT@funding',
     });
   const stream = async (id: string): Promise<StreamInfo> => (await (await fetch(`${svc.baseUrl}/v1/streams/${id}`)).json()) as StreamInfo;
   const fault = async (venue: string, kind: VenueFault) => assert.equal((await fetch(`http://127.0.0.1:${port}/_venues/${venue}/fault?kind=${kind}`, { method: 'POST' })).status, 200);
@@ -81,7 +81,7 @@ describe('outside venues through ccxt pro', () => {
     client = connect(`ws://127.0.0.1:${svc.httpPort}/ws`, { WebSocket, backoff: { initialMs: 100, maxMs: 1000 } });
     await waitUntil('the seeded venue streams connected', async () => {
       const r = (await (await fetch(`${svc.baseUrl}/v1/streams`)).json()) as { streams: StreamInfo[] };
-      return r.streams.length === 11 && r.streams.every((s) => s.state === 'connected');
+      return r.streams.length === 12 && r.streams.every((s) => s.state === 'connected');
     }, 30_000);
   });
 
@@ -190,6 +190,38 @@ describe('outside venues through ccxt pro', () => {
     const trades = await events(`/v1/stream/trades/${encodeURIComponent('kraken:BTC/USDT')}`, (d) => d.length >= 2);
     assert.ok(trades.length >= 2);
     assert.ok(trades.every((t) => JSON.stringify(t).includes('kraken:BTC/USDT')), 'venue trades carry the venue symbol');
+  });
+
+  it('a venue perpetual has mark, index and funding (binance USDⓈ-M markPrice), on the WebSocket and REST, in the venue decimals', async () => {
+    const symbol = 'binanceusdm:BTC/USDT:USDT';
+    const q = encodeURIComponent(symbol);
+    type Mark = { symbol: string; index_symbol: string; mark_price: string; index_price: string };
+    type Funding = { symbol: string; funding_rate: string; interest_rate: string; premium_rate_avg: string | null; next_funding_time: number; countdown_seconds: number };
+    let mark: Mark | undefined;
+    await waitUntil('a venue mark price', async () => {
+      const r = await fetch(`${svc.baseUrl}/v1/mark?symbol=${q}`);
+      if (r.status === 200) mark = (await r.json()) as Mark;
+      return mark !== undefined;
+    }, 15_000, 200);
+    assert.equal(mark!.symbol, symbol);
+    assert.match(mark!.mark_price, /^\d+\.\d{8}$/, 'the venue decimals, as sent');
+    assert.equal(mark!.index_symbol, `${symbol}-INDEX`);
+    const funding = (await (await fetch(`${svc.baseUrl}/v1/funding?symbol=${q}`)).json()) as Funding;
+    assert.deepEqual([funding.funding_rate, funding.interest_rate, funding.premium_rate_avg], ['0.00010000', '0.0001', null]);
+    assert.equal(funding.next_funding_time % 28_800_000, 0, 'funding every 8 hours');
+    assert.ok(funding.countdown_seconds > 0 && funding.countdown_seconds <= 8 * 3600);
+    const index = (await (await fetch(`${svc.baseUrl}/v1/index?symbol=${q}`)).json()) as { index_symbol: string; price: string };
+    assert.deepEqual([index.index_symbol, index.price], [mark!.index_symbol, mark!.index_price]);
+    const spot = await fetch(`${svc.baseUrl}/v1/mark?symbol=${encodeURIComponent('binance:BTC/USDT')}`);
+    assert.equal(spot.status, 404, 'a spot venue symbol has no mark');
+
+    const frames: ServerFrame[] = [];
+    const ws = new WebSocket(`ws://127.0.0.1:${svc.httpPort}/ws`);
+    await new Promise((r) => ws.once('open', r));
+    ws.on('message', (d) => frames.push(JSON.parse(String(d)) as ServerFrame));
+    for (const channel of ['mark', 'funding']) ws.send(JSON.stringify({ op: 'subscribe', channel, symbol }));
+    await waitUntil('mark and funding frames', async () => frames.filter((f) => f.type === 'mark').length >= 2 && frames.some((f) => f.type === 'funding'), 10_000, 100);
+    ws.close();
   });
 
   it('a stalled stream reconnects within twice its interval and serves again', async () => {
@@ -369,7 +401,7 @@ describe('outside venues through ccxt pro', () => {
       return listed.streams.length > 0;
     }, 15_000);
     assert.deepEqual(listed.streams.map((s) => s.id).sort(), [
-      'binance.BTC-USDT.book', 'binance.BTC-USDT.trades', 'binanceusdm.BTC-USDT-USDT.book', 'binanceusdm.ETH-USDT-USDT.trades', 'bybit.BTC-USDT.trades', 'bybit.SOL-USDT.book',
+      'binance.BTC-USDT.book', 'binance.BTC-USDT.trades', 'binanceusdm.BTC-USDT-USDT.book', 'binanceusdm.BTC-USDT-USDT.funding', 'binanceusdm.ETH-USDT-USDT.trades', 'bybit.BTC-USDT.trades', 'bybit.SOL-USDT.book',
       'kraken.BTC-USDT.book', 'kraken.BTC-USDT.trades', 'kraken.SOL-USDT.ticker', 'okx.BTC-USDT.ticker', 'okx.ETH-USDT.book', 'okx.SOL-USDT.book',
     ]);
     assert.equal(listed.streams.find((s) => s.id === 'okx.SOL-USDT.book')!.depth, 5);

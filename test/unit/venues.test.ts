@@ -206,3 +206,23 @@ describe('venue book checks ccxt leaves out', () => {
     assert.equal(v.check({ channel: 'book', type: 'update', data: [{ symbol: 'ETH/USDT', bids: [], asks: [], checksum: 1 }] }), undefined, 'a market ccxt does not list is left to ccxt');
   });
 });
+
+describe('venue perpetuals: mark, index and funding', () => {
+  it('keeps the venue decimals, refuses values that are not decimals, and is dropped with its stream', () => {
+    const market = new VenueMarket();
+    const perp: Instrument = { ...spec, symbol: 'binanceusdm:BTC/USDT:USDT', kind: 'perpetual', perpetual: { indexSymbol: 'binanceusdm:BTC/USDT:USDT-INDEX', fundingIntervalHours: 8, interestRate: '0.0001' } };
+    market.open(perp.symbol, perp);
+    const seen: unknown[] = [];
+    market.onPricing((o) => seen.push(o));
+    const f = { markPrice: '64000.12345678', indexPrice: '63999.5', fundingRate: '-0.00012', nextFundingTime: 1_700_006_400_000, timestamp: 1_700_000_000_000 };
+    market.onFunding(perp.symbol, f, 1_700_000_000_500);
+    const p = market.pricing();
+    assert.deepEqual([p.marks[0]!.mark_price, p.indices[0]!.price, p.funding[0]!.funding_rate, p.funding[0]!.countdown_seconds], ['64000.12345678', '63999.5', '-0.00012', 6400]);
+    assert.equal(seen.length, 1);
+    assert.throws(() => market.onFunding(perp.symbol, { ...f, markPrice: 6.4e4 as unknown as string }, 0), VenueValueError);
+    assert.throws(() => market.onFunding(perp.symbol, { ...f, indexPrice: '-1' }, 0), VenueValueError);
+    assert.throws(() => market.onFunding(perp.symbol, { ...f, nextFundingTime: Number.NaN }, 0), VenueValueError);
+    market.close(perp.symbol, 'funding');
+    assert.deepEqual(market.pricing(), { indices: [], marks: [], funding: [] });
+  });
+});

@@ -2,7 +2,7 @@
 // or wss://fstream.binance.com/ws): exchangeInfo, depth snapshots with lastUpdateId, and the
 // `<symbol>@depth@100ms` diff stream whose U/u chain a client checks (futures also carry `pu`, the
 // previous update's u), plus `@trade`, `@ticker` (24hrTicker) and `@miniTicker` (24hrMiniTicker, what
-// ccxt's watchTicker asks for) streams. Subscriptions by {"method":"SUBSCRIBE","params":[...],"id":N},
+// ccxt's watchTicker asks for) streams; futures also `@markPrice@1s` (markPriceUpdate). Subscriptions by {"method":"SUBSCRIBE","params":[...],"id":N},
 // acknowledged by {"result":null,"id":N}. The futures are linear perpetuals settled in the quote.
 import { wireStrings, type ModelStep, type SymbolModel } from './venue-model.js';
 import { VenueStandIn, type Connection, type HttpAnswer, type Subscription } from './stand-in.js';
@@ -71,7 +71,12 @@ export class BinanceStandIn extends VenueStandIn {
     for (const stream of msg.params ?? []) {
       const [sym, channel] = stream.split('@');
       const model = this.bySymbol(sym ?? '');
-      const kind = channel === 'depth' ? 'book' : channel === 'trade' ? 'trades' : channel === 'ticker' || channel === 'miniTicker' ? 'ticker' : undefined;
+      const kind =
+        channel === 'depth' ? 'book'
+        : channel === 'trade' ? 'trades'
+        : channel === 'ticker' || channel === 'miniTicker' ? 'ticker'
+        : channel === 'markPrice' && this.market === 'usdm' ? 'funding'
+        : undefined;
       if (!model || !kind) continue;
       conn.subs = conn.subs.filter((s) => !(s.kind === kind && s.symbol === model.spec.symbol));
       if (msg.method === 'SUBSCRIBE') conn.subs.push({ kind, symbol: model.spec.symbol, state: { mini: channel === 'miniTicker' } });
@@ -86,6 +91,12 @@ export class BinanceStandIn extends VenueStandIn {
       const side = (name: 'bid' | 'ask') => changes(step, name);
       const chain = this.market === 'usdm' ? { T: step.ts, U: step.firstUpdateId, u: step.updateId, pu: step.firstUpdateId - 1 } : { U: step.firstUpdateId, u: step.updateId };
       return [JSON.stringify({ e: 'depthUpdate', E: step.ts, s: wire(s.symbol), ...chain, b: side('bid'), a: side('ask') })];
+    }
+    if (sub.kind === 'funding') {
+      // mark and index to 8 decimals around the last price; funding every 8 hours at the base rate
+      const eight = (ticks: number) => `${px(ticks)}${'0'.repeat(8 - (s.tickSize.split('.')[1] ?? '').length)}`;
+      const next = Math.ceil((step.ts + 1) / 28_800_000) * 28_800_000;
+      return [JSON.stringify({ e: 'markPriceUpdate', E: step.ts, s: wire(s.symbol), p: eight(m.last), ap: eight(m.last), P: eight(m.last), i: eight(m.open), r: '0.00010000', T: next })];
     }
     if (sub.kind === 'trades') {
       return step.trades.map((t) => JSON.stringify({ e: 'trade', E: t.ts, s: wire(s.symbol), t: t.id, p: px(t.price), q: qty(t.size), T: t.ts, m: t.takerSide === 'sell', M: true }));
