@@ -80,13 +80,6 @@ export class Side {
     return this.order.length;
   }
 
-  /** Whether `price` (a level held) is among the best `n`. */
-  within(price: string, n: number): boolean {
-    if (this.order.length <= n) return true;
-    const c = compareDecimal(price, this.order[n - 1]!.price);
-    return this.descending ? c >= 0 : c <= 0;
-  }
-
   top(depth: number): BookLevel[] {
     const n = Math.min(depth, this.order.length);
     const out: BookLevel[] = new Array(n);

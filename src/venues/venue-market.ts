@@ -10,7 +10,7 @@ import type { BookStatus, MarketView } from '../market/market-view.js';
 import { formatScaled } from '../domain/decimal.js';
 import { decimalOf, unitsOf, VenueValueError } from './exact.js';
 import type { PricingOutput } from '../pricing/pricing-worker.js';
-import type { VenueFunding, VenueKind } from './venue.js';
+import { splitVenueSymbol, type VenueFunding, type VenueKind } from './venue.js';
 import { VenueBook, type CcxtLevels } from './venue-book.js';
 
 /** The fields of a ccxt trade this service takes. */
@@ -260,7 +260,7 @@ export class VenueMarket implements MarketView {
     if (!Number.isSafeInteger(f.nextFundingTime) || !Number.isSafeInteger(f.timestamp)) throw new VenueValueError(`funding times ${f.nextFundingTime}, ${f.timestamp} are not times`);
     const timestamp = f.timestamp;
     const mark: MarkView = { symbol, index_symbol: terms.indexSymbol, mark_price: f.markPrice, index_price: f.indexPrice, premium_ema: null, stale: false, timestamp };
-    const index: IndexView = { index_symbol: terms.indexSymbol, price: f.indexPrice, stale: false, timestamp, sources_used: [symbol.slice(0, symbol.indexOf(':'))], sources_excluded: [] };
+    const index: IndexView = { index_symbol: terms.indexSymbol, price: f.indexPrice, stale: false, timestamp, sources_used: [splitVenueSymbol(symbol)?.venue ?? symbol], sources_excluded: [] };
     const funding: FundingView = {
       symbol, funding_rate: f.fundingRate, premium_rate_avg: null, interest_rate: terms.interestRate, next_funding_time: f.nextFundingTime,
       countdown_seconds: Math.max(0, Math.round((f.nextFundingTime - receivedAt) / 1000)), timestamp,

@@ -2,8 +2,9 @@
 // or wss://fstream.binance.com/ws): exchangeInfo, depth snapshots with lastUpdateId, and the
 // `<symbol>@depth@100ms` diff stream whose U/u chain a client checks (futures also carry `pu`, the
 // previous update's u), plus `@trade`, `@ticker` (24hrTicker) and `@miniTicker` (24hrMiniTicker, what
-// ccxt's watchTicker asks for) streams; futures also `@markPrice@1s` (markPriceUpdate). Subscriptions by {"method":"SUBSCRIBE","params":[...],"id":N},
-// acknowledged by {"result":null,"id":N}. The futures are linear perpetuals settled in the quote.
+// ccxt's watchTicker asks for) streams; futures also `@markPrice@1s` (markPriceUpdate).
+// Subscriptions by {"method":"SUBSCRIBE","params":[...],"id":N}, acknowledged by
+// {"result":null,"id":N}. The futures are linear perpetuals settled in the quote.
 import { wireStrings, type ModelStep, type SymbolModel } from './venue-model.js';
 import { VenueStandIn, type Connection, type HttpAnswer, type Subscription } from './stand-in.js';
 
