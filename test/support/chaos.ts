@@ -8,14 +8,17 @@ import { ScenarioSkipped } from '../../chaos/scenarios/outage.js';
 
 export function chaosTests(names: string[]): void {
   after(() => {
-    // Every scenario stops what it started. A handle left open anyway (a stack component restarted
-    // by a scenario, a client of a restarted store) must not turn a finished suite into node's
-    // 10-minute file timeout: it is named here, and the file ends.
+    // Every scenario stops what it started. A handle left open anyway (a process or a client a
+    // scenario lost track of) must neither outlive the file (an orphaned service would go on
+    // consuming beside the next test files) nor turn a finished suite into node's 10-minute file
+    // timeout: it is named here, closed, and the file ends.
     const left = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
     process.stdout.write(`# chaos: handles still open after the suite: ${left.join(', ') || 'none'}\n`);
     for (const h of (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles()) {
-      const o = h as { spawnargs?: string[]; remoteAddress?: string; remotePort?: number; constructor: { name: string } };
+      const o = h as { spawnargs?: string[]; kill?(s: string): void; remoteAddress?: string; remotePort?: number; destroy?(): void; constructor: { name: string } };
       process.stdout.write(`# chaos:   ${o.constructor.name} ${o.spawnargs?.join(' ').slice(0, 200) ?? ''}${o.remoteAddress ? ` ${o.remoteAddress}:${o.remotePort}` : ''}\n`);
+      if (o.spawnargs) o.kill?.('SIGKILL');
+      else if (o.remoteAddress) o.destroy?.();
     }
     setTimeout(() => process.exit(), 3000).unref();
   });
