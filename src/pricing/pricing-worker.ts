@@ -26,9 +26,12 @@ export interface PricingOutput {
   funding: FundingView[];
 }
 
-/** Two sources of prices read as one (the engine's pricing and the venue perpetuals'). */
-export function combinePricing(a: PricingOutput | undefined, b: PricingOutput): PricingOutput {
-  if (!a) return b;
+/**
+ * Two sources of prices read as one (the engine's pricing and the venue perpetuals'); undefined
+ * while neither has any, so an instance without pricing still says so.
+ */
+export function combinePricing(a: PricingOutput | undefined, b: PricingOutput): PricingOutput | undefined {
+  if (!a) return b.marks.length || b.funding.length || b.indices.length ? b : undefined;
   return { indices: [...a.indices, ...b.indices], marks: [...a.marks, ...b.marks], funding: [...a.funding, ...b.funding] };
 }
 

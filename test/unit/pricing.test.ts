@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { emaNext, formatFixed, fromUnits, fundingRate, indexPrice, nextFundingTime, toFixed, type SourceQuote } from '../../src/domain/pricing.js';
+import { combinePricing } from '../../src/pricing/pricing-worker.js';
 
 const q = (source: string, price: string, weight: string, receivedAt = 10_000): SourceQuote => ({ source, price: toFixed(price), weight: toFixed(weight), receivedAt });
 const f = (v: bigint | undefined, d = 8) => (v === undefined ? undefined : formatFixed(v, d));
@@ -90,5 +91,15 @@ describe('Pricer (mark and funding per perpetual)', async () => {
     s = p.step(t + 3000, toFixed('1000'), toFixed('1002'));
     assert.equal(s.samples, 1);
     assert.equal(s.nextFundingTime, Date.UTC(2026, 10, 22, 16, 0, 0));
+  });
+});
+
+describe('engine and venue prices read as one', () => {
+  it('joins both; an instance without engine pricing and no venue perpetual has none (so it can say pricing is off)', () => {
+    const empty = { indices: [], marks: [], funding: [] };
+    const mark = (symbol: string) => ({ symbol, index_symbol: `${symbol}-INDEX`, mark_price: '1', index_price: '1', premium_ema: null, stale: false, timestamp: 0 });
+    assert.equal(combinePricing(undefined, empty), undefined);
+    assert.deepEqual(combinePricing(undefined, { ...empty, marks: [mark('binanceusdm:BTC/USDT:USDT')] })?.marks.map((m) => m.symbol), ['binanceusdm:BTC/USDT:USDT']);
+    assert.deepEqual(combinePricing({ ...empty, marks: [mark('BTCUSDT-PERP')] }, { ...empty, marks: [mark('binanceusdm:BTC/USDT:USDT')] })?.marks.map((m) => m.symbol), ['BTCUSDT-PERP', 'binanceusdm:BTC/USDT:USDT']);
   });
 });
