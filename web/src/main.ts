@@ -38,6 +38,8 @@ let bookUpdatedAt = 0;
 let counted = 0;
 let rate = 0;
 let everOpen = false;
+/** A reconnect happened: reload the REST history once the book shows the server serves the symbol. */
+let reloadWhenServed = false;
 
 const client = connect(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
 client.connection.onFrame(() => counted++);
@@ -46,11 +48,9 @@ client.onState((e: StateEvent) => {
   $('conn').dataset.state = shown;
   $('conn-state').textContent = shown;
   if (e.state !== 'open') return;
-  // what was missed while away comes back from REST: candles with the history, the latest trades
-  if (everOpen && current) {
-    void loadKlines();
-    void loadTrades();
-  }
+  // what was missed while away comes back from REST (candles with the history, the latest trades)
+  // once the server serves the symbol again: a restarted one may not know it yet when it answers
+  if (everOpen && current) reloadWhenServed = true;
   everOpen = true;
 });
 
@@ -65,6 +65,11 @@ function openBook(s: SymbolInfo): void {
   feed.on(() => {
     bookUpdatedAt = Date.now();
     dirty = true;
+    if (reloadWhenServed) {
+      reloadWhenServed = false;
+      void loadKlines();
+      void loadTrades();
+    }
   });
   dirty = true;
 }
