@@ -16,7 +16,7 @@ export function chaosTests(names: string[]): void {
     process.stdout.write(`# chaos: handles still open after the suite: ${left.join(', ') || 'none'}\n`);
     for (const h of (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles()) {
       const o = h as { spawnargs?: string[]; kill?(s: string): void; remoteAddress?: string; remotePort?: number; destroy?(): void; constructor: { name: string } };
-      process.stdout.write(`# chaos:   ${o.constructor.name} ${o.spawnargs?.join(' ').slice(0, 200) ?? ''}${o.remoteAddress ? ` ${o.remoteAddress}:${o.remotePort}` : ''}\n`);
+      process.stdout.write(`# chaos:   ${o.constructor.name}${(o as { pid?: number }).pid ? ` pid ${(o as { pid?: number }).pid}` : ""} ${o.spawnargs?.join(' ').slice(0, 200) ?? ''}${o.remoteAddress ? ` ${o.remoteAddress}:${o.remotePort}` : ''}\n`);
       if (o.spawnargs) o.kill?.('SIGKILL');
       else if (o.remoteAddress) o.destroy?.();
     }
