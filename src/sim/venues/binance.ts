@@ -5,7 +5,7 @@
 // ccxt's watchTicker asks for) streams; futures also `@markPrice@1s` (markPriceUpdate).
 // Subscriptions by {"method":"SUBSCRIBE","params":[...],"id":N}, acknowledged by
 // {"result":null,"id":N}. The futures are linear perpetuals settled in the quote.
-import { wireStrings, type ModelStep, type SymbolModel } from './venue-model.js';
+import { decimalsOf, wireStrings, type ModelStep, type SymbolModel } from './venue-model.js';
 import { VenueStandIn, type Connection, type HttpAnswer, type Subscription } from './stand-in.js';
 
 const wire = (symbol: string) => symbol.replace('/', '');
@@ -26,11 +26,10 @@ export class BinanceStandIn extends VenueStandIn {
       { filterType: 'PRICE_FILTER', minPrice: spec.tickSize, maxPrice: '10000000', tickSize: spec.tickSize },
       { filterType: 'LOT_SIZE', minQty: spec.lotSize, maxQty: '90000', stepSize: spec.lotSize },
     ];
-    const decimals = (inc: string) => (inc.split('.')[1] ?? '').length;
     if (this.market === 'usdm') {
       return {
         symbol: wire(spec.symbol), pair: wire(spec.symbol), contractType: 'PERPETUAL', deliveryDate: 4133404800000, onboardDate: 1569398400000, status: 'TRADING',
-        baseAsset: spec.base, quoteAsset: spec.quote, marginAsset: spec.quote, pricePrecision: decimals(spec.tickSize), quantityPrecision: decimals(spec.lotSize),
+        baseAsset: spec.base, quoteAsset: spec.quote, marginAsset: spec.quote, pricePrecision: decimalsOf(spec.tickSize), quantityPrecision: decimalsOf(spec.lotSize),
         baseAssetPrecision: 8, quotePrecision: 8, underlyingType: 'COIN', underlyingSubType: [], settlePlan: 0, triggerProtect: '0.0500', liquidationFee: '0.012500',
         marketTakeBound: '0.05', maxMoveOrderLimit: 10000, filters, orderTypes: ['LIMIT', 'MARKET'], timeInForce: ['GTC', 'IOC', 'FOK', 'GTX'],
       };
@@ -95,7 +94,7 @@ export class BinanceStandIn extends VenueStandIn {
     }
     if (sub.kind === 'funding') {
       // mark and index to 8 decimals around the last price; funding every 8 hours at the base rate
-      const eight = (ticks: number) => `${px(ticks)}${'0'.repeat(8 - (s.tickSize.split('.')[1] ?? '').length)}`;
+      const eight = (ticks: number) => `${px(ticks)}${'0'.repeat(8 - decimalsOf(s.tickSize))}`;
       const next = Math.ceil((step.ts + 1) / 28_800_000) * 28_800_000;
       return [JSON.stringify({ e: 'markPriceUpdate', E: step.ts, s: wire(s.symbol), p: eight(m.last), ap: eight(m.last), P: eight(m.last), i: eight(m.open), r: '0.00010000', T: next })];
     }

@@ -4,16 +4,14 @@
 // `trade` and `ticker`. Prices and sizes are JSON numbers. {"method":"subscribe","params":{...}}
 // is acknowledged with success; {"method":"ping"} is answered with a pong.
 import { krakenChecksum } from '../../venues/verifiers.js';
-import { wireStrings, type ModelStep, type SymbolModel } from './venue-model.js';
+import { decimalsOf, wireStrings, type ModelStep, type SymbolModel } from './venue-model.js';
 import { VenueStandIn, type Connection, type HttpAnswer, type Subscription } from './stand-in.js';
 
 const CHANNEL_KIND: Record<string, Subscription['kind']> = { book: 'book', trade: 'trades', ticker: 'ticker' };
-const KIND_CHANNEL = { book: 'book', trades: 'trade', ticker: 'ticker' } as const;
 const DEPTHS = [10, 25, 100, 500, 1000];
 /** Kraken's asset ids: BTC is XBT, and the old majors carry an X. */
 const ASSET: Record<string, { id: string; altname: string }> = { BTC: { id: 'XXBT', altname: 'XBT' }, ETH: { id: 'XETH', altname: 'ETH' } };
 const asset = (code: string) => ASSET[code] ?? { id: code, altname: code };
-const decimals = (increment: string) => (increment.split('.')[1] ?? '').length;
 
 type View = { bids: Map<number, number>; asks: Map<number, number> };
 
@@ -35,7 +33,7 @@ export class KrakenStandIn extends VenueStandIn {
           const alt = `${asset(s.base).altname}${s.quote}`;
           return [alt, {
             altname: alt, wsname: `${asset(s.base).altname}/${s.quote}`, aclass_base: 'currency', base: asset(s.base).id, aclass_quote: 'currency', quote: asset(s.quote).id,
-            lot: 'unit', cost_decimals: 5, pair_decimals: decimals(s.tickSize), lot_decimals: decimals(s.lotSize), lot_multiplier: 1, leverage_buy: [], leverage_sell: [],
+            lot: 'unit', cost_decimals: 5, pair_decimals: decimalsOf(s.tickSize), lot_decimals: decimalsOf(s.lotSize), lot_multiplier: 1, leverage_buy: [], leverage_sell: [],
             fees: [[0, 0.26]], fees_maker: [[0, 0.16]], fee_volume_currency: 'ZUSD', margin_call: 80, margin_stop: 40, ordermin: s.lotSize, costmin: '0.5', tick_size: s.tickSize, status: 'online',
           }];
         }),
@@ -110,7 +108,7 @@ export class KrakenStandIn extends VenueStandIn {
     if (sub.kind === 'trades') {
       if (!step.trades.length) return [];
       const data = step.trades.map((t) => `{"symbol":"${symbol}","side":"${t.takerSide}","price":${px(t.price)},"qty":${qty(t.size)},"ord_type":"limit","trade_id":${t.id},"timestamp":"${new Date(t.ts).toISOString()}"}`);
-      return [`{"channel":"${KIND_CHANNEL.trades}","type":"update","data":[${data.join(',')}]}`];
+      return [`{"channel":"trade","type":"update","data":[${data.join(',')}]}`];
     }
     const [bid] = m.levels('bid', 1);
     const [ask] = m.levels('ask', 1);

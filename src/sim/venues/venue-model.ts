@@ -116,9 +116,12 @@ export class SymbolModel {
   }
 }
 
+/** Digits after the point of an increment ("0.001" → 3): what venues call price or lot decimals. */
+export const decimalsOf = (increment: string): number => (increment.split('.')[1] ?? '').length;
+
 /** Units of an increment as its decimal string: 6400012 with tick "0.01" → "64000.12". */
 export function formatUnits(units: number | bigint, increment: string): string {
-  const decimals = increment.split('.')[1]?.length ?? 0;
+  const decimals = decimalsOf(increment);
   const step = BigInt(increment.replace('.', ''));
   const v = BigInt(units) * step;
   const s = (v < 0n ? -v : v).toString().padStart(decimals + 1, '0');
@@ -127,7 +130,7 @@ export function formatUnits(units: number | bigint, increment: string): string {
 
 /** The increment of a product of two amounts: "0.01" × "0.001" → "0.00001" (for quote volumes). */
 export function productIncrement(a: string, b: string): string {
-  const d = (a.split('.')[1]?.length ?? 0) + (b.split('.')[1]?.length ?? 0);
+  const d = decimalsOf(a) + decimalsOf(b);
   const step = BigInt(a.replace('.', '')) * BigInt(b.replace('.', ''));
   return formatUnits(step, d ? `0.${'0'.repeat(d - 1)}1` : '1');
 }

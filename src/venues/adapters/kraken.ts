@@ -15,8 +15,8 @@ export const kraken: VenueAdapter = {
   intervalMs: { book: 1000, trades: 30_000, ticker: 2000 },
   options: {},
   urls: (base) => ({ api: { public: base, private: base, ws: { publicV2: `${base.replace(/^http/, 'ws')}/v2` } } }),
-  // the next depth above the stream's: ccxt caps a Kraken book at the length of its snapshot, so a
-  // snapshot sent while a side was thinner than the stream's depth would cut that side for good
+  // the next depth above the stream's: ccxt caps both sides of a Kraken book at the number of asks
+  // in its snapshot, so a margin keeps a thin ask side from cutting the published depth
   bookLimit: (depth) => DEPTHS.find((d) => d > depth) ?? 1000,
   verifier: (ex) => {
     const known = new Map<string, ReturnType<typeof marketIncrements> | undefined>();
