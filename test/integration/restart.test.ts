@@ -12,7 +12,7 @@ import { readTopics } from '../support/kafka.js';
 import { isolatedEnv, startService, type RunningService } from '../support/service.js';
 import { runSim } from '../support/sim.js';
 import { engineFinalBooks, type TickerMsg } from '../support/md-book.js';
-import { waitUntil } from '../support/stack.js';
+import { waitUntil, within } from '../support/stack.js';
 import { assertCandlesExact, simInstrument, testStores, tradeUnits } from '../support/stores.js';
 
 const cfg = loadConfig();
@@ -30,6 +30,10 @@ describe('kill -9 and restart (real Kafka, ClickHouse, PostgreSQL)', () => {
     const stores = await testStores(prefix);
     const svcEnv = { ...env, ...stores.env };
     let svc: RunningService = await startService(svcEnv);
+    // CI once saw this test hang until the runner's 600 s: the phase names where, the bound fails it first
+    let phase = 'simulator run with three kills';
+    const step = <T>(name: string, p: Promise<T>) => ((phase = name), within(p, 240_000, name));
+    const watchdog = setTimeout(() => console.error(`restart test still at: ${phase}`), 300_000);
     try {
       // 60 engine seconds per wall second: a 1m candle closes every second, 1h ones now and then
       const sim = runSim(['--symbols', '2', '--rate', '1000', '--duration', '34', '--seed', '66', '--engine-speed', '60', '--start-time', String(Date.UTC(2026, 1, 1, 23, 40))], svcEnv);
@@ -39,16 +43,16 @@ describe('kill -9 and restart (real Kafka, ClickHouse, PostgreSQL)', () => {
         await svc.stop('SIGKILL');
         svc = await startService(svcEnv);
       }
-      const summary = await sim;
+      const summary = await step('the simulator summary', sim);
       await stores.waitForTrades(summary.trades, 120_000).catch((err: Error) => {
         throw new Error(`${err.message}; service output:\n${svc.output().slice(-3000)}`);
       });
-      const rows = await stores.trades();
+      const rows = await step('reading the stored trades', stores.trades());
       assert.equal(rows.length, summary.trades, 'every trade in ClickHouse exactly once');
       await sleep(2500); // one more ticker and candle update after the last trade
 
       // one topic at a time: tickers keep coming every second, which would keep a joint read from going idle
-      const outputs = [...(await readTopics(kafka, [`${prefix}md.ohlcv.v1`])), ...(await readTopics(kafka, [`${prefix}md.ticker24h.v1`]))];
+      const outputs = [...(await step('reading md.ohlcv.v1', readTopics(kafka, [`${prefix}md.ohlcv.v1`]))), ...(await step('reading md.ticker24h.v1', readTopics(kafka, [`${prefix}md.ticker24h.v1`])))];
       const lastCandle = new Map<string, CandleMsg>();
       const lastTicker = new Map<string, TickerMsg>();
       for (const m of outputs) {
@@ -58,6 +62,7 @@ describe('kill -9 and restart (real Kafka, ClickHouse, PostgreSQL)', () => {
         } else lastTicker.set(v.symbol, v);
       }
 
+      phase = 'comparing candles and tickers';
       for (const symbol of Object.keys(summary.final)) {
         const inst = simInstrument(symbol, 2);
         await assertCandlesExact(stores.pg, inst, rows, '1m', 25);
@@ -90,7 +95,8 @@ describe('kill -9 and restart (real Kafka, ClickHouse, PostgreSQL)', () => {
       }
 
       // book snapshots: the latest in PostgreSQL equals the engine's final book, and ClickHouse has the same one
-      const engine = await engineFinalBooks(kafka, decoder, prefix);
+      const engine = await step("reading the engine's final books", engineFinalBooks(kafka, decoder, prefix));
+      phase = 'comparing stored books';
       for (const [symbol, snap] of engine) {
         const want = { sequence: snap.sequence, bids: snap.bids.map((l) => [l.price, l.quantity]), asks: snap.asks.map((l) => [l.price, l.quantity]) };
         let latest: { sequence: string; bids: string[][]; asks: string[][]; checksum: string } | undefined;
@@ -121,8 +127,12 @@ describe('kill -9 and restart (real Kafka, ClickHouse, PostgreSQL)', () => {
       }, 10_000, 250).catch(() => undefined);
       assert.equal(counts.ch, counts.pg, 'ClickHouse holds every closed candle PostgreSQL holds');
     } finally {
-      await svc.stop();
-      await stores.drop();
+      clearTimeout(watchdog);
+      await step('stopping the service', svc.stop()).catch(async (err: Error) => {
+        await svc.stop('SIGKILL');
+        throw err;
+      });
+      await step('dropping the databases', stores.drop());
     }
   });
 });

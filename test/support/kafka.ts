@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
+import { within } from './stack.js';
 
 export type ReadMessage = KafkaMessage & { topic: string; partition: number };
 
@@ -9,21 +10,25 @@ export type ReadMessage = KafkaMessage & { topic: string; partition: number };
  * partition also counts as read once nothing more has come for `idleMs`.
  */
 export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 60_000, idleMs = 4000): Promise<ReadMessage[]> {
+  const what = `reading ${topics.join(',')}`;
   const admin = kafka.admin();
-  await admin.connect();
   const remaining = new Map<string, bigint>();
-  for (const topic of topics) {
-    for (const p of await admin.fetchTopicOffsets(topic)) {
-      if (BigInt(p.high) > BigInt(p.low)) remaining.set(`${topic}/${p.partition}`, BigInt(p.high));
+  await within((async () => {
+    await admin.connect();
+    for (const topic of topics) {
+      for (const p of await admin.fetchTopicOffsets(topic)) {
+        if (BigInt(p.high) > BigInt(p.low)) remaining.set(`${topic}/${p.partition}`, BigInt(p.high));
+      }
     }
-  }
-  await admin.disconnect();
+  })().finally(() => admin.disconnect()), 60_000, `${what}: end offsets`);
   const out: ReadMessage[] = [];
   if (remaining.size === 0) return out;
   const consumer = kafka.consumer({ groupId: `test-read-${randomUUID()}`, maxBytes: 50 * 1024 * 1024 });
-  await consumer.connect();
   try {
-    for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
+    await within((async () => {
+      await consumer.connect();
+      for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
+    })(), 60_000, `${what}: consumer connect`);
     // A partition is read when a batch reaches its end offset. kafkajs does not hand batches of
     // control records only (a transactional topic's tail) to eachBatch, but reports them here.
     const reached = (topic: string, partition: number, lastOffset: string | null | undefined) => {
@@ -71,7 +76,8 @@ export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 60_
       });
     });
   } finally {
-    await consumer.disconnect();
+    // kafkajs waits for a group join in progress before leaving: bounded, the data is read already
+    await within(consumer.disconnect(), 60_000, `${what}: consumer disconnect`).catch((err: Error) => console.error(err.message));
   }
   return out;
 }

@@ -10,7 +10,7 @@ import { createLogger } from '../../src/obs/logger.js';
 import { listings } from '../../src/sim/instruments.js';
 import { createClickHouse, type ClickHouseClient } from '../../src/store/clickhouse.js';
 import { createPostgresPool } from '../../src/store/postgres.js';
-import { waitUntil } from './stack.js';
+import { waitUntil, within } from './stack.js';
 
 const cfg = loadConfig();
 
@@ -61,7 +61,8 @@ export async function testStores(prefix: string): Promise<TestStores> {
     },
     waitForTrades: (n, timeoutMs = 60_000) => waitUntil(`${n} trades in ClickHouse`, async () => (await count()) >= n, timeoutMs, 1000),
     async drop() {
-      await pool.end();
+      // a pool still holding a stuck query would wait for it forever
+      await within(pool.end(), 30_000, `closing the pool of ${db}`).catch((err: Error) => console.error(err.message));
       await ch.command({ query: `DROP DATABASE IF EXISTS ${db}` }).catch(() => undefined);
       await ch.close();
       await admin.query(`DROP DATABASE IF EXISTS ${db}`).catch(() => undefined);
