@@ -52,7 +52,7 @@ export function registerStreamControl(app: TemplatedApp, streams: VenueStreams, 
   app.patch('/v1/streams/:id', handle('/v1/streams/{id}', 'PATCH', true, async ({ id, body }) => {
     const s = streams.get(id);
     if (!s) throw unknown(id);
-    return ok(200, (await streams.patch(id, parseKnobs(body, s.spec.kind)))!.describe());
+    return ok(200, (await streams.patch(id, parseKnobs(body, s.spec)))!.describe());
   }));
   app.del('/v1/streams/:id', handle('/v1/streams/{id}', 'DELETE', false, async ({ id }) => {
     if (!(await streams.remove(id))) throw unknown(id);

@@ -42,10 +42,25 @@ export function unitsOf(n: number, inc: Increment): number {
   }
 }
 
-/** A ccxt market's tick and lot (either precision mode); throws (VenueValueError) when the market is not listed or its precision is unusable. */
-export function marketIncrements(ex: { markets?: Record<string, { precision?: { price?: number; amount?: number } }>; precisionMode?: number }, symbol: string): { tick: Increment; lot: Increment } {
+const TICK_SIZE = 4;
+const SIGNIFICANT_DIGITS = 3;
+
+/**
+ * A ccxt market's tick and lot (tick-size or decimal-places precision). A market quoted in
+ * significant digits takes the venue's documented decimals instead: every price is a multiple of
+ * that finer increment. Throws (VenueValueError) when the market is not listed or its precision is unusable.
+ */
+export function marketIncrements(
+  ex: { markets?: Record<string, { precision?: { price?: number; amount?: number } }>; precisionMode?: number },
+  symbol: string,
+  decimals?: { price: number; amount: number },
+): { tick: Increment; lot: Increment } {
   const m = ex.markets?.[symbol];
   if (!m) throw new VenueValueError(`no market ${symbol}`);
-  const tickMode = ex.precisionMode === 4; // ccxt TICK_SIZE
+  if (ex.precisionMode === SIGNIFICANT_DIGITS) {
+    if (!decimals) throw new VenueValueError(`${symbol}: precision in significant digits, and no decimals known for the venue`);
+    return { tick: incrementOf(decimals.price, false), lot: incrementOf(decimals.amount, false) };
+  }
+  const tickMode = ex.precisionMode === TICK_SIZE;
   return { tick: incrementOf(m.precision?.price, tickMode), lot: incrementOf(m.precision?.amount, tickMode) };
 }

@@ -30,8 +30,9 @@ export const MAX_DEPTH = 1000;
 export const streamId = (venue: string, symbol: string, kind: string): string => `${venue}.${symbol.replace(/[/:]/g, '-')}.${kind}`;
 export const streamVenueSymbol = (s: Pick<StreamSpec, 'venue' | 'symbol'>): string => venueSymbol(s.venue, s.symbol);
 
-function depthOf(v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_DEPTH) throw new SpecError(`depth must be a whole number from 1 to ${MAX_DEPTH}, not ${JSON.stringify(v)}`);
+function depthOf(v: unknown, venue: string): number {
+  const max = VENUES[venue]?.maxDepth ?? MAX_DEPTH;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) throw new SpecError(`depth must be a whole number from 1 to ${max}${max < MAX_DEPTH ? ` (${venue} streams no deeper)` : ''}, not ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -59,22 +60,22 @@ export function parseStreamSpec(body: unknown): StreamSpec {
     venue,
     symbol,
     kind: kind as VenueKind,
-    depth: b.depth === undefined ? DEFAULT_DEPTH : depthOf(b.depth),
+    depth: b.depth === undefined ? Math.min(DEFAULT_DEPTH, VENUES[venue]!.maxDepth ?? DEFAULT_DEPTH) : depthOf(b.depth, venue),
     persist: b.persist === undefined ? false : boolOf('persist', b.persist),
     publish: b.publish === undefined ? false : boolOf('publish', b.publish),
   };
 }
 
 /** The knobs of a PATCH body; throws SpecError on anything else. */
-export function parseKnobs(body: unknown, kind: VenueKind): StreamKnobs {
+export function parseKnobs(body: unknown, spec: Pick<StreamSpec, 'venue' | 'kind'>): StreamKnobs {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new SpecError('the body must be a JSON object');
   const b = body as Record<string, unknown>;
   const other = Object.keys(b).filter((k) => !['depth', 'persist', 'publish'].includes(k));
   if (other.length) throw new SpecError(`${JSON.stringify(other[0])} cannot be changed: only depth, persist and publish (delete and add the stream for another)`);
   const knobs: StreamKnobs = {};
   if (b.depth !== undefined) {
-    if (kind !== 'book') throw new SpecError('depth is for book streams only');
-    knobs.depth = depthOf(b.depth);
+    if (spec.kind !== 'book') throw new SpecError('depth is for book streams only');
+    knobs.depth = depthOf(b.depth, spec.venue);
   }
   if (b.persist !== undefined) knobs.persist = boolOf('persist', b.persist);
   if (b.publish !== undefined) knobs.publish = boolOf('publish', b.publish);

@@ -154,7 +154,7 @@ export class VenueStream {
   private instrument(ex: Exchange): Instrument {
     const m = ex.markets?.[this.spec.symbol];
     if (!m) throw Object.assign(new VenueValueError(`${this.adapter.id} lists no market ${this.spec.symbol}`), { refused: true });
-    const { tick, lot } = marketIncrements(ex as Parameters<typeof marketIncrements>[0], this.spec.symbol);
+    const { tick, lot } = marketIncrements(ex as Parameters<typeof marketIncrements>[0], this.spec.symbol, this.adapter.decimals);
     const funding = this.adapter.funding;
     // a venue perpetual with a funding feed has mark, index and funding channels like an engine one
     const perpetual = !m.spot && funding ? { indexSymbol: `${this.symbol}-INDEX`, fundingIntervalHours: funding.fundingIntervalHours, interestRate: funding.interestRate } : undefined;
@@ -212,7 +212,10 @@ export class VenueStream {
     this.market.setStalled(this.symbol, true);
     this.emit(emptyMarketOutput()); // readers learn the book's new status now, not with the next update
     // a silent or poisoned socket is dropped, so ccxt redials and resubscribes (a fresh book snapshot)
-    if ((cause === 'stall' || cause === 'malformed') && this.exchange) await this.clients.reconnect(this.adapter);
+    const redial = cause === 'stall' || cause === 'malformed' || (cause === 'checksum' && this.adapter.rebuildOnFreshSocket === true);
+    if (redial && this.exchange) await this.clients.reconnect(this.adapter);
+    // after the redial: a frame of the old socket could otherwise seed a book again
+    if (this.spec.kind === 'book' && this.adapter.rebuildOnFreshSocket) delete (this.exchange as { orderbooks?: Record<string, unknown> } | undefined)?.orderbooks?.[this.spec.symbol];
   }
 
   /** The venue's book failed a check ccxt does not make (the verifier): rebuilt from a fresh subscription. */
@@ -232,6 +235,10 @@ export class VenueStream {
     if (this.spec.kind === 'funding') {
       const feed = this.adapter.funding;
       if (feed?.unwatch) await within1s(feed.unwatch(ex, this.spec.symbol));
+      return;
+    }
+    if (this.spec.kind === 'book' && this.adapter.unwatchBook) {
+      await within1s(this.adapter.unwatchBook(ex, this.spec.symbol));
       return;
     }
     const method = { book: 'unWatchOrderBook', trades: 'unWatchTrades', ticker: 'unWatchTicker' }[this.spec.kind];

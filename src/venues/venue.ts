@@ -44,6 +44,22 @@ export interface VenueAdapter {
   verifier?: (ex: Exchange) => BookVerifier;
   /** The depth to subscribe to for a book stream of `depth` levels, for venues that offer only some depths (default: the venue's own). */
   bookLimit?: (depth: number) => number;
+  /** The deepest book the venue streams (a stream asking for more is refused; default 1000). */
+  maxDepth?: number;
+  /**
+   * For venues whose ccxt precision counts significant digits (bitfinex: 5), which no tick can
+   * express: the most decimals a price and a size can have, as the venue documents them.
+   */
+  decimals?: { price: number; amount: number };
+  /**
+   * ccxt (bitfinex) keeps the venue's book across a resubscription and would apply the new snapshot
+   * to it as an update, and hands a failed check's error to every later watch on that socket (the
+   * venue itself refuses a second subscription of a channel: "subscribe: dup"). So after any failure
+   * of a book stream ccxt's copy is dropped, and a failed check redials the socket.
+   */
+  rebuildOnFreshSocket?: boolean;
+  /** Ends a book subscription where ccxt's unWatchOrderBook does not (default: unWatchOrderBook). */
+  unwatchBook?: (ex: Exchange, symbol: string) => Promise<unknown>;
   /** Mark price and funding of the venue's perpetuals (kind `funding`). */
   funding?: VenueFundingFeed;
 }

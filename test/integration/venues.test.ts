@@ -29,10 +29,14 @@ import { waitUntil } from '../support/stack.js';
 import { testStores, type TestStores } from '../support/stores.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A decimal without trailing zeros: bitfinex's "64000" is our "64000.00000000" (its prices have up to 8 decimals). */
+const plain = (d: string) => (d.includes('.') ? d.replace(/\.?0+$/, '') : d);
+const plainLevels = (levels: string[][]) => levels.map((l) => l.map(plain));
 const cfg = loadConfig();
 const kafka = createKafka(cfg.kafkaBrokers, 'test-venues', createLogger('error'));
 const decoder = new AvroDecoder(createSchemaRegistry(cfg.schemaRegistryUrl));
 const TOKEN = 'test-admin-token-0123456789';
+const VENUE_STREAMS = 'binance:BTC/USDT@book:50,binance:BTC/USDT@trades,okx:ETH/USDT@book:25,okx:BTC/USDT@ticker,bybit:SOL/USDT@book:20,bybit:BTC/USDT@trades,kraken:BTC/USDT@book:10,kraken:BTC/USDT@trades,kraken:SOL/USDT@ticker,binanceusdm:BTC/USDT:USDT@book:100,binanceusdm:ETH/USDT:USDT@trades,binanceusdm:BTC/USDT:USDT@funding,bitfinex:BTC/USDT@book:25,bitfinex:ETH/USDT@trades,bitfinex:SOL/USDT@ticker';
 const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 
 interface StreamInfo {
@@ -64,7 +68,7 @@ describe('outside venues through ccxt pro', () => {
       ADMIN_TOKEN: TOKEN,
       VENUE_BREAKER_OPEN_MS: '2000',
       VENUE_BACKOFF_MAX_MS: '1000',
-      VENUE_STREAMS: 'binance:BTC/USDT@book:50,binance:BTC/USDT@trades,okx:ETH/USDT@book:25,okx:BTC/USDT@ticker,bybit:SOL/USDT@book:20,bybit:BTC/USDT@trades,kraken:BTC/USDT@book:10,kraken:BTC/USDT@trades,kraken:SOL/USDT@ticker,binanceusdm:BTC/USDT:USDT@book:100,binanceusdm:ETH/USDT:USDT@trades,binanceusdm:BTC/USDT:USDT@funding',
+      VENUE_STREAMS: VENUE_STREAMS,
     });
   const stream = async (id: string): Promise<StreamInfo> => (await (await fetch(`${svc.baseUrl}/v1/streams/${id}`)).json()) as StreamInfo;
   const fault = async (venue: string, kind: VenueFault) => assert.equal((await fetch(`http://127.0.0.1:${port}/_venues/${venue}/fault?kind=${kind}`, { method: 'POST' })).status, 200);
@@ -81,7 +85,7 @@ describe('outside venues through ccxt pro', () => {
     client = connect(`ws://127.0.0.1:${svc.httpPort}/ws`, { WebSocket, backoff: { initialMs: 100, maxMs: 1000 } });
     await waitUntil('the seeded venue streams connected', async () => {
       const r = (await (await fetch(`${svc.baseUrl}/v1/streams`)).json()) as { streams: StreamInfo[] };
-      return r.streams.length === 12 && r.streams.every((s) => s.state === 'connected');
+      return r.streams.length === 15 && r.streams.every((s) => s.state === 'connected');
     }, 30_000);
   });
 
@@ -92,7 +96,7 @@ describe('outside venues through ccxt pro', () => {
     await stores?.drop();
   });
 
-  for (const [venue, symbol, depth] of [['binance', 'BTC/USDT', 50], ['okx', 'ETH/USDT', 25], ['bybit', 'SOL/USDT', 20], ['kraken', 'BTC/USDT', 10], ['binanceusdm', 'BTC/USDT:USDT', 100]] as const) {
+  for (const [venue, symbol, depth] of [['binance', 'BTC/USDT', 50], ['okx', 'ETH/USDT', 25], ['bybit', 'SOL/USDT', 20], ['kraken', 'BTC/USDT', 10], ['binanceusdm', 'BTC/USDT:USDT', 100], ['bitfinex', 'BTC/USDT', 25]] as const) {
     it(`${venue}: a client's verified book equals the stand-in's own book at checkpoints, every checksum matching`, async () => {
       const feed: BookFeed = client.book(`${venue}:${symbol}`);
       let last: VerifiedBook | undefined;
@@ -105,17 +109,17 @@ describe('outside venues through ccxt pro', () => {
           const want = await standInBook(venue, symbol, depth);
           await waitUntil(`the book at checkpoint ${checkpoint}`, async () => {
             const { bids, asks } = last!.levels(depth);
-            return JSON.stringify([bids, asks]) === JSON.stringify([want.bids, want.asks]);
+            return JSON.stringify([plainLevels(bids), plainLevels(asks)]) === JSON.stringify([plainLevels(want.bids), plainLevels(want.asks)]);
           }, 10_000, 100).catch(async (err: Error) => {
             // what differs, and what the stream went through: the evidence when this fails
             const { bids, asks } = last!.levels(depth);
-            const at = (got: string[][], exp: string[][]) => exp.findIndex((l, i) => JSON.stringify(l) !== JSON.stringify(got[i]));
+            const at = (got: string[][], exp: string[][]) => exp.findIndex((l, i) => JSON.stringify(plainLevels([l])) !== JSON.stringify(plainLevels(got[i] ? [got[i]!] : [])));
             const i = at(bids, want.bids);
             const j = at(asks, want.asks);
             throw new Error(`${err.message}: bids ${bids.length}/${want.bids.length} first differing at ${i} (${JSON.stringify(bids[i])} vs ${JSON.stringify(want.bids[i])}), asks ${asks.length}/${want.asks.length} at ${j} (${JSON.stringify(asks[j])} vs ${JSON.stringify(want.asks[j])}); client seq ${last!.seq}; stream ${JSON.stringify(await stream(`${venue}.${symbol.replace(/[/:]/g, '-')}.book`))}`);
           });
           const rest = (await (await fetch(`${svc.baseUrl}/v1/depth?symbol=${encodeURIComponent(`${venue}:${symbol}`)}&depth=${depth}`)).json()) as { bids: string[][]; asks: string[][]; status: string };
-          assert.deepEqual([rest.bids, rest.asks], [want.bids, want.asks]);
+          assert.deepEqual([plainLevels(rest.bids), plainLevels(rest.asks)], [plainLevels(want.bids), plainLevels(want.asks)]);
           assert.equal(rest.status, 'in_sync');
         } finally {
           await fault(venue, 'none');
@@ -149,6 +153,27 @@ describe('outside venues through ccxt pro', () => {
       for (let i = 1; i < ids.length; i++) assert.equal(ids[i], ids[i - 1]! + 1, `${symbol}: trade ${ids[i - 1]} followed by ${ids[i]}`);
       assert.deepEqual(bad, [], symbol);
     }
+  });
+
+  it('bitfinex (prices in 5 significant digits): trades and a ticker in exact 8-decimal strings, none with more digits than the venue quotes', async () => {
+    const ids: number[] = [];
+    const bad: string[] = [];
+    const significant = (d: string) => d.replace('.', '').replace(/^0+/, '').replace(/0+$/, '').length;
+    const feed = client.trades('bitfinex:ETH/USDT');
+    feed.on((t) => {
+      for (const x of Array.isArray(t) ? t : [t]) {
+        ids.push(Number(x.id));
+        if (!/^\d+\.\d{8}$/.test(x.price) || significant(x.price) > 5 || !/^\d+\.\d{8}$/.test(x.qty)) bad.push(`${x.price} ${x.qty}`);
+      }
+    });
+    await sleep(5000);
+    feed.close();
+    assert.ok(ids.length >= 5, `trades seen (${ids.length})`);
+    for (let i = 1; i < ids.length; i++) assert.equal(ids[i], ids[i - 1]! + 1, `trade ${ids[i - 1]} followed by ${ids[i]}`);
+    assert.deepEqual(bad, []);
+    const t = (await (await fetch(`${svc.baseUrl}/v1/ticker/24h?symbol=${encodeURIComponent('bitfinex:SOL/USDT')}`)).json()) as { last: string; best_bid: string; best_ask: string };
+    for (const price of [t.last, t.best_bid, t.best_ask]) assert.ok(/^\d+\.\d{8}$/.test(price) && significant(price) <= 5, price);
+    assert.ok(Number(t.best_bid) < Number(t.best_ask), 'bid below ask');
   });
 
   it('a ticker of kraken (JSON numbers on the wire) is served in exact decimals on the instrument tick', async () => {
@@ -245,10 +270,17 @@ describe('outside venues through ccxt pro', () => {
     assert.match(metrics, /md_venue_stalls_total\{venue="binance",kind="book"\} [1-9]/);
   });
 
-  const bookOf = { binance: ['binance:BTC/USDT', 'binance.BTC-USDT.book'], okx: ['okx:ETH/USDT', 'okx.ETH-USDT.book'], bybit: ['bybit:SOL/USDT', 'bybit.SOL-USDT.book'], kraken: ['kraken:BTC/USDT', 'kraken.BTC-USDT.book'], binanceusdm: ['binanceusdm:BTC/USDT:USDT', 'binanceusdm.BTC-USDT-USDT.book'] } as const;
-  for (const [venue, f] of [['binance', 'gap'], ['okx', 'gap'], ['bybit', 'gap'], ['binance', 'reorder'], ['okx', 'bad_checksum'], ['kraken', 'bad_checksum'], ['binanceusdm', 'gap']] as const) {
+  const bookOf = {
+    binance: ['binance:BTC/USDT', 'binance.BTC-USDT.book', 50],
+    okx: ['okx:ETH/USDT', 'okx.ETH-USDT.book', 25],
+    bybit: ['bybit:SOL/USDT', 'bybit.SOL-USDT.book', 20],
+    kraken: ['kraken:BTC/USDT', 'kraken.BTC-USDT.book', 10],
+    binanceusdm: ['binanceusdm:BTC/USDT:USDT', 'binanceusdm.BTC-USDT-USDT.book', 100],
+    bitfinex: ['bitfinex:BTC/USDT', 'bitfinex.BTC-USDT.book', 25],
+  } as const;
+  for (const [venue, f] of [['binance', 'gap'], ['okx', 'gap'], ['bybit', 'gap'], ['binance', 'reorder'], ['okx', 'bad_checksum'], ['kraken', 'bad_checksum'], ['binanceusdm', 'gap'], ['bitfinex', 'bad_checksum'], ['bitfinex', 'gap']] as const) {
     it(`${venue}: a ${f} rebuilds the book: clients see resyncing, then a snapshot, never an unverified state`, async () => {
-      const [symbol, id] = bookOf[venue];
+      const [symbol, id, depth] = bookOf[venue];
       const frames: ServerFrame[] = [];
       const ws = new WebSocket(`ws://127.0.0.1:${svc.httpPort}/ws`);
       await new Promise((r) => ws.once('open', r));
@@ -266,6 +298,17 @@ describe('outside venues through ccxt pro', () => {
       ws.close();
       const now = await stream(id);
       assert.ok(now.checksum_failures > before.checksum_failures, 'the failed check is counted');
+      // the rebuilt book is the venue's, not a patched copy of the broken one
+      await fault(venue, 'pause');
+      try {
+        const want = await standInBook(venue, symbol.slice(venue.length + 1), depth);
+        await waitUntil('the rebuilt book equals the venue\'s', async () => {
+          const rest = (await (await fetch(`${svc.baseUrl}/v1/depth?symbol=${encodeURIComponent(symbol)}&depth=${depth}`)).json()) as { bids: string[][]; asks: string[][]; status: string };
+          return rest.status === 'in_sync' && JSON.stringify([plainLevels(rest.bids), plainLevels(rest.asks)]) === JSON.stringify([plainLevels(want.bids), plainLevels(want.asks)]);
+        }, 10_000, 100);
+      } finally {
+        await fault(venue, 'none');
+      }
     });
   }
 
@@ -408,7 +451,7 @@ describe('outside venues through ccxt pro', () => {
       return listed.streams.length > 0;
     }, 15_000);
     assert.deepEqual(listed.streams.map((s) => s.id).sort(), [
-      'binance.BTC-USDT.book', 'binance.BTC-USDT.trades', 'binanceusdm.BTC-USDT-USDT.book', 'binanceusdm.BTC-USDT-USDT.funding', 'binanceusdm.ETH-USDT-USDT.trades', 'bybit.BTC-USDT.trades', 'bybit.SOL-USDT.book',
+      'binance.BTC-USDT.book', 'binance.BTC-USDT.trades', 'binanceusdm.BTC-USDT-USDT.book', 'binanceusdm.BTC-USDT-USDT.funding', 'binanceusdm.ETH-USDT-USDT.trades', 'bitfinex.BTC-USDT.book', 'bitfinex.ETH-USDT.trades', 'bitfinex.SOL-USDT.ticker', 'bybit.BTC-USDT.trades', 'bybit.SOL-USDT.book',
       'kraken.BTC-USDT.book', 'kraken.BTC-USDT.trades', 'kraken.SOL-USDT.ticker', 'okx.BTC-USDT.ticker', 'okx.ETH-USDT.book', 'okx.SOL-USDT.book',
     ]);
     assert.equal(listed.streams.find((s) => s.id === 'okx.SOL-USDT.book')!.depth, 5);

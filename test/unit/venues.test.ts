@@ -11,7 +11,7 @@ import { makeInstrument, type Instrument } from '../../src/domain/instrument.js'
 import { OrderBook } from '../../src/domain/order-book.js';
 import { backoffMs } from '../../src/venues/backoff.js';
 import { CircuitBreaker } from '../../src/venues/circuit-breaker.js';
-import { decimalOf, incrementOf, unitsOf, VenueValueError } from '../../src/venues/exact.js';
+import { decimalOf, incrementOf, marketIncrements, unitsOf, VenueValueError } from '../../src/venues/exact.js';
 import { parseKnobs, parseStreamList, parseStreamSpec, SpecError } from '../../src/venues/stream-spec.js';
 import { VenueBook } from '../../src/venues/venue-book.js';
 import { VenueMarket } from '../../src/venues/venue-market.js';
@@ -51,6 +51,16 @@ describe('exact decimals from ccxt numbers', () => {
     assert.equal(unitsOf(64000.12, tick), 6_400_012);
     assert.throws(() => unitsOf(64000.125, tick), VenueValueError);
     assert.throws(() => unitsOf(-1, tick), VenueValueError);
+  });
+
+  it('a market quoted in significant digits (bitfinex) takes the venue\'s decimals, and is refused without them', () => {
+    const ex = { precisionMode: 3, markets: { 'BTC/USDT': { precision: { price: 5, amount: 8 } } } };
+    const { tick, lot } = marketIncrements(ex, 'BTC/USDT', { price: 8, amount: 8 });
+    assert.deepEqual([tick.size, lot.size], ['0.00000001', '0.00000001']);
+    assert.equal(tick.format(unitsOf(64001, tick)), '64001.00000000');
+    assert.equal(tick.format(unitsOf(0.00012345, tick)), '0.00012345');
+    assert.throws(() => marketIncrements(ex, 'BTC/USDT'), /significant digits/);
+    assert.throws(() => marketIncrements(ex, 'ETH/USDT', { price: 8, amount: 8 }), /no market/);
   });
 });
 
@@ -168,12 +178,15 @@ describe('stream specs', () => {
       [{ venue: 'nowhere', symbol: 'BTC/USDT', kind: 'book' }, /venue must be one of/],
       [{ venue: 'binance', symbol: 'btcusdt', kind: 'book' }, /unified symbol/],
       [{ venue: 'binance', symbol: 'BTC/USDT', kind: 'book', depth: 1001 }, /depth/],
+      [{ venue: 'bitfinex', symbol: 'BTC/USDT', kind: 'book', depth: 250 }, /from 1 to 100 \(bitfinex streams no deeper\)/],
       [{ venue: 'binance', symbol: 'BTC/USDT', kind: 'trades', depth: 5 }, /book streams only/],
       [{ venue: 'binance', symbol: 'BTC/USDT', kind: 'book', extra: 1 }, /unknown field/],
       [[1], /JSON object/],
     ] as const) assert.throws(() => parseStreamSpec(body), (e: Error) => e instanceof SpecError && why.test(e.message));
-    assert.deepEqual(parseKnobs({ depth: 5, publish: true }, 'book'), { depth: 5, publish: true });
-    assert.throws(() => parseKnobs({ symbol: 'ETH/USDT' }, 'book'), /cannot be changed/);
+    assert.deepEqual(parseKnobs({ depth: 5, publish: true }, { venue: 'binance', kind: 'book' }), { depth: 5, publish: true });
+    assert.throws(() => parseKnobs({ symbol: 'ETH/USDT' }, { venue: 'binance', kind: 'book' }), /cannot be changed/);
+    assert.throws(() => parseKnobs({ depth: 500 }, { venue: 'bitfinex', kind: 'book' }), /bitfinex streams no deeper/);
+    assert.equal(parseStreamSpec({ venue: 'bitfinex', symbol: 'BTC/USDT', kind: 'book' }).depth, 100, 'the default depth within the venue\'s');
     assert.deepEqual(parseStreamList('binance:BTC/USDT@book:20, okx:ETH/USDT@trades').map((s) => s.id), ['binance.BTC-USDT.book', 'okx.ETH-USDT.trades']);
     assert.throws(() => parseStreamList('binance:BTC/USDT'), /venue:SYMBOL@kind/);
   });

@@ -4,7 +4,7 @@
 // `trade` and `ticker`. Prices and sizes are JSON numbers. {"method":"subscribe","params":{...}}
 // is acknowledged with success; {"method":"ping"} is answered with a pong.
 import { krakenChecksum } from '../../venues/verifiers.js';
-import { decimalsOf, wireStrings, type ModelStep, type SymbolModel } from './venue-model.js';
+import { decimalsOf, viewChanges, wireStrings, type DepthView, type ModelStep, type SymbolModel } from './venue-model.js';
 import { VenueStandIn, type Connection, type HttpAnswer, type Subscription } from './stand-in.js';
 
 const CHANNEL_KIND: Record<string, Subscription['kind']> = { book: 'book', trade: 'trades', ticker: 'ticker' };
@@ -12,8 +12,6 @@ const DEPTHS = [10, 25, 100, 500, 1000];
 /** Kraken's asset ids: BTC is XBT, and the old majors carry an X. */
 const ASSET: Record<string, { id: string; altname: string }> = { BTC: { id: 'XXBT', altname: 'XBT' }, ETH: { id: 'XETH', altname: 'ETH' } };
 const asset = (code: string) => ASSET[code] ?? { id: code, altname: code };
-
-type View = { bids: Map<number, number>; asks: Map<number, number> };
 
 export class KrakenStandIn extends VenueStandIn {
   constructor(seed = 14) {
@@ -77,25 +75,14 @@ export class KrakenStandIn extends VenueStandIn {
 
   /** The book kept at the subscribed depth: a snapshot, or an update with what changed in it since the last frame (undefined: nothing did). */
   private bookFrame(sub: Subscription, m: SymbolModel, type: 'snapshot' | 'update', ts: number): string | undefined {
-    const depth = sub.state.depth as number;
-    const now: View = { bids: new Map(m.levels('bid', depth)), asks: new Map(m.levels('ask', depth)) };
-    const before = (sub.state.view as View | undefined) ?? { bids: new Map(), asks: new Map() };
-    sub.state.view = now;
+    const view = viewChanges(m, sub.state.depth as number, type === 'snapshot' ? undefined : (sub.state.view as DepthView | undefined));
+    sub.state.view = view.now;
+    if (type === 'update' && !view.bids.length && !view.asks.length) return undefined;
     const { px, qty } = wireStrings(m);
-    const level = (p: number, q: number) => `{"price":${px(p)},"qty":${qty(q)}}`;
-    const side = (name: 'bids' | 'asks') => {
-      if (type === 'snapshot') return [...now[name]].map(([p, q]) => level(p, q));
-      const out: string[] = [];
-      for (const [p] of before[name]) if (!now[name].has(p)) out.push(level(p, 0));
-      for (const [p, q] of now[name]) if (before[name].get(p) !== q) out.push(level(p, q));
-      return out;
-    };
-    const bids = side('bids');
-    const asks = side('asks');
-    if (type === 'update' && !bids.length && !asks.length) return undefined;
-    const checksum = (krakenChecksum([...now.bids], [...now.asks]) + (type === 'update' && this.takeBadChecksum() ? 1 : 0)) >>> 0;
+    const levels = (ls: [number, number][]) => ls.map(([p, q]) => `{"price":${px(p)},"qty":${qty(q)}}`).join(',');
+    const checksum = (krakenChecksum([...view.now.bids], [...view.now.asks]) + (type === 'update' && this.takeBadChecksum() ? 1 : 0)) >>> 0;
     const time = type === 'update' ? `,"timestamp":"${new Date(ts).toISOString()}"` : '';
-    return `{"channel":"book","type":"${type}","data":[{"symbol":"${m.spec.symbol}","bids":[${bids.join(',')}],"asks":[${asks.join(',')}],"checksum":${checksum}${time}}]}`;
+    return `{"channel":"book","type":"${type}","data":[{"symbol":"${m.spec.symbol}","bids":[${levels(view.bids)}],"asks":[${levels(view.asks)}],"checksum":${checksum}${time}}]}`;
   }
 
   protected framesFor(_conn: Connection, sub: Subscription, step: ModelStep, m: SymbolModel): string[] {

@@ -2,7 +2,7 @@
 // the clock that steps the market, and the faults a test can inject. A venue file only formats
 // (its REST answers, its subscribe acks, snapshots, diffs, trades and tickers).
 import type { WebSocket } from 'ws';
-import { seededModels, type ModelStep, type SymbolModel } from './venue-model.js';
+import { seededModels, VENUE_SYMBOLS, type ModelStep, type SymbolModel, type VenueSymbol } from './venue-model.js';
 
 /**
  * pause: the market stands still (nothing changes, nothing is sent); stall: it moves but nothing is
@@ -45,8 +45,10 @@ export abstract class VenueStandIn {
   constructor(
     readonly id: string,
     seed: number,
+    /** The symbols listed, with the venue's own ticks where they differ. */
+    specs: VenueSymbol[] = VENUE_SYMBOLS,
   ) {
-    this.models = seededModels(seed);
+    this.models = seededModels(seed, specs);
   }
 
   /** The venue's REST answer for a path under /<id>, or undefined (404). */

@@ -116,6 +116,28 @@ export class SymbolModel {
   }
 }
 
+/** A book as a client of a venue that keeps it at the subscribed depth sees it (Kraken, Bitfinex). */
+export interface DepthView {
+  bids: Map<number, number>;
+  asks: Map<number, number>;
+}
+
+/**
+ * The model's top `depth` levels as a client's view, and what changed since `before` (every level
+ * when there was none): a level that left the view has size 0, one that entered or changed its size.
+ */
+export function viewChanges(m: SymbolModel, depth: number, before: DepthView | undefined): { now: DepthView; bids: [number, number][]; asks: [number, number][] } {
+  const now: DepthView = { bids: new Map(m.levels('bid', depth)), asks: new Map(m.levels('ask', depth)) };
+  const side = (name: 'bids' | 'asks') => {
+    if (!before) return [...now[name]];
+    const out: [number, number][] = [];
+    for (const [p] of before[name]) if (!now[name].has(p)) out.push([p, 0]);
+    for (const [p, q] of now[name]) if (before[name].get(p) !== q) out.push([p, q]);
+    return out;
+  };
+  return { now, bids: side('bids'), asks: side('asks') };
+}
+
 /** Digits after the point of an increment ("0.001" → 3): what venues call price or lot decimals. */
 export const decimalsOf = (increment: string): number => (increment.split('.')[1] ?? '').length;
 
@@ -142,9 +164,9 @@ export const VENUE_SYMBOLS: VenueSymbol[] = [
   { symbol: 'SOL/USDT', base: 'SOL', quote: 'USDT', tickSize: '0.001', lotSize: '0.01', midTicks: 150_000 },
 ];
 
-export function seededModels(seed: number): Map<string, SymbolModel> {
+export function seededModels(seed: number, specs: VenueSymbol[] = VENUE_SYMBOLS): Map<string, SymbolModel> {
   const rng = new Random(seed);
-  return new Map(VENUE_SYMBOLS.map((s) => [s.symbol, new SymbolModel(s, rng)]));
+  return new Map(specs.map((s) => [s.symbol, new SymbolModel(s, rng)]));
 }
 
 /** A symbol's amounts as the venue's decimal strings: prices, sizes, a step's changes and the book's levels per side. */

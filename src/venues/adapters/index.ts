@@ -2,8 +2,9 @@
 import type { VenueAdapter } from '../venue.js';
 import { binance } from './binance.js';
 import { binanceusdm } from './binanceusdm.js';
+import { bitfinex } from './bitfinex.js';
 import { bybit } from './bybit.js';
 import { kraken } from './kraken.js';
 import { okx } from './okx.js';
 
-export const VENUES: Readonly<Record<string, VenueAdapter>> = { binance, binanceusdm, okx, bybit, kraken };
+export const VENUES: Readonly<Record<string, VenueAdapter>> = { binance, binanceusdm, okx, bybit, kraken, bitfinex };
