@@ -24,6 +24,7 @@ export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 60_
   const out: ReadMessage[] = [];
   if (remaining.size === 0) return out;
   const consumer = kafka.consumer({ groupId: `test-read-${randomUUID()}`, maxBytes: 50 * 1024 * 1024 });
+  let running: Promise<void> | undefined;
   try {
     await within((async () => {
       await consumer.connect();
@@ -37,10 +38,11 @@ export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 60_
       if (end !== undefined && lastOffset != null && BigInt(lastOffset) + 1n >= end) remaining.delete(key);
     };
     await new Promise<void>((resolve, reject) => {
-      // joining the group can take longer than idleMs: before the first batch, allow 15 s
-      let lastActivity = Date.now() + 15_000 - idleMs;
+      // idle counts once the group is joined (run resolved): a slow join on a busy broker is not idleness
+      let joined = false;
+      let lastActivity = Date.now();
       const idle = setInterval(() => {
-        if (Date.now() - lastActivity >= idleMs) {
+        if (joined && Date.now() - lastActivity >= idleMs) {
           clearInterval(idle);
           clearTimeout(timer);
           resolve();
@@ -61,7 +63,7 @@ export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 60_
         reached(payload.topic, payload.partition, payload.lastOffset);
         finish();
       });
-      void consumer.run({
+      running = consumer.run({
         autoCommit: false,
         eachBatch: async ({ batch }) => {
           lastActivity = Date.now();
@@ -74,9 +76,18 @@ export async function readTopics(kafka: Kafka, topics: string[], timeoutMs = 60_
           finish();
         },
       });
+      running.then(
+        () => {
+          joined = true;
+          lastActivity = Date.now();
+        },
+        reject,
+      );
     });
   } finally {
-    // kafkajs waits for a group join in progress before leaving: bounded, the data is read already
+    // a consumer disconnected before run() resolved (its group join) can go on consuming and keep
+    // the process alive (kafkajs#1639): let the join finish first; both bounded, the data is read
+    if (running) await within(running, 60_000, `${what}: joining the group`).catch((err: Error) => console.error(err.message));
     await within(consumer.disconnect(), 60_000, `${what}: consumer disconnect`).catch((err: Error) => console.error(err.message));
   }
   return out;
