@@ -22,6 +22,6 @@ export { LocalBook, CHECKSUM_DEPTH, type ApplyOutcome, type VerifiedBook } from 
 export { addDecimal, compareDecimal, isZero, subtractDecimal } from './decimal.js';
 export { backoffDelay, type Backoff, type SocketConstructor, type SocketLike } from './socket.js';
 export { Stream, type StreamOptions } from './stream.js';
-export type { RestOptions, RestPath, RestQuery, RestResponse, Instrument, Depth, Trade, Ticker, Candle, Mark, Index, Funding } from './rest.js';
+export type { RestOptions, RestPath, RestQuery, RestResponse, Instrument, Depth, Trade, Ticker, Candle, Mark, Index, Funding, Liquidation } from './rest.js';
 export type * from '../../src/contract/ws-frames.js';
 export { CLOSE } from '../../src/contract/ws-frames.js';

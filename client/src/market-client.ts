@@ -1,5 +1,5 @@
 // The client: one connection, and the streams and books read over it.
-import type { CandleView, FundingView, IndexView, Interval, MarkView, TickerView, TradeView } from '../../src/contract/ws-frames.js';
+import type { CandleView, FundingView, IndexView, Interval, LiquidationView, MarkView, TickerView, TradeView } from '../../src/contract/ws-frames.js';
 import { BookFeed, type BookOptions } from './book-feed.js';
 import { ChannelFeed } from './channel-feed.js';
 import { Connection, type ConnectOptions, type StateEvent } from './connection.js';
@@ -28,6 +28,11 @@ export class MarketClient {
 
   trades(symbol: string): ChannelFeed<TradeView> {
     return new ChannelFeed(this.connection, 'trades', symbol, (f) => (f.type === 'trades' ? f.data : []));
+  }
+
+  /** Forced liquidations of a venue perpetual with a liquidations stream (docs/VENUES.md). */
+  liquidations(symbol: string): ChannelFeed<LiquidationView> {
+    return new ChannelFeed(this.connection, 'liquidations', symbol, (f) => (f.type === 'liquidations' ? f.data : []));
   }
 
   ticker(symbol: string): ChannelFeed<TickerView> {

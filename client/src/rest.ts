@@ -13,6 +13,7 @@ export type Candle = Schemas['Candle'];
 export type Mark = Schemas['Mark'];
 export type Index = Schemas['Index'];
 export type Funding = Schemas['Funding'];
+export type Liquidation = Schemas['Liquidation'];
 
 /** The JSON GET paths (the SSE stream is read with an EventSource). */
 export type RestPath = Exclude<keyof paths, '/v1/stream/{channel}/{symbol}'>;
@@ -72,4 +73,5 @@ export class RestClient {
   mark = (symbol: string) => this.get('/v1/mark', { symbol });
   index = (symbol: string) => this.get('/v1/index', { symbol });
   funding = (symbol: string) => this.get('/v1/funding', { symbol });
+  liquidations = (symbol: string, limit?: number) => this.get('/v1/liquidations', { symbol, limit });
 }

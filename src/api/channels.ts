@@ -5,7 +5,7 @@ import { INTERVAL_NAMES, type Interval } from '../domain/candle.js';
 
 export type { Channel };
 
-export const CHANNELS: readonly Channel[] = ['book', 'trades', 'ticker', 'mark', 'index', 'funding', ...INTERVAL_NAMES.map((i) => `kline:${i}` as const)];
+export const CHANNELS: readonly Channel[] = ['book', 'trades', 'ticker', 'mark', 'index', 'funding', 'liquidations', ...INTERVAL_NAMES.map((i) => `kline:${i}` as const)];
 const CHANNEL_SET = new Set<string>(CHANNELS);
 
 export const isChannel = (s: unknown): s is Channel => typeof s === 'string' && CHANNEL_SET.has(s);

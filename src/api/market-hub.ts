@@ -9,7 +9,8 @@ import type { MarketView } from '../market/market-view.js';
 import type { PricingOutput } from '../pricing/pricing-worker.js';
 import { BookStream } from './book-stream.js';
 import { streamKey, type Channel } from './channels.js';
-import { TradeStream, type TradeView } from './trade-stream.js';
+import type { LiquidationView, TradeView } from '../domain/wire-views.js';
+import { EventStream, liquidationsMessage, tradesMessage, type EventMessage } from './event-stream.js';
 
 /** Where messages go: the uWS app's publish, plus the SSE and conflated readers. */
 export interface Sink {
@@ -30,7 +31,8 @@ type BookRequest = { symbol: string; group: number; seq: number | undefined; del
 export class MarketHub {
   private readonly books = new Map<string, BookStream>();
   private readonly booksBySymbol = new Map<string, Set<BookStream>>();
-  private readonly trades = new Map<string, TradeStream>();
+  private readonly trades = new Map<string, EventStream<TradeView>>();
+  private readonly liquidations = new Map<string, EventStream<LiquidationView>>();
   private readonly latest = new Map<string, Latest>();
   private readonly status = new Map<string, BookStatus>();
   private pendingBooks: BookRequest[] = [];
@@ -101,6 +103,7 @@ export class MarketHub {
     }
 
     if (out.trades.length) this.onTrades(out.trades);
+    for (const l of out.liquidations ?? []) this.onEvents(this.liquidations, 'liquidations', l.symbol, l.data, l.sentUs, liquidationsMessage);
     for (const c of out.candles) this.setLatest(streamKey(`kline:${c.interval}`, c.symbol), frame({ type: 'kline', symbol: c.symbol, interval: c.interval, data: c }), c.closed);
     for (const t of out.tickers) {
       const key = streamKey('ticker', t.symbol);
@@ -162,18 +165,19 @@ export class MarketHub {
       if (!b) bySymbol.set(t.symbol, (b = { views: [], sentUs: t.engine_send_time_us }));
       b.views.push({ id: t.trade_id, price: t.price, qty: t.quantity, side: t.taker_side, ts: t.timestamp, seq: t.sequence });
     }
-    for (const [symbol, b] of bySymbol) {
-      const stream = this.tradeStream(symbol);
-      stream.add(b.views, b.sentUs);
-      const key = streamKey('trades', symbol);
-      if (this.sink.wanted(key)) this.publish(key, stream.message(b.views, b.sentUs)); // serialised only when someone listens
-    }
+    for (const [symbol, b] of bySymbol) this.onEvents(this.trades, 'trades', symbol, b.views, b.sentUs, tradesMessage);
   }
 
-  private tradeStream(symbol: string): TradeStream {
-    let s = this.trades.get(symbol);
-    if (!s) this.trades.set(symbol, (s = new TradeStream(symbol)));
-    return s;
+  private onEvents<T>(streams: Map<string, EventStream<T>>, channel: 'trades' | 'liquidations', symbol: string, events: T[], sentUs: number, build: EventMessage<T>): void {
+    let stream = streams.get(symbol);
+    if (!stream) streams.set(symbol, (stream = new EventStream(symbol, build)));
+    stream.add(events, sentUs);
+    const key = streamKey(channel, symbol);
+    if (this.sink.wanted(key)) this.publish(key, stream.message(events, sentUs)); // serialised only when someone listens
+  }
+
+  private events(channel: Channel): ReadonlyMap<string, { readonly count: number; since(cursor: number): string | undefined }> | undefined {
+    return channel === 'trades' ? this.trades : channel === 'liquidations' ? this.liquidations : undefined;
   }
 
   /** Trades known from before this process served (an edge reads the recent tail of md.trades). */
@@ -211,6 +215,10 @@ export class MarketHub {
     return this.trades.get(symbol)?.recent(limit) ?? [];
   }
 
+  recentLiquidations(symbol: string, limit: number): LiquidationView[] {
+    return this.liquidations.get(symbol)?.recent(limit) ?? [];
+  }
+
   /**
    * A book subscription: served with the next ingest output, when the books are exactly what has
    * been published: the deltas after `seq` when the history still has them, a snapshot otherwise.
@@ -240,6 +248,7 @@ export class MarketHub {
     for (const s of this.booksBySymbol.get(symbol) ?? []) this.books.delete(streamKey('book', symbol, s.group));
     this.booksBySymbol.delete(symbol);
     this.trades.delete(symbol);
+    this.liquidations.delete(symbol);
     this.status.delete(symbol);
     for (const key of this.latest.keys()) if (key.endsWith(`|${symbol}`)) this.latest.delete(key); // every value stream key is `channel|symbol`
   }
@@ -256,7 +265,8 @@ export class MarketHub {
   /** Where a stream is now: the cursor a client switching to catch-up mode starts from. */
   cursor(key: string, channel: Channel, symbol: string): number {
     if (channel === 'book') return this.books.get(key)?.seq ?? -1;
-    if (channel === 'trades') return this.trades.get(symbol)?.count ?? 0;
+    const events = this.events(channel);
+    if (events) return events.get(symbol)?.count ?? 0;
     return this.latest.get(key)?.version ?? 0;
   }
 
@@ -269,8 +279,9 @@ export class MarketHub {
       const merged = s.mergedSince(cursor);
       return { msgs: [merged ?? s.snapshotJson(book, this.status.get(symbol) ?? 'resyncing', Date.now())], cursor: s.seq };
     }
-    if (channel === 'trades') {
-      const s = this.trades.get(symbol);
+    const events = this.events(channel);
+    if (events) {
+      const s = events.get(symbol);
       const msg = s?.since(cursor);
       return { msgs: msg ? [msg] : [], cursor: s?.count ?? cursor };
     }

@@ -48,6 +48,7 @@ const schemas = {
     ts: ms,
   }),
   Trade: obj({ id: { type: 'string' }, price: decimal, qty: decimal, side: { type: 'string', enum: ['buy', 'sell'] }, ts: ms, seq: { type: 'integer' } }),
+  Liquidation: obj({ side: { type: 'string', enum: ['buy', 'sell'], description: "the liquidation order's side: sell closes a long" }, price: decimal, avg_price: decimal, qty: decimal, ts: ms, seq: { type: 'integer' } }),
   Ticker: obj({
     symbol: { type: 'string' },
     timestamp: ms,
@@ -118,6 +119,11 @@ export const OPENAPI = {
       'Recent trades, oldest first',
       [symbolParam, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } }],
       ok('trades', obj({ symbol: { type: 'string' }, trades: { type: 'array', items: ref('Trade') } })),
+    ),
+    '/v1/liquidations': get(
+      'Recent forced liquidations of a venue perpetual with a liquidations stream, oldest first (404 not_a_perpetual for a spot symbol)',
+      [symbolParam, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } }],
+      ok('liquidations', obj({ symbol: { type: 'string' }, liquidations: { type: 'array', items: ref('Liquidation') } })),
     ),
     '/v1/ticker/24h': get(
       'Rolling 24h ticker of one symbol, or of every symbol without `symbol`',

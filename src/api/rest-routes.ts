@@ -51,7 +51,7 @@ export function registerRestRoutes(app: TemplatedApp, deps: RestDeps): void {
   };
   const perpetual = (p: Params): Instrument & { perpetual: NonNullable<Instrument['perpetual']> } => {
     const inst = instrument(p);
-    if (!inst.perpetual) throw new HttpError(404, 'not_a_perpetual', `${inst.symbol} is a spot market: it has no mark, index or funding`);
+    if (!inst.perpetual) throw new HttpError(404, 'not_a_perpetual', `${inst.symbol} is a spot market: it has no mark, index, funding or liquidations`);
     return inst as Instrument & { perpetual: NonNullable<Instrument['perpetual']> };
   };
   const pricing = (): PricingOutput => {
@@ -89,6 +89,11 @@ export function registerRestRoutes(app: TemplatedApp, deps: RestDeps): void {
   route('/v1/trades', (p) => {
     const inst = instrument(p);
     return { symbol: inst.symbol, trades: hub.recentTrades(inst.symbol, p.int('limit', 100, 1, 1000)) };
+  });
+
+  route('/v1/liquidations', (p) => {
+    const inst = perpetual(p);
+    return { symbol: inst.symbol, liquidations: hub.recentLiquidations(inst.symbol, p.int('limit', 100, 1, 1000)) };
   });
 
   route('/v1/ticker/24h', (p) => {

@@ -24,7 +24,7 @@ export function resolveStream(state: MarketView, channel: Channel, symbol: strin
     }
     throw new ProtocolError('unknown_symbol', `unknown symbol ${JSON.stringify(symbol)}`, id);
   }
-  if (channel === 'mark' || channel === 'funding' || channel === 'index') {
+  if (channel === 'mark' || channel === 'funding' || channel === 'index' || channel === 'liquidations') {
     if (!inst.perpetual) throw new ProtocolError('unknown_symbol', `${symbol} is not a perpetual: it has no ${channel}`, id);
     const target = channel === 'index' ? inst.perpetual.indexSymbol : symbol;
     return { key: streamKey(channel, target), channel, symbol: target, group: 1 };

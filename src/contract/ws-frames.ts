@@ -1,11 +1,11 @@
 // The WebSocket protocol at /ws, both directions: the frames the server builds and the client
 // library (client/) reads. One place: a change here breaks the build of both. docs/API.md explains them.
 import type { Interval } from '../domain/candle.js';
-import type { CandleView, FundingView, IndexView, MarkView, TickerView, TradeView } from '../domain/wire-views.js';
+import type { CandleView, FundingView, IndexView, LiquidationView, MarkView, TickerView, TradeView } from '../domain/wire-views.js';
 
-export type { CandleView, FundingView, IndexView, Interval, MarkView, TickerView, TradeView };
+export type { CandleView, FundingView, IndexView, Interval, LiquidationView, MarkView, TickerView, TradeView };
 
-export type Channel = 'book' | 'trades' | 'ticker' | 'mark' | 'index' | 'funding' | `kline:${Interval}`;
+export type Channel = 'book' | 'trades' | 'ticker' | 'mark' | 'index' | 'funding' | 'liquidations' | `kline:${Interval}`;
 
 // ---- client → server ----
 
@@ -92,13 +92,15 @@ export type BookStatusFrame = { type: 'book'; action: 'status'; symbol: string; 
 
 export type BookFrame = BookSnapshotFrame | BookDeltaFrame | BookStatusFrame;
 export type TradesFrame = { type: 'trades'; symbol: string; data: TradeView[]; sent_us: number; conflated?: true };
+/** Forced liquidations of a venue perpetual (docs/VENUES.md): events like trades. */
+export type LiquidationsFrame = { type: 'liquidations'; symbol: string; data: LiquidationView[]; sent_us: number; conflated?: true };
 export type KlineFrame = { type: 'kline'; symbol: string; interval: Interval; data: CandleView };
 export type TickerFrame = { type: 'ticker'; symbol: string; data: TickerView };
 export type MarkFrame = { type: 'mark'; symbol: string; data: MarkView };
 export type FundingFrame = { type: 'funding'; symbol: string; data: FundingView };
 export type IndexFrame = { type: 'index'; symbol: string; data: IndexView };
 
-export type DataFrame = BookFrame | TradesFrame | KlineFrame | TickerFrame | MarkFrame | FundingFrame | IndexFrame;
+export type DataFrame = BookFrame | TradesFrame | LiquidationsFrame | KlineFrame | TickerFrame | MarkFrame | FundingFrame | IndexFrame;
 export type ServerFrame = DataFrame | SubscribedFrame | UnsubscribedFrame | ConfigFrame | PongFrame | ErrorFrame;
 
 /** Serialises a server frame: the server builds every frame through this, so each is checked against the types above. */

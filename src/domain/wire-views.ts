@@ -16,6 +16,20 @@ export interface TradeView {
   seq: number;
 }
 
+/**
+ * A forced liquidation on a venue perpetual: the venue's liquidation order (its side: `sell` closes
+ * a long), its limit price on the tick, the average price it filled at (a decimal string, not
+ * necessarily on the tick), the quantity filled, the venue's time and the stream's own `seq`.
+ */
+export interface LiquidationView {
+  side: 'buy' | 'sell';
+  price: string;
+  avg_price: string;
+  qty: string;
+  ts: number;
+  seq: number;
+}
+
 export interface CandleView {
   symbol: string;
   interval: Interval;

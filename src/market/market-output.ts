@@ -3,7 +3,7 @@
 // very same values from the md.* topics. Prices and sizes are exact: decimal strings, or
 // integer ticks and lots of the symbol's instrument.
 import type { Level } from '../domain/order-book.js';
-import type { CandleView, TickerView } from '../domain/wire-views.js';
+import type { CandleView, LiquidationView, TickerView } from '../domain/wire-views.js';
 
 export interface TradeValue {
   symbol: string;
@@ -53,6 +53,8 @@ export interface MarketOutput {
   /** Closed candles (each exactly once) and in-progress candles that changed. */
   candles: CandleView[];
   tickers: TickerView[];
+  /** Forced liquidations, per symbol (venue perpetuals only: the engine feed has none). */
+  liquidations?: { symbol: string; data: LiquidationView[]; sentUs: number }[];
 }
 
 export const emptyMarketOutput = (): MarketOutput => ({ trades: [], deltas: [], snapshots: [], candles: [], tickers: [] });

@@ -18,8 +18,8 @@ export class VenueClients {
   constructor(
     private readonly baseUrl: string | undefined,
     private readonly malformed: (venue: string, frame: string) => void = () => undefined,
-    /** Told when a venue book fails a check of the adapter's verifier (the message is dropped). */
-    private readonly failedCheck: (venue: string, symbol: string, problem: string) => void = () => undefined,
+    /** Told when a venue book fails a check of the adapter's verifier (the message is dropped); symbol undefined: every book of the venue. */
+    private readonly failedCheck: (venue: string, symbol: string | undefined, problem: string) => void = () => undefined,
     /** Told of every frame received (before ccxt takes it). */
     private readonly frame: (venue: string) => void = () => undefined,
   ) {}
@@ -44,7 +44,7 @@ export class VenueClients {
         if (typeof message === 'string' && (message[0] === '{' || message[0] === '[')) return this.malformed(adapter.id, message);
         const failed = verifier?.check(message);
         if (failed) {
-          const symbol = (ex as unknown as { safeSymbol(id: string): string }).safeSymbol(failed.marketId);
+          const symbol = failed.marketId === undefined ? undefined : (ex as unknown as { safeSymbol(id: string): string }).safeSymbol(failed.marketId);
           return this.failedCheck(adapter.id, symbol, failed.problem);
         }
         return handle(client, message);

@@ -4,13 +4,13 @@
 import type { Interval } from '../domain/candle.js';
 import type { Instrument } from '../domain/instrument.js';
 import type { OrderBook } from '../domain/order-book.js';
-import type { CandleView, FundingView, IndexView, MarkView, TickerView } from '../domain/wire-views.js';
+import type { CandleView, FundingView, IndexView, LiquidationView, MarkView, TickerView } from '../domain/wire-views.js';
 import { emptyMarketOutput, type BookSnapshotValue, type MarketOutput, type TradeValue } from '../market/market-output.js';
 import type { BookStatus, MarketView } from '../market/market-view.js';
-import { formatScaled } from '../domain/decimal.js';
+import { formatScaled, type Increment } from '../domain/decimal.js';
 import { decimalOf, unitsOf, VenueValueError } from './exact.js';
 import type { PricingOutput } from '../pricing/pricing-worker.js';
-import { splitVenueSymbol, type VenueFunding, type VenueKind } from './venue.js';
+import { splitVenueSymbol, type VenueFunding, type VenueKind, type VenueLiquidation } from './venue.js';
 import { VenueBook, type CcxtLevels } from './venue-book.js';
 
 /** The fields of a ccxt trade this service takes. */
@@ -45,6 +45,7 @@ interface VenueSymbolState {
   /** The stream of this symbol is in trouble (reconnecting, stalled): its book is not served as live. */
   stalled: boolean;
   tradeSeq: number;
+  liquidationSeq: number;
   /** Trade ids already published (ccxt can hand a trade over twice across a reconnect). */
   seenTrades: Set<string>;
   ticker: TickerView | undefined;
@@ -68,7 +69,7 @@ export class VenueMarket implements MarketView {
   open(symbol: string, instrument: Instrument): void {
     const s = this.states.get(symbol);
     if (s) s.users++;
-    else this.states.set(symbol, { instrument, book: undefined, stalled: false, tradeSeq: 0, seenTrades: new Set(), ticker: undefined, tickerAt: 0, bookAt: 0, prices: undefined, users: 1 });
+    else this.states.set(symbol, { instrument, book: undefined, stalled: false, tradeSeq: 0, liquidationSeq: 0, seenTrades: new Set(), ticker: undefined, tickerAt: 0, bookAt: 0, prices: undefined, users: 1 });
   }
 
   /** A stream of `symbol` stopped; true when that was the last (the symbol is gone). */
@@ -250,6 +251,28 @@ export class VenueMarket implements MarketView {
   }
 
   /** A funding update of a venue perpetual, kept in the venue's decimals; refused (VenueValueError) when a value is not one. */
+  /** Liquidations of a perpetual: price on the tick, quantity on the lot, the average fill price a decimal. */
+  onLiquidations(symbol: string, list: readonly VenueLiquidation[], receivedAt: number): MarketOutput | undefined {
+    const s = this.states.get(symbol);
+    if (!s?.instrument.perpetual || !list.length) return undefined;
+    const inst = s.instrument;
+    const exact = (inc: Increment, v: string, what: string) => {
+      if (typeof v !== 'string' || !DECIMAL.test(v) || v.startsWith('-')) throw new VenueValueError(`liquidation ${what} ${JSON.stringify(v)} is not a decimal`);
+      try {
+        return inc.format(inc.toUnits(v));
+      } catch (err) {
+        throw new VenueValueError(`liquidation ${what} ${v}: ${(err as Error).message}`);
+      }
+    };
+    const data: LiquidationView[] = list.map((l) => {
+      if ((l.side !== 'buy' && l.side !== 'sell') || !Number.isSafeInteger(l.timestamp)) throw new VenueValueError(`liquidation without side or time: ${JSON.stringify(l).slice(0, 200)}`);
+      if (typeof l.avgPrice !== 'string' || !DECIMAL.test(l.avgPrice) || l.avgPrice.startsWith('-')) throw new VenueValueError(`liquidation average price ${JSON.stringify(l.avgPrice)} is not a decimal`);
+      return { side: l.side, price: exact(inst.tick, l.price, 'price'), avg_price: l.avgPrice, qty: exact(inst.lot, l.quantity, 'quantity'), ts: l.timestamp, seq: 0 };
+    });
+    for (const d of data) d.seq = ++s.liquidationSeq;
+    return { ...emptyMarketOutput(), liquidations: [{ symbol, data, sentUs: receivedAt * 1000 }] };
+  }
+
   onFunding(symbol: string, f: VenueFunding, receivedAt: number): void {
     const s = this.states.get(symbol);
     const terms = s?.instrument.perpetual;

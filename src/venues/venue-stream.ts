@@ -10,7 +10,7 @@ import { backoffMs } from './backoff.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { marketIncrements, VenueValueError } from './exact.js';
 import { streamVenueSymbol, type StreamSpec } from './stream-spec.js';
-import type { VenueAdapter, VenueFunding } from './venue.js';
+import type { VenueAdapter, VenueFunding, VenueLiquidation } from './venue.js';
 import type { VenueClients } from './venue-clients.js';
 import type { CcxtTicker, CcxtTrade, VenueMarket } from './venue-market.js';
 
@@ -173,6 +173,7 @@ export class VenueStream {
       kind === 'book' ? ex.watchOrderBook(symbol, this.adapter.bookLimit?.(depth))
       : kind === 'trades' ? ex.watchTrades(symbol)
       : kind === 'funding' ? this.adapter.funding!.watch(ex, symbol)
+      : kind === 'liquidations' ? this.adapter.liquidations!.watch(ex, symbol)
       : ex.watchTicker(symbol);
     watched.catch(() => undefined); // a watch abandoned by the watchdog rejects later, unheard
     const limit = this.intervalMs * this.timing.watchdogFactor;
@@ -188,7 +189,10 @@ export class VenueStream {
       this.market.onFunding(this.symbol, data as VenueFunding, now);
       return undefined;
     }
-    return this.market.onTicker(this.symbol, data as CcxtTicker, now);
+    if (kind === 'liquidations') return this.market.onLiquidations(this.symbol, data as VenueLiquidation[], now);
+    const ticker = { ...(data as CcxtTicker) };
+    for (const field of this.adapter.tickerDerived ?? []) delete ticker[field];
+    return this.market.onTicker(this.symbol, ticker, now);
   }
 
   private async failed(err: Error): Promise<void> {
@@ -232,8 +236,8 @@ export class VenueStream {
 
   private async unwatch(ex: Exchange): Promise<void> {
     const within1s = (p: Promise<unknown>) => Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
-    if (this.spec.kind === 'funding') {
-      const feed = this.adapter.funding;
+    if (this.spec.kind === 'funding' || this.spec.kind === 'liquidations') {
+      const feed = this.spec.kind === 'funding' ? this.adapter.funding : this.adapter.liquidations;
       if (feed?.unwatch) await within1s(feed.unwatch(ex, this.spec.symbol));
       return;
     }

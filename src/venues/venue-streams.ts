@@ -41,8 +41,8 @@ export class VenueStreams {
       metrics.venueMalformed.inc({ venue, kind: 'frame' });
       log.warn({ venue, frame: frame.slice(0, 200) }, 'malformed venue frame dropped');
     }, (venue, symbol, problem) => {
-      const s = this.streams.get(streamId(venue, symbol, 'book'));
-      if (s) void s.checkFailed(problem);
+      const books = symbol === undefined ? [...this.streams.values()].filter((s) => s.spec.venue === venue && s.spec.kind === 'book') : [this.streams.get(streamId(venue, symbol, 'book'))];
+      for (const s of books) if (s) void s.checkFailed(problem);
     }, (venue) => metrics.venueFrames.inc({ venue }));
     this.bus = new OutputBus(log);
     this.observer = {

@@ -5,8 +5,8 @@
 import type { Exchange } from 'ccxt';
 import type { BookVerifier } from './verifiers.js';
 
-export type VenueKind = 'book' | 'trades' | 'ticker' | 'funding';
-export const VENUE_KINDS: readonly VenueKind[] = ['book', 'trades', 'ticker', 'funding'];
+export type VenueKind = 'book' | 'trades' | 'ticker' | 'funding' | 'liquidations';
+export const VENUE_KINDS: readonly VenueKind[] = ['book', 'trades', 'ticker', 'funding', 'liquidations'];
 
 /** One mark-price and funding update of a venue perpetual, in the venue's own decimal strings. */
 export interface VenueFunding {
@@ -19,13 +19,29 @@ export interface VenueFunding {
   timestamp: number;
 }
 
-/** How a venue's perpetuals are funded, and how its funding updates are watched (a mapper, as tardis-node's). */
-export interface VenueFundingFeed {
+/** A forced liquidation of a venue perpetual, in the venue's own decimal strings. */
+export interface VenueLiquidation {
+  /** The liquidation order's side (sell: a long was closed). */
+  side: 'buy' | 'sell';
+  /** Its limit price (on the tick) and the average price it filled at. */
+  price: string;
+  avgPrice: string;
+  /** The quantity filled. */
+  quantity: string;
+  timestamp: number;
+}
+
+/** How a kind ccxt does not unify exactly is watched on a venue, from its raw messages (a mapper, as tardis-node's). */
+export interface VenueFeed<T> {
+  watch(ex: Exchange, symbol: string): Promise<T>;
+  unwatch?(ex: Exchange, symbol: string): Promise<unknown>;
+}
+
+/** How a venue's perpetuals are funded, and how its funding updates are watched. */
+export interface VenueFundingFeed extends VenueFeed<VenueFunding> {
   fundingIntervalHours: number;
   /** The venue's interest rate per funding interval, as it documents it. */
   interestRate: string;
-  watch(ex: Exchange, symbol: string): Promise<VenueFunding>;
-  unwatch?(ex: Exchange, symbol: string): Promise<unknown>;
 }
 
 export interface VenueAdapter {
@@ -60,8 +76,15 @@ export interface VenueAdapter {
   rebuildOnFreshSocket?: boolean;
   /** Ends a book subscription where ccxt's unWatchOrderBook does not (default: unWatchOrderBook). */
   unwatchBook?: (ex: Exchange, symbol: string) => Promise<unknown>;
+  /**
+   * Ticker fields ccxt computes for this venue instead of reading them (coinbase: open and change
+   * from the last price and the percentage), floats from floats: served as null, never as a guess.
+   */
+  tickerDerived?: readonly ('open' | 'change' | 'percentage' | 'quoteVolume')[];
   /** Mark price and funding of the venue's perpetuals (kind `funding`). */
   funding?: VenueFundingFeed;
+  /** Forced liquidations of the venue's perpetuals (kind `liquidations`). */
+  liquidations?: VenueFeed<VenueLiquidation[]>;
 }
 
 /** A venue symbol: `venue:BASE/QUOTE` or `venue:BASE/QUOTE:SETTLE` (ccxt's unified symbol after the venue). */

@@ -1,14 +1,14 @@
 // Book checks ccxt does not make for some venues, run on each raw venue message before ccxt takes
-// it: a sequence chain (bybit's `u`), and checksums over a shadow of each book (OKX's CRC-32 of the
+// it: a sequence chain (bybit's `u`; Coinbase's per connection), and checksums over a shadow of each book (OKX's CRC-32 of the
 // top 25 levels, Kraken's of the top 10). A failure drops the message and has the book rebuilt
 // from a fresh subscription (never served wrong).
 import { crc32 } from '../domain/crc32.js';
 import type { Increment } from '../domain/decimal.js';
 import { unitsOf } from './exact.js';
 
-/** A failed check: which market (the venue's own id) and why. */
+/** A failed check: which market (the venue's own id; undefined: every book on the connection) and why. */
 export interface VerifyFailure {
-  marketId: string;
+  marketId: string | undefined;
   problem: string;
 }
 
@@ -42,6 +42,33 @@ export function chainVerifier(extract: (message: unknown) => ChainPoint | undefi
         return { marketId: p.marketId, problem: `update ${p.prev}→${p.id} does not follow ${at}` };
       }
       last.set(p.marketId, p.id);
+      return undefined;
+    },
+  };
+}
+
+/**
+ * A sequence number over the whole connection (Coinbase's `sequence_num`: every message on a socket
+ * counts, whatever its channel; a new socket starts at 0). A number skipped means a lost message of
+ * some product: every book on the connection is rebuilt, and nothing passes until a new socket.
+ */
+export function connectionSequenceVerifier(sequence: (message: unknown) => number | undefined): BookVerifier {
+  let last: number | 'broken' | undefined;
+  return {
+    check(message) {
+      const n = sequence(message);
+      if (n === undefined) return undefined;
+      if (n === 0) {
+        last = 0;
+        return undefined;
+      }
+      if (last === 'broken') return { marketId: undefined, problem: `message ${n} after a lost one, before a new connection` };
+      if (last !== undefined && n !== last + 1) {
+        const problem = n > last ? `messages ${last + 1}..${n - 1} of the connection lost` : `message ${n} after ${last}`;
+        last = 'broken';
+        return { marketId: undefined, problem };
+      }
+      last = n;
       return undefined;
     },
   };

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import WebSocket from 'ws';
-import { connect, type BookFeed, type MarketClient, type ServerFrame, type VerifiedBook } from '@market-data/client';
+import { connect, type BookFeed, type LiquidationView, type MarketClient, type ServerFrame, type VerifiedBook } from '@market-data/client';
 import { FakeExchanges } from '../../src/sim/exchanges.js';
 import { loadConfig } from '../../src/config.js';
 import { AvroDecoder } from '../../src/contract/avro-codec.js';
@@ -36,7 +36,7 @@ const cfg = loadConfig();
 const kafka = createKafka(cfg.kafkaBrokers, 'test-venues', createLogger('error'));
 const decoder = new AvroDecoder(createSchemaRegistry(cfg.schemaRegistryUrl));
 const TOKEN = 'test-admin-token-0123456789';
-const VENUE_STREAMS = 'binance:BTC/USDT@book:50,binance:BTC/USDT@trades,okx:ETH/USDT@book:25,okx:BTC/USDT@ticker,bybit:SOL/USDT@book:20,bybit:BTC/USDT@trades,kraken:BTC/USDT@book:10,kraken:BTC/USDT@trades,kraken:SOL/USDT@ticker,binanceusdm:BTC/USDT:USDT@book:100,binanceusdm:ETH/USDT:USDT@trades,binanceusdm:BTC/USDT:USDT@funding,bitfinex:BTC/USDT@book:25,bitfinex:ETH/USDT@trades,bitfinex:SOL/USDT@ticker';
+const VENUE_STREAMS = 'binance:BTC/USDT@book:50,binance:BTC/USDT@trades,okx:ETH/USDT@book:25,okx:BTC/USDT@ticker,bybit:SOL/USDT@book:20,bybit:BTC/USDT@trades,kraken:BTC/USDT@book:10,kraken:BTC/USDT@trades,kraken:SOL/USDT@ticker,binanceusdm:BTC/USDT:USDT@book:100,binanceusdm:ETH/USDT:USDT@trades,binanceusdm:BTC/USDT:USDT@funding,binanceusdm:BTC/USDT:USDT@liquidations,bitfinex:BTC/USDT@book:25,bitfinex:ETH/USDT@trades,bitfinex:SOL/USDT@ticker,coinbase:BTC/USDT@book:50,coinbase:BTC/USDT@trades,coinbase:ETH/USDT@ticker';
 const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 
 interface StreamInfo {
@@ -83,10 +83,13 @@ describe('outside venues through ccxt pro', () => {
     stores = await testStores(iso.prefix);
     svc = await start();
     client = connect(`ws://127.0.0.1:${svc.httpPort}/ws`, { WebSocket, backoff: { initialMs: 100, maxMs: 1000 } });
+    let streams: StreamInfo[] = [];
     await waitUntil('the seeded venue streams connected', async () => {
-      const r = (await (await fetch(`${svc.baseUrl}/v1/streams`)).json()) as { streams: StreamInfo[] };
-      return r.streams.length === 15 && r.streams.every((s) => s.state === 'connected');
-    }, 30_000);
+      streams = ((await (await fetch(`${svc.baseUrl}/v1/streams`)).json()) as { streams: StreamInfo[] }).streams;
+      return streams.length === 19 && streams.every((s) => s.state === 'connected');
+    }, 30_000).catch((err: Error) => {
+      throw new Error(`${err.message}: ${JSON.stringify(streams.filter((s) => s.state !== 'connected'))}`);
+    });
   });
 
   after(async () => {
@@ -96,7 +99,7 @@ describe('outside venues through ccxt pro', () => {
     await stores?.drop();
   });
 
-  for (const [venue, symbol, depth] of [['binance', 'BTC/USDT', 50], ['okx', 'ETH/USDT', 25], ['bybit', 'SOL/USDT', 20], ['kraken', 'BTC/USDT', 10], ['binanceusdm', 'BTC/USDT:USDT', 100], ['bitfinex', 'BTC/USDT', 25]] as const) {
+  for (const [venue, symbol, depth] of [['binance', 'BTC/USDT', 50], ['okx', 'ETH/USDT', 25], ['bybit', 'SOL/USDT', 20], ['kraken', 'BTC/USDT', 10], ['binanceusdm', 'BTC/USDT:USDT', 100], ['bitfinex', 'BTC/USDT', 25], ['coinbase', 'BTC/USDT', 50]] as const) {
     it(`${venue}: a client's verified book equals the stand-in's own book at checkpoints, every checksum matching`, async () => {
       const feed: BookFeed = client.book(`${venue}:${symbol}`);
       let last: VerifiedBook | undefined;
@@ -132,9 +135,9 @@ describe('outside venues through ccxt pro', () => {
     });
   }
 
-  it('trades arrive once each, in order, with exact decimals (binance, bybit, kraken)', async () => {
+  it('trades arrive once each, in order, with exact decimals (binance, bybit, kraken, coinbase)', async () => {
     const seen = new Map<string, { ids: number[]; bad: string[] }>();
-    const feeds = ['binance:BTC/USDT', 'bybit:BTC/USDT', 'kraken:BTC/USDT'].map((symbol) => {
+    const feeds = ['binance:BTC/USDT', 'bybit:BTC/USDT', 'kraken:BTC/USDT', 'coinbase:BTC/USDT'].map((symbol) => {
       const w = { ids: [] as number[], bad: [] as string[] };
       seen.set(symbol, w);
       const feed = client.trades(symbol);
@@ -189,6 +192,20 @@ describe('outside venues through ccxt pro', () => {
     for (const price of [t!.last, t!.best_bid, t!.best_ask]) assert.match(price, /^\d+\.\d{3}$/, 'SOL/USDT has a tick of 0.001');
     assert.ok(Number(t!.best_bid) < Number(t!.best_ask), 'bid below ask');
     assert.match(t!.volume, /^\d+(\.\d+)?$/);
+  });
+
+  it('a ticker of coinbase: what the venue sends, exact; what ccxt would derive from floats (open, change) is null', async () => {
+    type Ticker = { last: string; best_bid: string; open: string | null; price_change: string | null; price_change_percent: string | null };
+    let t: Ticker | undefined;
+    await waitUntil('a coinbase ticker', async () => {
+      const r = await fetch(`${svc.baseUrl}/v1/ticker/24h?symbol=${encodeURIComponent('coinbase:ETH/USDT')}`);
+      if (r.status === 200) t = (await r.json()) as Ticker;
+      return t !== undefined;
+    }, 15_000, 200);
+    assert.match(t!.last, /^\d+\.\d{2}$/);
+    assert.match(t!.best_bid, /^\d+\.\d{2}$/);
+    assert.deepEqual([t!.open, t!.price_change], [null, null]);
+    assert.match(t!.price_change_percent!, /^-?\d+(\.\d+)?$/);
   });
 
   it('SSE serves a venue book (snapshot, then deltas chained by prev_seq) and venue trades', async () => {
@@ -256,6 +273,37 @@ describe('outside venues through ccxt pro', () => {
     ws.close();
   });
 
+  it('a venue perpetual has liquidations (binance USDⓈ-M forceOrder): numbered events on the WebSocket, the same on REST, exact decimals; a spot symbol has none', async () => {
+    const symbol = 'binanceusdm:BTC/USDT:USDT';
+    const got: LiquidationView[] = [];
+    const feed = client.liquidations(symbol);
+    feed.on((l) => got.push(...(Array.isArray(l) ? l : [l])));
+    await waitUntil('three liquidations', async () => got.length >= 3, 20_000, 100);
+    feed.close();
+    for (const l of got) {
+      assert.ok(l.side === 'buy' || l.side === 'sell');
+      assert.match(l.price, /^\d+\.\d{2}$/, 'the limit price on the 0.01 tick');
+      assert.match(l.avg_price, /^\d+\.\d{2}5$/, 'the average fill as the venue wrote it');
+      assert.match(l.qty, /^\d+\.\d{5}$/, 'the quantity on the lot');
+    }
+    for (let i = 1; i < got.length; i++) assert.equal(got[i]!.seq, got[i - 1]!.seq + 1, 'numbered without a gap');
+    const rest = (await (await fetch(`${svc.baseUrl}/v1/liquidations?symbol=${encodeURIComponent(symbol)}&limit=1000`)).json()) as { symbol: string; liquidations: LiquidationView[] };
+    assert.equal(rest.symbol, symbol);
+    const bySeq = new Map(rest.liquidations.map((l) => [l.seq, l]));
+    for (const l of got) assert.deepEqual(bySeq.get(l.seq), l, `liquidation ${l.seq} on REST as on the WebSocket`);
+
+    const spot = await fetch(`${svc.baseUrl}/v1/liquidations?symbol=${encodeURIComponent('binance:BTC/USDT')}`);
+    assert.equal(spot.status, 404);
+    assert.equal(((await spot.json()) as { error: string }).error, 'not_a_perpetual');
+    const frames: ServerFrame[] = [];
+    const ws = new WebSocket(`ws://127.0.0.1:${svc.httpPort}/ws`);
+    await new Promise((r) => ws.once('open', r));
+    ws.on('message', (d) => frames.push(JSON.parse(String(d)) as ServerFrame));
+    ws.send(JSON.stringify({ op: 'subscribe', channel: 'liquidations', symbol: 'binance:BTC/USDT', id: 7 }));
+    await waitUntil('an error for a spot symbol', async () => frames.some((f) => f.type === 'error'), 5_000, 50);
+    ws.close();
+  });
+
   it('a stalled stream reconnects within twice its interval and serves again', async () => {
     const before = await stream('binance.BTC-USDT.book');
     await fault('binance', 'stall');
@@ -277,8 +325,9 @@ describe('outside venues through ccxt pro', () => {
     kraken: ['kraken:BTC/USDT', 'kraken.BTC-USDT.book', 10],
     binanceusdm: ['binanceusdm:BTC/USDT:USDT', 'binanceusdm.BTC-USDT-USDT.book', 100],
     bitfinex: ['bitfinex:BTC/USDT', 'bitfinex.BTC-USDT.book', 25],
+    coinbase: ['coinbase:BTC/USDT', 'coinbase.BTC-USDT.book', 50],
   } as const;
-  for (const [venue, f] of [['binance', 'gap'], ['okx', 'gap'], ['bybit', 'gap'], ['binance', 'reorder'], ['okx', 'bad_checksum'], ['kraken', 'bad_checksum'], ['binanceusdm', 'gap'], ['bitfinex', 'bad_checksum'], ['bitfinex', 'gap']] as const) {
+  for (const [venue, f] of [['binance', 'gap'], ['okx', 'gap'], ['bybit', 'gap'], ['binance', 'reorder'], ['okx', 'bad_checksum'], ['kraken', 'bad_checksum'], ['binanceusdm', 'gap'], ['bitfinex', 'bad_checksum'], ['bitfinex', 'gap'], ['coinbase', 'gap'], ['coinbase', 'duplicate']] as const) {
     it(`${venue}: a ${f} rebuilds the book: clients see resyncing, then a snapshot, never an unverified state`, async () => {
       const [symbol, id, depth] = bookOf[venue];
       const frames: ServerFrame[] = [];
@@ -451,8 +500,8 @@ describe('outside venues through ccxt pro', () => {
       return listed.streams.length > 0;
     }, 15_000);
     assert.deepEqual(listed.streams.map((s) => s.id).sort(), [
-      'binance.BTC-USDT.book', 'binance.BTC-USDT.trades', 'binanceusdm.BTC-USDT-USDT.book', 'binanceusdm.BTC-USDT-USDT.funding', 'binanceusdm.ETH-USDT-USDT.trades', 'bitfinex.BTC-USDT.book', 'bitfinex.ETH-USDT.trades', 'bitfinex.SOL-USDT.ticker', 'bybit.BTC-USDT.trades', 'bybit.SOL-USDT.book',
-      'kraken.BTC-USDT.book', 'kraken.BTC-USDT.trades', 'kraken.SOL-USDT.ticker', 'okx.BTC-USDT.ticker', 'okx.ETH-USDT.book', 'okx.SOL-USDT.book',
+      'binance.BTC-USDT.book', 'binance.BTC-USDT.trades', 'binanceusdm.BTC-USDT-USDT.book', 'binanceusdm.BTC-USDT-USDT.funding', 'binanceusdm.BTC-USDT-USDT.liquidations', 'binanceusdm.ETH-USDT-USDT.trades', 'bitfinex.BTC-USDT.book', 'bitfinex.ETH-USDT.trades', 'bitfinex.SOL-USDT.ticker', 'bybit.BTC-USDT.trades', 'bybit.SOL-USDT.book',
+      'coinbase.BTC-USDT.book', 'coinbase.BTC-USDT.trades', 'coinbase.ETH-USDT.ticker', 'kraken.BTC-USDT.book', 'kraken.BTC-USDT.trades', 'kraken.SOL-USDT.ticker', 'okx.BTC-USDT.ticker', 'okx.ETH-USDT.book', 'okx.SOL-USDT.book',
     ]);
     assert.equal(listed.streams.find((s) => s.id === 'okx.SOL-USDT.book')!.depth, 5);
 

@@ -15,7 +15,7 @@ import { decimalOf, incrementOf, marketIncrements, unitsOf, VenueValueError } fr
 import { parseKnobs, parseStreamList, parseStreamSpec, SpecError } from '../../src/venues/stream-spec.js';
 import { VenueBook } from '../../src/venues/venue-book.js';
 import { VenueMarket } from '../../src/venues/venue-market.js';
-import { krakenChecksum, krakenChecksumVerifier } from '../../src/venues/verifiers.js';
+import { connectionSequenceVerifier, krakenChecksum, krakenChecksumVerifier } from '../../src/venues/verifiers.js';
 
 const spec = makeInstrument({ symbol: 'BTC-USDT', base: 'BTC', quote: 'USDT', kind: 'spot', status: 'trading', tickSize: '0.01', lotSize: '0.00001' });
 const inst: Instrument = { ...spec, symbol: 'binance:BTC/USDT' };
@@ -218,9 +218,23 @@ describe('venue book checks ccxt leaves out', () => {
     assert.match(v.check(msg('update', [[98.95, 1]], [], 0))!.problem, /98\.95/, 'a price off the tick breaks the book');
     assert.equal(v.check({ channel: 'book', type: 'update', data: [{ symbol: 'ETH/USDT', bids: [], asks: [], checksum: 1 }] }), undefined, 'a market ccxt does not list is left to ccxt');
   });
+
+  it("coinbase: the connection's sequence_num counts every message; a skip, a repeat or a step back fails every book until a new socket", () => {
+    const seq = (n: number) => ({ channel: 'l2_data', sequence_num: n });
+    for (const bad of [3, 2, 1]) {
+      const v = connectionSequenceVerifier((m) => (m as { sequence_num?: number }).sequence_num);
+      for (const n of [0, 1, 2]) assert.equal(v.check(seq(n)), undefined);
+      assert.equal(v.check({ type: 'error' }), undefined, 'a message without a number is not counted');
+      const failed = v.check(seq(bad === 3 ? 4 : bad));
+      assert.ok(failed && failed.marketId === undefined, `${bad}: every book of the connection`);
+      assert.match(v.check(seq(5))!.problem, /before a new connection/);
+      assert.equal(v.check(seq(0)), undefined, 'a new socket starts at 0');
+      assert.equal(v.check(seq(1)), undefined);
+    }
+  });
 });
 
-describe('venue perpetuals: mark, index and funding', () => {
+describe('venue perpetuals: mark, index, funding and liquidations', () => {
   it('keeps the venue decimals, refuses values that are not decimals, and is dropped with its stream', () => {
     const market = new VenueMarket();
     const perp: Instrument = { ...spec, symbol: 'binanceusdm:BTC/USDT:USDT', kind: 'perpetual', perpetual: { indexSymbol: 'binanceusdm:BTC/USDT:USDT-INDEX', fundingIntervalHours: 8, interestRate: '0.0001' } };
@@ -237,5 +251,26 @@ describe('venue perpetuals: mark, index and funding', () => {
     assert.throws(() => market.onFunding(perp.symbol, { ...f, nextFundingTime: Number.NaN }, 0), VenueValueError);
     market.close(perp.symbol, 'funding');
     assert.deepEqual(market.pricing(), { indices: [], marks: [], funding: [] });
+  });
+
+  it('liquidations: price and quantity exact on the tick and lot, the average fill as the venue wrote it, numbered; off-tick or not decimals refused', () => {
+    const market = new VenueMarket();
+    const perp: Instrument = { ...spec, symbol: 'binanceusdm:BTC/USDT:USDT', kind: 'perpetual', perpetual: { indexSymbol: 'binanceusdm:BTC/USDT:USDT-INDEX', fundingIntervalHours: 8, interestRate: '0.0001' } };
+    market.open(perp.symbol, perp);
+    const l = { side: 'sell' as const, price: '64000.1', avgPrice: '64000.125', quantity: '0.5', timestamp: 1_700_000_000_000 };
+    const out = market.onLiquidations(perp.symbol, [l, { ...l, side: 'buy' }], 1_700_000_000_500)!;
+    assert.deepEqual(out.liquidations, [{
+      symbol: perp.symbol,
+      sentUs: 1_700_000_000_500_000,
+      data: [
+        { side: 'sell', price: perp.tick.format(perp.tick.toUnits('64000.1')), avg_price: '64000.125', qty: perp.lot.format(perp.lot.toUnits('0.5')), ts: 1_700_000_000_000, seq: 1 },
+        { side: 'buy', price: perp.tick.format(perp.tick.toUnits('64000.1')), avg_price: '64000.125', qty: perp.lot.format(perp.lot.toUnits('0.5')), ts: 1_700_000_000_000, seq: 2 },
+      ],
+    }]);
+    for (const bad of [{ price: '64000.123456789' }, { quantity: '-1' }, { avgPrice: 'NaN' }, { side: 'long' }, { price: 64000 as unknown as string }]) {
+      assert.throws(() => market.onLiquidations(perp.symbol, [{ ...l, ...bad } as typeof l], 0), VenueValueError, JSON.stringify(bad));
+    }
+    market.open('binance:BTC/USDT', { ...spec, symbol: 'binance:BTC/USDT' });
+    assert.equal(market.onLiquidations('binance:BTC/USDT', [l], 0), undefined, 'a spot symbol has none');
   });
 });

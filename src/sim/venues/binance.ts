@@ -2,7 +2,8 @@
 // or wss://fstream.binance.com/ws): exchangeInfo, depth snapshots with lastUpdateId, and the
 // `<symbol>@depth@100ms` diff stream whose U/u chain a client checks (futures also carry `pu`, the
 // previous update's u), plus `@trade`, `@ticker` (24hrTicker) and `@miniTicker` (24hrMiniTicker, what
-// ccxt's watchTicker asks for) streams; futures also `@markPrice@1s` (markPriceUpdate).
+// ccxt's watchTicker asks for) streams; futures also `@markPrice@1s` (markPriceUpdate) and
+// `@forceOrder` (a liquidation order: here every fourth trade is one, filled at half a tick off).
 // Subscriptions by {"method":"SUBSCRIBE","params":[...],"id":N}, acknowledged by
 // {"result":null,"id":N}. The futures are linear perpetuals settled in the quote.
 import { decimalsOf, wireStrings, type ModelStep, type SymbolModel } from './venue-model.js';
@@ -76,6 +77,7 @@ export class BinanceStandIn extends VenueStandIn {
         : channel === 'trade' ? 'trades'
         : channel === 'ticker' || channel === 'miniTicker' ? 'ticker'
         : channel === 'markPrice' && this.market === 'usdm' ? 'funding'
+        : channel === 'forceOrder' && this.market === 'usdm' ? 'liquidations'
         : undefined;
       if (!model || !kind) continue;
       conn.subs = conn.subs.filter((s) => !(s.kind === kind && s.symbol === model.spec.symbol));
@@ -97,6 +99,12 @@ export class BinanceStandIn extends VenueStandIn {
       const eight = (ticks: number) => `${px(ticks)}${'0'.repeat(8 - decimalsOf(s.tickSize))}`;
       const next = Math.ceil((step.ts + 1) / 28_800_000) * 28_800_000;
       return [JSON.stringify({ e: 'markPriceUpdate', E: step.ts, s: wire(s.symbol), p: eight(m.last), ap: eight(m.last), P: eight(m.last), i: eight(m.open), r: '0.00010000', T: next })];
+    }
+    if (sub.kind === 'liquidations') {
+      const half = (ticks: number) => `${px(ticks)}5`; // the average of two fills a tick apart
+      return step.trades
+        .filter((t) => t.id % 4 === 0)
+        .map((t) => JSON.stringify({ e: 'forceOrder', E: t.ts, o: { s: wire(s.symbol), S: t.takerSide.toUpperCase(), o: 'LIMIT', f: 'IOC', q: qty(t.size), p: px(t.price), ap: half(t.price), X: 'FILLED', l: qty(t.size), z: qty(t.size), T: t.ts } }));
     }
     if (sub.kind === 'trades') {
       return step.trades.map((t) => JSON.stringify({ e: 'trade', E: t.ts, s: wire(s.symbol), t: t.id, p: px(t.price), q: qty(t.size), T: t.ts, m: t.takerSide === 'sell', M: true }));

@@ -3,8 +3,9 @@
 import { BinanceStandIn } from './binance.js';
 import { BitfinexStandIn } from './bitfinex.js';
 import { BybitStandIn } from './bybit.js';
+import { CoinbaseStandIn } from './coinbase.js';
 import { KrakenStandIn } from './kraken.js';
 import { OkxStandIn } from './okx.js';
 import type { VenueStandIn } from './stand-in.js';
 
-export const createVenueStandIns = (): VenueStandIn[] => [new BinanceStandIn(), new BinanceStandIn('usdm'), new OkxStandIn(), new BybitStandIn(), new KrakenStandIn(), new BitfinexStandIn()];
+export const createVenueStandIns = (): VenueStandIn[] => [new BinanceStandIn(), new BinanceStandIn('usdm'), new OkxStandIn(), new BybitStandIn(), new KrakenStandIn(), new BitfinexStandIn(), new CoinbaseStandIn()];

@@ -22,7 +22,7 @@ export interface HttpAnswer {
 
 /** One subscription of one connection: a channel of one symbol, in the venue's terms. */
 export interface Subscription {
-  kind: 'book' | 'trades' | 'ticker' | 'funding';
+  kind: 'book' | 'trades' | 'ticker' | 'funding' | 'liquidations';
   symbol: string;
   /** Venue-specific: a channel id, the depth asked for, whether the snapshot went out. */
   state: Record<string, unknown>;

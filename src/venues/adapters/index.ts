@@ -4,7 +4,8 @@ import { binance } from './binance.js';
 import { binanceusdm } from './binanceusdm.js';
 import { bitfinex } from './bitfinex.js';
 import { bybit } from './bybit.js';
+import { coinbase } from './coinbase.js';
 import { kraken } from './kraken.js';
 import { okx } from './okx.js';
 
-export const VENUES: Readonly<Record<string, VenueAdapter>> = { binance, binanceusdm, okx, bybit, kraken, bitfinex };
+export const VENUES: Readonly<Record<string, VenueAdapter>> = { binance, binanceusdm, okx, bybit, kraken, bitfinex, coinbase };
