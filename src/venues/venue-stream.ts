@@ -190,8 +190,9 @@ export class VenueStream {
       return undefined;
     }
     if (kind === 'liquidations') return this.market.onLiquidations(this.symbol, data as VenueLiquidation[], now);
-    const ticker = { ...(data as CcxtTicker) };
-    for (const field of this.adapter.tickerDerived ?? []) delete ticker[field];
+    const derived = this.adapter.tickerDerived;
+    const ticker = derived ? { ...(data as CcxtTicker) } : (data as CcxtTicker);
+    for (const field of derived ?? []) delete ticker[field];
     return this.market.onTicker(this.symbol, ticker, now);
   }
 
