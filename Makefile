@@ -64,6 +64,7 @@ schemathesis:
 	@bash stack/schemathesis.sh
 
 test: stack-up build browser schemathesis
+	node dist/test/support/kafka-ready.js
 	$(NODE_TEST) dist/test/unit/*.test.js dist/test/integration/*.test.js
 
 # Every benchmark, then docs/BENCHMARKS.md from bench/results/*.json.
