@@ -250,14 +250,17 @@ export class VenueMarket implements MarketView {
     return out;
   }
 
-  /** A funding update of a venue perpetual, kept in the venue's decimals; refused (VenueValueError) when a value is not one. */
   /** Liquidations of a perpetual: price on the tick, quantity on the lot, the average fill price a decimal. */
   onLiquidations(symbol: string, list: readonly VenueLiquidation[], receivedAt: number): MarketOutput | undefined {
     const s = this.states.get(symbol);
     if (!s?.instrument.perpetual || !list.length) return undefined;
     const inst = s.instrument;
-    const exact = (inc: Increment, v: string, what: string) => {
+    const decimal = (v: string, what: string) => {
       if (typeof v !== 'string' || !DECIMAL.test(v) || v.startsWith('-')) throw new VenueValueError(`liquidation ${what} ${JSON.stringify(v)} is not a decimal`);
+      return v;
+    };
+    const exact = (inc: Increment, v: string, what: string) => {
+      decimal(v, what);
       try {
         return inc.format(inc.toUnits(v));
       } catch (err) {
@@ -266,13 +269,13 @@ export class VenueMarket implements MarketView {
     };
     const data: LiquidationView[] = list.map((l) => {
       if ((l.side !== 'buy' && l.side !== 'sell') || !Number.isSafeInteger(l.timestamp)) throw new VenueValueError(`liquidation without side or time: ${JSON.stringify(l).slice(0, 200)}`);
-      if (typeof l.avgPrice !== 'string' || !DECIMAL.test(l.avgPrice) || l.avgPrice.startsWith('-')) throw new VenueValueError(`liquidation average price ${JSON.stringify(l.avgPrice)} is not a decimal`);
-      return { side: l.side, price: exact(inst.tick, l.price, 'price'), avg_price: l.avgPrice, qty: exact(inst.lot, l.quantity, 'quantity'), ts: l.timestamp, seq: 0 };
+      return { side: l.side, price: exact(inst.tick, l.price, 'price'), avg_price: decimal(l.avgPrice, 'average price'), qty: exact(inst.lot, l.quantity, 'quantity'), ts: l.timestamp, seq: 0 };
     });
     for (const d of data) d.seq = ++s.liquidationSeq;
     return { ...emptyMarketOutput(), liquidations: [{ symbol, data, sentUs: receivedAt * 1000 }] };
   }
 
+  /** A funding update of a venue perpetual, kept in the venue's decimals; refused (VenueValueError) when a value is not one. */
   onFunding(symbol: string, f: VenueFunding, receivedAt: number): void {
     const s = this.states.get(symbol);
     const terms = s?.instrument.perpetual;
