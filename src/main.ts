@@ -218,6 +218,7 @@ async function main(): Promise<void> {
     venuePublisher = new VenuePublisher(kafka, registry, cfg.topicPrefix, venues, metrics, log, { partitions: cfg.topicPartitions, snapshotIntervalMs: cfg.mdSnapshotIntervalMs, maxQueued: 100_000 });
     const pub = venuePublisher;
     venues.onOutput((out) => pub.onOutput(out));
+    venues.market.onPricing((out) => pub.onPricing(out));
     const store = new VenueTradeStore(clickhouse, chDb);
     venueTrades = new BufferedWriter('ch_venue_trades', (rows: TradeValue[]) => store.insert(rows), metrics, log);
     const vt = venueTrades;
@@ -288,12 +289,19 @@ async function main(): Promise<void> {
     await venues?.stop();
     await venuePublisher?.stop();
     await venueTrades?.close();
-    await ingest?.stop();
+    const drained = await ingest?.stop().then(
+      () => true,
+      (err: Error) => {
+        log.error({ err: err.stack ?? err.message }, 'final flush failed: outputs taken since the last commit are not stored (replayed from the committed offsets at the next start)');
+        return false;
+      },
+    );
     await follower?.stop();
     await Promise.allSettled([pricingHistory?.close(), indexQuotes?.close()]);
     await latest?.stop().catch(() => undefined);
     await tracing.shutdown();
     await Promise.allSettled([kafkaAdmin.disconnect(), postgres.end(), redis.quit(), clickhouse.close()]);
+    if (drained === false) process.exit(1);
     log.info({ signal, drain_ms: Date.now() - started }, 'stopped: everything consumed is stored and committed');
     process.exit(0);
   };

@@ -66,5 +66,7 @@ export function venueTopics(prefix = '') {
     trades: `${prefix}md.venue.trades.v1`,
     book: `${prefix}md.venue.book.v1`,
     ticker: `${prefix}md.venue.ticker.v1`,
+    funding: `${prefix}md.venue.funding.v1`,
+    liquidations: `${prefix}md.venue.liquidations.v1`,
   };
 }

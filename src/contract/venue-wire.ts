@@ -2,7 +2,7 @@
 // as this service publishes them, built from the same values the WebSocket serves.
 import { levelRecords, type Instrument } from '../domain/instrument.js';
 import type { Level } from '../domain/order-book.js';
-import type { TickerView } from '../domain/wire-views.js';
+import type { FundingView, LiquidationView, MarkView, TickerView } from '../domain/wire-views.js';
 import type { BookDeltaValue, BookSnapshotValue, TradeValue } from '../market/market-output.js';
 import type { MdLevel } from './md-wire.js';
 
@@ -42,6 +42,27 @@ export interface VenueTickerRecord {
   best_ask_qty: string | null;
   volume: string;
   quote_volume: string;
+  exchange_time: number;
+  receive_time: number;
+}
+
+export interface VenueFundingRecord {
+  venue_symbol: string;
+  mark_price: string;
+  index_price: string;
+  funding_rate: string;
+  next_funding_time: number;
+  exchange_time: number;
+  receive_time: number;
+}
+
+export interface VenueLiquidationRecord {
+  venue_symbol: string;
+  sequence: number;
+  side: 'buy' | 'sell';
+  price: string;
+  avg_price: string;
+  quantity: string;
   exchange_time: number;
   receive_time: number;
 }
@@ -98,5 +119,30 @@ export const venueTickerRecord = (t: TickerView, receivedAt: number): VenueTicke
   volume: t.volume,
   quote_volume: t.quote_volume,
   exchange_time: t.timestamp,
+  receive_time: receivedAt,
+});
+
+/** A venue perpetual's mark and funding (its index price is the mark's): undefined when either side is missing. */
+export const venueFundingRecord = (mark: MarkView, funding: FundingView, receivedAt: number): VenueFundingRecord | undefined =>
+  mark.mark_price === null || mark.index_price === null
+    ? undefined
+    : {
+        venue_symbol: mark.symbol,
+        mark_price: mark.mark_price,
+        index_price: mark.index_price,
+        funding_rate: funding.funding_rate,
+        next_funding_time: funding.next_funding_time,
+        exchange_time: funding.timestamp,
+        receive_time: receivedAt,
+      };
+
+export const venueLiquidationRecord = (symbol: string, l: LiquidationView, receivedAt: number): VenueLiquidationRecord => ({
+  venue_symbol: symbol,
+  sequence: l.seq,
+  side: l.side,
+  price: l.price,
+  avg_price: l.avg_price,
+  quantity: l.qty,
+  exchange_time: l.ts,
   receive_time: receivedAt,
 });

@@ -7,7 +7,7 @@ import type { Logger } from '../obs/logger.js';
 import type { PersistRows, Persister } from '../store/persister.js';
 import { mergeOffsets, type OffsetTracker, type PartitionOffset } from './offset-tracker.js';
 import { chunkByPartitionBytes } from './produce-chunks.js';
-import type { TradeWatermarks } from './trade-watermarks.js';
+import { TradeWatermarks } from './trade-watermarks.js';
 
 /** One take of the state's output, on its way to the stores and the transaction. */
 export interface Taken {
@@ -37,13 +37,16 @@ export class CommitPipeline {
   /** Events processed but not yet committed, and how many of them are queued here. */
   private uncommitted = 0;
   private queuedEvents = 0;
+  /** Each transaction's offsets carry a round id: after a failure it tells whether that transaction committed. */
+  private readonly roundPrefix = `${process.pid.toString(36)}.${Date.now().toString(36)}.`;
+  private rounds = 0;
 
   constructor(
     private readonly producer: () => Producer,
     /** Replaces the producer after a failed transaction (same transactional id: the old one is settled and fenced). */
     private readonly renewProducer: () => Promise<void>,
-    /** The group's committed offsets by partition, as the broker has them. */
-    private readonly committedOffsets: () => Promise<Map<number, string>>,
+    /** The group's committed offsets by partition, with their metadata, as the broker has them. */
+    private readonly committedOffsets: () => Promise<Map<number, { offset: string; metadata: string | null }>>,
     private readonly offsets: OffsetTracker,
     private readonly watermarks: TradeWatermarks,
     /** The symbols of each partition (their trade marks go in its committed offset's metadata). */
@@ -99,9 +102,14 @@ export class CommitPipeline {
         const topicMessages = mergeTopics(taken.flatMap((t) => t.messages));
         for (const t of taken) this.watermarks.note(t.trades);
         const merged = this.withTradePartitions(mergeOffsets(taken.map((t) => t.offsets)), taken);
+        // a round that moves no offset (outputs of the clock: candle closes, tickers) commits one
+        // unchanged, so that its round id, too, can be found after a failure
+        const carrier = merged.length === 0 && topicMessages.length ? this.offsets.anyCommitted() : undefined;
+        if (carrier) merged.push(carrier);
         const symbols = this.symbolsByPartition(merged.map((o) => o.partition));
-        const offsets = merged.map((o) => ({ ...o, metadata: this.watermarks.metadata(symbols.get(o.partition) ?? []) }));
-        if (topicMessages.length || offsets.length) await this.commit(topicMessages, offsets);
+        const round = this.roundPrefix + ++this.rounds;
+        const offsets = merged.map((o) => ({ ...o, metadata: this.watermarks.metadata(symbols.get(o.partition) ?? [], round) }));
+        if (topicMessages.length || offsets.length) await this.commit(topicMessages, offsets, round);
         const events = taken.reduce((a, t) => a + t.events, 0);
         this.queuedEvents -= events;
         this.uncommitted -= events;
@@ -110,7 +118,7 @@ export class CommitPipeline {
     await committing;
   }
 
-  private async commit(topicMessages: TopicMessages[], offsets: (PartitionOffset & { metadata: string })[]): Promise<void> {
+  private async commit(topicMessages: TopicMessages[], offsets: (PartitionOffset & { metadata: string })[], round: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         const tx = await this.producer().transaction();
@@ -128,7 +136,7 @@ export class CommitPipeline {
         // The outputs are already taken from the state: keep them and try again rather than lose them.
         this.log.warn({ err: (err as Error).message, attempt }, 'publish transaction failed; retrying');
         await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
-        if (await this.settledAsCommitted(offsets)) return;
+        if (await this.settledAsCommitted(offsets, round)) return;
       }
     }
   }
@@ -136,16 +144,18 @@ export class CommitPipeline {
   /**
    * After a failed attempt: a new producer settles the old transaction. Its offsets say how it
    * ended: committed (the broker had it before the failure reached us: publishing again would
-   * double it) or aborted (publish again). False when the broker cannot be asked yet.
+   * double it) or aborted (publish again): the round id in their metadata is this round's only if
+   * it committed. False when the broker cannot be asked yet.
    */
-  private async settledAsCommitted(offsets: PartitionOffset[]): Promise<boolean> {
+  private async settledAsCommitted(offsets: PartitionOffset[], round: string): Promise<boolean> {
     try {
       await this.renewProducer();
-      // only offsets this round moved prove anything (an unmoved one was committed by an earlier round)
-      const moved = offsets.filter((o) => !this.offsets.isCommitted(o));
-      if (!moved.length) return false;
+      if (!offsets.length) return false;
       const committed = await this.committedOffsets();
-      const done = moved.every((o) => committed.get(o.partition) === o.offset);
+      const done = offsets.every((o) => {
+        const c = committed.get(o.partition);
+        return c?.offset === o.offset && TradeWatermarks.roundOf(c.metadata) === round;
+      });
       if (done) {
         this.log.warn({ partitions: offsets.length }, 'the failed transaction had committed; not publishing it again');
         this.offsets.committedAt(offsets);

@@ -100,12 +100,12 @@ export class EngineConsumer {
   }
 
   /** The group's committed offsets of `partitions` (what a settled transaction left). */
-  private async committedOffsets(): Promise<Map<number, string>> {
+  private async committedOffsets(): Promise<Map<number, { offset: string; metadata: string | null }>> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
       const [c] = await admin.fetchOffsets({ groupId: this.opts.groupId, topics: [this.opts.eventsTopic] });
-      return new Map((c?.partitions ?? []).map((p) => [p.partition, p.offset]));
+      return new Map((c?.partitions ?? []).map((p) => [p.partition, { offset: p.offset, metadata: p.metadata }]));
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
@@ -300,7 +300,7 @@ export class EngineConsumer {
 
   async stop(): Promise<void> {
     setRebalanceHooks(this.opts.groupId, undefined);
-    await this.consumer?.disconnect().catch(() => undefined);
+    await this.consumer?.disconnect().catch((err: Error) => this.log.warn({ err: err.message }, 'consumer disconnect failed; flushing what was taken'));
     await this.flush();
     await this.producer?.disconnect().catch(() => undefined);
   }

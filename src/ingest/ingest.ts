@@ -78,7 +78,7 @@ export class Ingest {
     try {
       await this.startOnce();
     } catch (err) {
-      await this.stop();
+      await this.stop().catch((e: Error) => this.log.warn({ err: e.message }, 'stopping after a failed start'));
       throw err;
     }
   }
@@ -152,7 +152,9 @@ export class Ingest {
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
     await Promise.allSettled(this.tails.map((t) => t.stop()));
-    await this.consumer?.stop().catch(() => undefined);
+    const consumer = this.consumer;
     this.consumer = undefined;
+    // a failed final flush is the caller's to report: what it held is not stored nor committed
+    await consumer?.stop();
   }
 }

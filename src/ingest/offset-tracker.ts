@@ -35,6 +35,12 @@ export class OffsetTracker {
     return this.committed.get(partition);
   }
 
+  /** A partition's committed offset, any (a transaction that moves no offset commits one unchanged). */
+  anyCommitted(): PartitionOffset | undefined {
+    for (const [partition, offset] of this.committed) return { partition, offset: String(offset) };
+    return undefined;
+  }
+
   /** Whether this instance already committed exactly `o` (an offset that did not move since). */
   isCommitted(o: PartitionOffset): boolean {
     return this.committed.get(o.partition) === Number(o.offset);

@@ -18,15 +18,30 @@ export class TradeWatermarks {
     return this.marks.get(symbol);
   }
 
-  /** The metadata of one partition's committed offset: the marks of its symbols (JSON), empty when too large. */
-  metadata(symbols: Iterable<string>): string {
+  /**
+   * The metadata of one partition's committed offset: the marks of its symbols and the id of the
+   * transaction's round (JSON); without the marks when too large.
+   */
+  metadata(symbols: Iterable<string>, round?: string): string {
     const entries: Record<string, number> = {};
     for (const s of symbols) {
       const m = this.marks.get(s);
       if (m !== undefined) entries[s] = m;
     }
-    const json = JSON.stringify({ trades: entries });
-    return Buffer.byteLength(json) <= METADATA_MAX ? json : '';
+    const json = JSON.stringify(round === undefined ? { trades: entries } : { trades: entries, round });
+    if (Buffer.byteLength(json) <= METADATA_MAX) return json;
+    return round === undefined ? '' : JSON.stringify({ round });
+  }
+
+  /** The round id a committed offset's metadata carries (undefined when none). */
+  static roundOf(metadata: string | null | undefined): string | undefined {
+    if (!metadata) return undefined;
+    try {
+      const round = (JSON.parse(metadata) as { round?: unknown }).round;
+      return typeof round === 'string' ? round : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Marks read back from a committed offset's metadata (anything else is ignored). */

@@ -82,6 +82,8 @@ export class PricingWorker {
     private readonly tracing: Tracing = Tracing.disabled(),
   ) {
     for (const s of cfg.sources) this.exchanges.set(s.id, createExchange(MAPPERS[s.id], Math.min(cfg.staleMs, 5000), cfg.exchangeBaseUrl));
+    // every source's series exists from the start (-1: no quote yet), so an alert on its absence works
+    for (const id of this.exchanges.keys()) metrics.indexStaleness.set({ exchange: id }, -1);
   }
 
   onOutput(listener: (out: PricingOutput) => void): void {

@@ -1,5 +1,6 @@
 // Publishes the venue streams whose `publish` knob is on to the md.venue.* topics (Avro, keyed by
-// venue symbol): trades, book deltas with a snapshot at every (re)build and periodically, tickers.
+// venue symbol): trades, book deltas with a snapshot at every (re)build and periodically, tickers,
+// perpetuals' mark and funding, liquidations.
 // Not transactional: a venue feed has no offsets to commit with it. Batched every 50 ms; while
 // Kafka is away at most `maxQueued` records wait (the oldest dropped and counted beyond that).
 import type { Kafka, Message, Producer } from 'kafkajs';
@@ -7,9 +8,23 @@ import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { registerTopicSchema, type TopicEncoder } from '../contract/avro-codec.js';
 import { ensureTopics } from '../contract/topic-setup.js';
 import { venueTopics } from '../contract/topics.js';
-import { venueDeltaRecord, venueSnapshotRecord, venueTickerRecord, venueTradeRecord, type VenueBookRecord, type VenueTickerRecord, type VenueTradeRecord } from '../contract/venue-wire.js';
+import {
+  venueDeltaRecord,
+  venueFundingRecord,
+  venueLiquidationRecord,
+  venueSnapshotRecord,
+  venueTickerRecord,
+  venueTradeRecord,
+  type VenueBookRecord,
+  type VenueFundingRecord,
+  type VenueLiquidationRecord,
+  type VenueTickerRecord,
+  type VenueTradeRecord,
+} from '../contract/venue-wire.js';
 import type { MarketOutput } from '../market/market-output.js';
 import type { Logger } from '../obs/logger.js';
+import type { PricingOutput } from '../pricing/pricing-worker.js';
+import type { VenueKind } from './venue.js';
 import type { Metrics } from '../obs/metrics.js';
 import type { VenueStreams } from './venue-streams.js';
 
@@ -17,6 +32,8 @@ interface Encoders {
   trades: TopicEncoder<VenueTradeRecord>;
   book: TopicEncoder<VenueBookRecord>;
   ticker: TopicEncoder<VenueTickerRecord>;
+  funding: TopicEncoder<VenueFundingRecord>;
+  liquidations: TopicEncoder<VenueLiquidationRecord>;
 }
 
 export class VenuePublisher {
@@ -54,6 +71,8 @@ export class VenuePublisher {
       trades: await registerTopicSchema(this.registry, this.topics.trades, 'md.venue.trades.v1.avsc'),
       book: await registerTopicSchema(this.registry, this.topics.book, 'md.venue.book.v1.avsc'),
       ticker: await registerTopicSchema(this.registry, this.topics.ticker, 'md.venue.ticker.v1.avsc'),
+      funding: await registerTopicSchema(this.registry, this.topics.funding, 'md.venue.funding.v1.avsc'),
+      liquidations: await registerTopicSchema(this.registry, this.topics.liquidations, 'md.venue.liquidations.v1.avsc'),
     };
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await this.producer.connect();
@@ -66,7 +85,7 @@ export class VenuePublisher {
     const enc = this.enc;
     if (!enc) return;
     const now = Date.now();
-    const publishes = (symbol: string, kind: 'book' | 'trades' | 'ticker') => this.streams.specOf(symbol, kind)?.publish === true;
+    const publishes = (symbol: string, kind: VenueKind) => this.publishes(symbol, kind);
     const market = this.streams.market;
     for (const t of out.trades) if (publishes(t.symbol, 'trades')) this.push(this.topics.trades, t.symbol, enc.trades.encode(venueTradeRecord(t)));
     for (const s of out.snapshots) {
@@ -91,6 +110,27 @@ export class VenuePublisher {
       this.push(this.topics.book, d.symbol, enc.book.encode(venueDeltaRecord(inst, d)));
     }
     for (const t of out.tickers) if (publishes(t.symbol, 'ticker')) this.push(this.topics.ticker, t.symbol, enc.ticker.encode(venueTickerRecord(t, now)));
+    for (const l of out.liquidations ?? []) {
+      if (!publishes(l.symbol, 'liquidations')) continue;
+      const receivedAt = Math.floor(l.sentUs / 1000);
+      for (const one of l.data) this.push(this.topics.liquidations, l.symbol, enc.liquidations.encode(venueLiquidationRecord(l.symbol, one, receivedAt)));
+    }
+  }
+
+  /** A funding update of venue perpetuals (mark, index and rate arrive together). */
+  onPricing(out: PricingOutput): void {
+    const enc = this.enc;
+    if (!enc) return;
+    const now = Date.now();
+    for (const f of out.funding) {
+      const mark = out.marks.find((m) => m.symbol === f.symbol);
+      const record = mark && this.publishes(f.symbol, 'funding') ? venueFundingRecord(mark, f, now) : undefined;
+      if (record) this.push(this.topics.funding, f.symbol, enc.funding.encode(record));
+    }
+  }
+
+  private publishes(symbol: string, kind: VenueKind): boolean {
+    return this.streams.specOf(symbol, kind)?.publish === true;
   }
 
   private periodicSnapshots(): void {

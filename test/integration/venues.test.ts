@@ -12,7 +12,7 @@ import { FakeExchanges } from '../../src/sim/exchanges.js';
 import { loadConfig } from '../../src/config.js';
 import { AvroDecoder } from '../../src/contract/avro-codec.js';
 import { venueTopics } from '../../src/contract/topics.js';
-import type { VenueBookRecord, VenueTradeRecord } from '../../src/contract/venue-wire.js';
+import type { VenueBookRecord, VenueFundingRecord, VenueLiquidationRecord, VenueTradeRecord } from '../../src/contract/venue-wire.js';
 import { checksumPayload } from '../../src/domain/checksum-payload.js';
 import { crc32 } from '../../src/domain/crc32.js';
 import { createKafka } from '../../src/ingest/kafka-client.js';
@@ -461,6 +461,42 @@ describe('outside venues through ccxt pro', () => {
     }, 15_000);
     assert.deepEqual(stored.map((t) => t.trade_id), trades.map((t) => t.trade_id));
     assert.deepEqual(stored.map((t) => Number(t.price)), trades.map((t) => Number(t.price)));
+  });
+
+  it('publish: md.venue.funding.v1 and md.venue.liquidations.v1 carry what clients were served, in the venue decimals', async () => {
+    const symbol = 'binanceusdm:BTC/USDT:USDT';
+    const served: LiquidationView[] = [];
+    const feed = client.liquidations(symbol);
+    feed.on((l) => served.push(...(Array.isArray(l) ? l : [l])));
+    for (const kind of ['funding', 'liquidations']) {
+      assert.equal((await fetch(`${svc.baseUrl}/v1/streams/binanceusdm.BTC-USDT-USDT.${kind}`, { method: 'PATCH', body: JSON.stringify({ publish: true }), headers: auth })).status, 200);
+    }
+    await waitUntil('liquidations served while published', async () => served.length >= 3, 20_000, 100);
+    for (const kind of ['funding', 'liquidations']) {
+      await fetch(`${svc.baseUrl}/v1/streams/binanceusdm.BTC-USDT-USDT.${kind}`, { method: 'PATCH', body: JSON.stringify({ publish: false }), headers: auth });
+    }
+    feed.close();
+    const topics = venueTopics(env.TOPIC_PREFIX);
+    const msgs = await readTopics(kafka, [topics.funding, topics.liquidations], 30_000, 3000);
+    const funding = await Promise.all(msgs.filter((m) => m.topic === topics.funding).map((m) => decoder.decode<VenueFundingRecord>(m.value, 'exchange.md.venue.v1.VenueFunding')));
+    assert.ok(funding.length >= 2, `funding records (${funding.length})`);
+    for (const f of funding) {
+      assert.equal(f.venue_symbol, symbol);
+      assert.match(f.mark_price, /^\d+\.\d{8}$/, 'the mark in the venue decimals, as sent');
+      assert.match(f.index_price, /^\d+\.\d{8}$/);
+      assert.equal(f.funding_rate, '0.00010000');
+      assert.equal(f.next_funding_time % 28_800_000, 0, 'funding every 8 hours');
+      assert.ok(f.receive_time >= f.exchange_time - 1000, 'exchange and receive time both kept');
+    }
+    const published = await Promise.all(msgs.filter((m) => m.topic === topics.liquidations).map((m) => decoder.decode<VenueLiquidationRecord>(m.value, 'exchange.md.venue.v1.VenueLiquidation')));
+    const bySeq = new Map(published.map((l) => [l.sequence, l]));
+    const overlap = served.filter((l) => bySeq.has(l.seq));
+    assert.ok(overlap.length >= 1, `liquidations served while published are on the topic (${published.length} published, ${served.length} served)`);
+    for (const l of overlap) {
+      const r = bySeq.get(l.seq)!;
+      assert.deepEqual([r.venue_symbol, r.side, r.price, r.avg_price, r.quantity, r.exchange_time], [symbol, l.side, l.price, l.avg_price, l.qty, l.ts], `liquidation ${l.seq} as served`);
+    }
+    for (let i = 1; i < published.length; i++) assert.ok(published[i]!.sequence > published[i - 1]!.sequence, 'in order, each once');
   });
 
   it('the control API: a token for changes, add, patch, delete, and streams survive a restart', async () => {

@@ -58,7 +58,7 @@ function pipeline(broker: FakeBroker): CommitPipeline {
   return new CommitPipeline(
     () => producer,
     async () => void (producer = broker.producer()),
-    async () => new Map(broker.offsets),
+    async () => new Map([...broker.offsets].map(([p, offset]) => [p, { offset, metadata: broker.metadata.get(p) ?? null }])),
     new OffsetTracker(),
     new TradeWatermarks(),
     (ps) => new Map(ps.map((p) => [p, p === 0 ? ['A', 'B'] : []])),
@@ -115,6 +115,31 @@ describe('commit pipeline: a transaction that fails in flight', () => {
     p.push(take('b', undefined, [{ symbol: 'B', sequence: 7 }]));
     await p.drain();
     assert.equal(broker.offsets.get(0), '10');
-    assert.deepEqual(JSON.parse(broker.metadata.get(0)!), { trades: { A: 5, B: 7 } }, 'B\'s mark is committed with its trade');
+    assert.deepEqual(JSON.parse(broker.metadata.get(0)!).trades, { A: 5, B: 7 }, 'B\'s mark is committed with its trade');
+  });
+
+  it('a round that moves no offset (candles closed by the clock), applied but its answer lost: not published a second time', async () => {
+    const broker = new FakeBroker();
+    const p = pipeline(broker);
+    p.push(take('a', 10));
+    await p.drain();
+    broker.failNextCommit = 'landed';
+    p.push(take('closed candle', undefined));
+    await p.drain();
+    p.push(take('c', 11));
+    await p.drain();
+    assert.deepEqual(broker.published, ['a', 'closed candle', 'c']);
+  });
+
+  it('a round that moves no offset, lost by the broker: published again, once', async () => {
+    const broker = new FakeBroker();
+    const p = pipeline(broker);
+    p.push(take('a', 10));
+    await p.drain();
+    broker.failNextCommit = 'lost';
+    p.push(take('closed candle', undefined));
+    await p.drain();
+    assert.deepEqual(broker.published, ['a', 'closed candle']);
+    assert.equal(broker.offsets.get(0), '10', 'the offset did not move');
   });
 });

@@ -17,5 +17,17 @@ describe('trade watermarks (committed offset metadata)', () => {
     for (const m of ['', null, 'not json', '{"trades":{"A":"x","B":1.5}}']) assert.equal(w.load(m).size, 0);
     w.note(Array.from({ length: 500 }, (_, i) => ({ symbol: `SYMBOL-${i}-USDT-PERP`, sequence: 1e12 + i })));
     assert.equal(w.metadata(Array.from({ length: 500 }, (_, i) => `SYMBOL-${i}-USDT-PERP`)), '');
+    const withRound = w.metadata(Array.from({ length: 500 }, (_, i) => `SYMBOL-${i}-USDT-PERP`), 'r.1');
+    assert.ok(Buffer.byteLength(withRound) <= 4096);
+    assert.equal(TradeWatermarks.roundOf(withRound), 'r.1', 'the round id stays when the marks do not fit');
+  });
+
+  it('carries the round id of the transaction beside the marks', () => {
+    const w = new TradeWatermarks();
+    w.note([{ symbol: 'A', sequence: 3 }]);
+    const meta = w.metadata(['A'], 'p.k.7');
+    assert.equal(TradeWatermarks.roundOf(meta), 'p.k.7');
+    assert.deepEqual([...new TradeWatermarks().load(meta)], [['A', 3]]);
+    for (const m of ['', null, 'not json', '{"round":7}', '{"trades":{}}']) assert.equal(TradeWatermarks.roundOf(m), undefined);
   });
 });
