@@ -27,6 +27,7 @@ import { migrateAll } from './store/migrate.js';
 import { createPostgresPool } from './store/postgres.js';
 import { createRedis } from './store/redis.js';
 import { RedisLatestWriter } from './store/redis-latest.js';
+import { persistedOutput, persistedPricing } from './venues/venue-knobs.js';
 import { CandleStore } from './store/candle-store.js';
 import { Persister } from './store/persister.js';
 import { AnalyticsStore } from './store/analytics-store.js';
@@ -188,6 +189,7 @@ async function main(): Promise<void> {
   // Outside venues (ccxt pro): another source of the same market outputs, under venue symbols.
   let venuePublisher: VenuePublisher | undefined;
   let venueTrades: BufferedWriter<TradeValue> | undefined;
+  let venueLatest: RedisLatestWriter | undefined;
   const venues = cfg.venues.enabled ? new VenueStreams(cfg.venues.baseUrl, new VenueStreamStore(postgres), metrics, log, {
         ...DEFAULT_TIMING,
         backoffMaxMs: cfg.venues.backoffMaxMs,
@@ -219,10 +221,19 @@ async function main(): Promise<void> {
     const pub = venuePublisher;
     venues.onOutput((out) => pub.onOutput(out));
     venues.market.onPricing((out) => pub.onPricing(out));
+    // persist: trades to ClickHouse, the latest book, ticker, mark and funding to Redis
     const store = new VenueTradeStore(clickhouse, chDb);
     venueTrades = new BufferedWriter('ch_venue_trades', (rows: TradeValue[]) => store.insert(rows), metrics, log);
     const vt = venueTrades;
-    venues.onOutput((out) => vt.add(out.trades.filter((t) => venues.specOf(t.symbol, 'trades')?.persist)));
+    const vl = new RedisLatestWriter(redis, venues.market, cfg.topicPrefix, metrics, log);
+    venueLatest = vl;
+    venues.onOutput((out) => {
+      const kept = persistedOutput(out, venues);
+      vt.add(kept.trades);
+      vl.onIngest(kept);
+    });
+    venues.market.onPricing((out) => vl.onPricing(persistedPricing(out, venues)));
+    vl.start();
   }
 
   // Client-facing API (all, edge): WebSocket, REST, SSE and gRPC, fed by the hub from the output source.
@@ -298,7 +309,7 @@ async function main(): Promise<void> {
     );
     await follower?.stop();
     await Promise.allSettled([pricingHistory?.close(), indexQuotes?.close()]);
-    await latest?.stop().catch(() => undefined);
+    await Promise.allSettled([latest?.stop(), venueLatest?.stop()]);
     await tracing.shutdown();
     await Promise.allSettled([kafkaAdmin.disconnect(), postgres.end(), redis.quit(), clickhouse.close()]);
     if (drained === false) process.exit(1);

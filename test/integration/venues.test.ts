@@ -15,6 +15,8 @@ import { venueTopics } from '../../src/contract/topics.js';
 import type { VenueBookRecord, VenueFundingRecord, VenueLiquidationRecord, VenueTradeRecord } from '../../src/contract/venue-wire.js';
 import { checksumPayload } from '../../src/domain/checksum-payload.js';
 import { crc32 } from '../../src/domain/crc32.js';
+import { createRedis } from '../../src/store/redis.js';
+import { RedisLatestReader, type LatestBook } from '../../src/store/redis-latest.js';
 import { createKafka } from '../../src/ingest/kafka-client.js';
 import { createSchemaRegistry } from '../../src/ingest/schema-registry.js';
 import { readTopics } from '../support/kafka.js';
@@ -497,6 +499,30 @@ describe('outside venues through ccxt pro', () => {
       assert.deepEqual([r.venue_symbol, r.side, r.price, r.avg_price, r.quantity, r.exchange_time], [symbol, l.side, l.price, l.avg_price, l.qty, l.ts], `liquidation ${l.seq} as served`);
     }
     for (let i = 1; i < published.length; i++) assert.ok(published[i]!.sequence > published[i - 1]!.sequence, 'in order, each once');
+  });
+
+  it('persist: the latest book, ticker, mark and funding of streams that persist are in Redis, and of no other', async () => {
+    const redis = createRedis(cfg.redisUrl, createLogger('error'));
+    const reader = new RedisLatestReader(redis, env.TOPIC_PREFIX!);
+    const persisted = ['binance.BTC-USDT.book', 'okx.BTC-USDT.ticker', 'binanceusdm.BTC-USDT-USDT.funding'];
+    try {
+      for (const id of persisted) assert.equal((await fetch(`${svc.baseUrl}/v1/streams/${id}`, { method: 'PATCH', body: JSON.stringify({ persist: true }), headers: auth })).status, 200);
+      let book: LatestBook | undefined;
+      await waitUntil('the binance book in Redis', async () => (book = await reader.book('binance:BTC/USDT'))?.status === 'in_sync', 10_000, 100);
+      assert.ok(book!.bids.length > 0 && book!.asks.length > 0);
+      assert.equal(crc32(checksumPayload(book!.bids, book!.asks, 25)), book!.checksum, 'the stored book matches its checksum');
+      assert.ok(Number(book!.bids[0]![0]) < Number(book!.asks[0]![0]), 'not crossed');
+      await waitUntil('the okx ticker in Redis', async () => typeof (await reader.ticker('okx:BTC/USDT'))?.last === 'string', 10_000, 100);
+      let funding: Record<string, unknown> | undefined;
+      await waitUntil('the venue funding in Redis', async () => (funding = await reader.funding('binanceusdm:BTC/USDT:USDT')) !== undefined, 10_000, 100);
+      assert.equal(funding!.funding_rate, '0.00010000');
+      assert.match(String((await reader.mark('binanceusdm:BTC/USDT:USDT'))?.mark_price), /^\d+\.\d{8}$/);
+      assert.equal(await reader.book('okx:ETH/USDT'), undefined, 'a book that does not persist is not stored');
+      assert.equal(await reader.ticker('kraken:SOL/USDT'), undefined, 'nor a ticker');
+    } finally {
+      for (const id of persisted) await fetch(`${svc.baseUrl}/v1/streams/${id}`, { method: 'PATCH', body: JSON.stringify({ persist: false }), headers: auth });
+      await redis.quit().catch(() => undefined);
+    }
   });
 
   it('the control API: a token for changes, add, patch, delete, and streams survive a restart', async () => {
