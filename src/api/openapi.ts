@@ -48,7 +48,7 @@ const schemas = {
     ts: ms,
   }),
   Trade: obj({ id: { type: 'string' }, price: decimal, qty: decimal, side: { type: 'string', enum: ['buy', 'sell'] }, ts: ms, seq: { type: 'integer' } }),
-  Liquidation: obj({ side: { type: 'string', enum: ['buy', 'sell'], description: "the liquidation order's side: sell closes a long" }, price: decimal, avg_price: decimal, qty: decimal, ts: ms, seq: { type: 'integer' } }),
+  Liquidation: obj({ side: { type: 'string', enum: ['buy', 'sell'], description: "the liquidation order's side: sell closes a long" }, price: decimal, avg_price: { ...nullable(decimal), description: 'the average fill price, as the venue sent it; null where the venue sends none (bybit)' }, qty: decimal, ts: ms, seq: { type: 'integer' } }),
   Ticker: obj({
     symbol: { type: 'string' },
     timestamp: ms,

@@ -61,7 +61,7 @@ export interface VenueLiquidationRecord {
   sequence: number;
   side: 'buy' | 'sell';
   price: string;
-  avg_price: string;
+  avg_price: string | null;
   quantity: string;
   exchange_time: number;
   receive_time: number;

@@ -24,7 +24,8 @@ export interface TradeView {
 export interface LiquidationView {
   side: 'buy' | 'sell';
   price: string;
-  avg_price: string;
+  /** The average fill price as the venue sent it; null where it sends none (bybit). */
+  avg_price: string | null;
   qty: string;
   ts: number;
   seq: number;

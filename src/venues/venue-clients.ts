@@ -42,9 +42,10 @@ export class VenueClients {
       raw.handleMessage = (client, message) => {
         this.frame(adapter.id);
         if (typeof message === 'string' && (message[0] === '{' || message[0] === '[')) return this.malformed(adapter.id, message);
-        const failed = verifier?.check(message);
+        const failed = verifier?.check(message, (client as { url?: string } | undefined)?.url);
         if (failed) {
-          const symbol = failed.marketId === undefined ? undefined : (ex as unknown as { safeSymbol(id: string): string }).safeSymbol(failed.marketId);
+          const safeSymbol = (ex as unknown as { safeSymbol(id: string, market?: unknown, delimiter?: string, type?: string): string }).safeSymbol.bind(ex);
+          const symbol = failed.marketId === undefined ? undefined : safeSymbol(failed.marketId, undefined, undefined, failed.marketType);
           return this.failedCheck(adapter.id, symbol, failed.problem);
         }
         return handle(client, message);

@@ -269,7 +269,7 @@ export class VenueMarket implements MarketView {
     };
     const data: LiquidationView[] = list.map((l) => {
       if ((l.side !== 'buy' && l.side !== 'sell') || !Number.isSafeInteger(l.timestamp)) throw new VenueValueError(`liquidation without side or time: ${JSON.stringify(l).slice(0, 200)}`);
-      return { side: l.side, price: exact(inst.tick, l.price, 'price'), avg_price: decimal(l.avgPrice, 'average price'), qty: exact(inst.lot, l.quantity, 'quantity'), ts: l.timestamp, seq: 0 };
+      return { side: l.side, price: exact(inst.tick, l.price, 'price'), avg_price: l.avgPrice === undefined ? null : decimal(l.avgPrice, 'average price'), qty: exact(inst.lot, l.quantity, 'quantity'), ts: l.timestamp, seq: 0 };
     });
     for (const d of data) d.seq = ++s.liquidationSeq;
     return { ...emptyMarketOutput(), liquidations: [{ symbol, data, sentUs: receivedAt * 1000 }] };

@@ -153,7 +153,11 @@ export class VenueStream {
   /** The stream's instrument from ccxt's market: exact tick and lot from its precision. */
   private instrument(ex: Exchange): Instrument {
     const m = ex.markets?.[this.spec.symbol];
-    if (!m) throw Object.assign(new VenueValueError(`${this.adapter.id} lists no market ${this.spec.symbol}`), { refused: true });
+    // the stream's own mistake, not the venue failing: retried (a market may be listed later) but never held against the venue's breaker
+    if (!m) throw Object.assign(new VenueValueError(`${this.adapter.id} lists no market ${this.spec.symbol}`), { refused: true, ownMistake: true });
+    if (m.spot && (this.spec.kind === 'funding' || this.spec.kind === 'liquidations')) {
+      throw Object.assign(new VenueValueError(`${this.adapter.id} ${this.spec.symbol} is a spot market: it has no ${this.spec.kind}`), { refused: true, ownMistake: true });
+    }
     const { tick, lot } = marketIncrements(ex as Parameters<typeof marketIncrements>[0], this.spec.symbol, this.adapter.decimals);
     const funding = this.adapter.funding;
     // a venue perpetual with a funding feed has mark, index and funding channels like an engine one
@@ -208,7 +212,7 @@ export class VenueStream {
     this.observer.failure(this.spec, cause, err);
     this.log.warn({ stream: this.spec.id, cause, err: err.message.slice(0, 300) }, 'venue stream failed; reconnecting');
     // a socket this process closed itself (a sibling stream's watchdog) is not the venue failing
-    if (!/closed by the user/.test(err.message)) {
+    if (!/closed by the user/.test(err.message) && !(err as { ownMistake?: boolean }).ownMistake) {
       const wasOpen = this.breaker.state === 'open';
       this.breaker.failure(Date.now());
       if (!wasOpen && this.breaker.state === 'open') this.observer.breaker(this.spec, true);

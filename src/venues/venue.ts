@@ -23,9 +23,9 @@ export interface VenueFunding {
 export interface VenueLiquidation {
   /** The liquidation order's side (sell: a long was closed). */
   side: 'buy' | 'sell';
-  /** Its limit price (on the tick) and the average price it filled at. */
+  /** Its limit price (on the tick; bybit: the bankruptcy price) and the average price it filled at (undefined where the venue sends none). */
   price: string;
-  avgPrice: string;
+  avgPrice: string | undefined;
   /** The quantity filled. */
   quantity: string;
   timestamp: number;

@@ -6,18 +6,24 @@ import { crc32 } from '../domain/crc32.js';
 import type { Increment } from '../domain/decimal.js';
 import { unitsOf } from './exact.js';
 
-/** A failed check: which market (the venue's own id; undefined: every book on the connection) and why. */
+/**
+ * A failed check: which market (the venue's own id; undefined: every book on the connection), of
+ * which type where a venue gives a spot and a perpetual market the same id (bybit), and why.
+ */
 export interface VerifyFailure {
   marketId: string | undefined;
+  marketType?: 'spot' | 'contract';
   problem: string;
 }
 
 export interface BookVerifier {
-  check(message: unknown): VerifyFailure | undefined;
+  /** `url`: the socket the message came on (a venue may serve its market types on different ones). */
+  check(message: unknown, url?: string): VerifyFailure | undefined;
 }
 
 export interface ChainPoint {
   marketId: string;
+  marketType?: 'spot' | 'contract';
   snapshot: boolean;
   id: number;
   /** The id the update follows (undefined for a snapshot). */
@@ -25,23 +31,25 @@ export interface ChainPoint {
 }
 
 /** Updates must chain (prev = the last id) from the latest snapshot; after a break nothing passes until the next snapshot. */
-export function chainVerifier(extract: (message: unknown) => ChainPoint | undefined): BookVerifier {
+export function chainVerifier(extract: (message: unknown, url?: string) => ChainPoint | undefined): BookVerifier {
   const last = new Map<string, number | 'broken'>();
   return {
-    check(message) {
-      const p = extract(message);
+    check(message, url) {
+      const p = extract(message, url);
       if (!p) return undefined;
+      const key = `${p.marketType ?? ''}/${p.marketId}`;
+      const failure = (problem: string): VerifyFailure => ({ marketId: p.marketId, ...(p.marketType ? { marketType: p.marketType } : {}), problem });
       if (p.snapshot) {
-        last.set(p.marketId, p.id);
+        last.set(key, p.id);
         return undefined;
       }
-      const at = last.get(p.marketId);
-      if (at === 'broken') return { marketId: p.marketId, problem: 'update after a break, before a snapshot' };
+      const at = last.get(key);
+      if (at === 'broken') return failure('update after a break, before a snapshot');
       if (at !== undefined && p.prev !== at) {
-        last.set(p.marketId, 'broken');
-        return { marketId: p.marketId, problem: `update ${p.prev}→${p.id} does not follow ${at}` };
+        last.set(key, 'broken');
+        return failure(`update ${p.prev}→${p.id} does not follow ${at}`);
       }
-      last.set(p.marketId, p.id);
+      last.set(key, p.id);
       return undefined;
     },
   };

@@ -38,7 +38,7 @@ const cfg = loadConfig();
 const kafka = createKafka(cfg.kafkaBrokers, 'test-venues', createLogger('error'));
 const decoder = new AvroDecoder(createSchemaRegistry(cfg.schemaRegistryUrl));
 const TOKEN = 'test-admin-token-0123456789';
-const VENUE_STREAMS = 'binance:BTC/USDT@book:50,binance:BTC/USDT@trades,okx:ETH/USDT@book:25,okx:BTC/USDT@ticker,bybit:SOL/USDT@book:20,bybit:BTC/USDT@trades,kraken:BTC/USDT@book:10,kraken:BTC/USDT@trades,kraken:SOL/USDT@ticker,binanceusdm:BTC/USDT:USDT@book:100,binanceusdm:ETH/USDT:USDT@trades,binanceusdm:BTC/USDT:USDT@funding,binanceusdm:BTC/USDT:USDT@liquidations,bitfinex:BTC/USDT@book:25,bitfinex:ETH/USDT@trades,bitfinex:SOL/USDT@ticker,coinbase:BTC/USDT@book:50,coinbase:BTC/USDT@trades,coinbase:ETH/USDT@ticker';
+const VENUE_STREAMS = 'binance:BTC/USDT@book:50,binance:BTC/USDT@trades,okx:ETH/USDT@book:25,okx:BTC/USDT@ticker,bybit:SOL/USDT@book:20,bybit:BTC/USDT@trades,bybit:ETH/USDT:USDT@book:50,bybit:BTC/USDT:USDT@funding,bybit:BTC/USDT:USDT@liquidations,kraken:BTC/USDT@book:10,kraken:BTC/USDT@trades,kraken:SOL/USDT@ticker,binanceusdm:BTC/USDT:USDT@book:100,binanceusdm:ETH/USDT:USDT@trades,binanceusdm:BTC/USDT:USDT@funding,binanceusdm:BTC/USDT:USDT@liquidations,bitfinex:BTC/USDT@book:25,bitfinex:ETH/USDT@trades,bitfinex:SOL/USDT@ticker,coinbase:BTC/USDT@book:50,coinbase:BTC/USDT@trades,coinbase:ETH/USDT@ticker';
 const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 
 interface StreamInfo {
@@ -51,6 +51,7 @@ interface StreamInfo {
   checksum_failures: number;
   malformed: number;
   breaker: string;
+  last_error?: string;
 }
 
 describe('outside venues through ccxt pro', () => {
@@ -88,7 +89,7 @@ describe('outside venues through ccxt pro', () => {
     let streams: StreamInfo[] = [];
     await waitUntil('the seeded venue streams connected', async () => {
       streams = ((await (await fetch(`${svc.baseUrl}/v1/streams`)).json()) as { streams: StreamInfo[] }).streams;
-      return streams.length === 19 && streams.every((s) => s.state === 'connected');
+      return streams.length === 22 && streams.every((s) => s.state === 'connected');
     }, 30_000).catch((err: Error) => {
       throw new Error(`${err.message}: ${JSON.stringify(streams.filter((s) => s.state !== 'connected'))}`);
     });
@@ -101,8 +102,8 @@ describe('outside venues through ccxt pro', () => {
     await stores?.drop();
   });
 
-  for (const [venue, symbol, depth] of [['binance', 'BTC/USDT', 50], ['okx', 'ETH/USDT', 25], ['bybit', 'SOL/USDT', 20], ['kraken', 'BTC/USDT', 10], ['binanceusdm', 'BTC/USDT:USDT', 100], ['bitfinex', 'BTC/USDT', 25], ['coinbase', 'BTC/USDT', 50]] as const) {
-    it(`${venue}: a client's verified book equals the stand-in's own book at checkpoints, every checksum matching`, async () => {
+  for (const [venue, symbol, depth] of [['binance', 'BTC/USDT', 50], ['okx', 'ETH/USDT', 25], ['bybit', 'SOL/USDT', 20], ['bybit', 'ETH/USDT:USDT', 50], ['kraken', 'BTC/USDT', 10], ['binanceusdm', 'BTC/USDT:USDT', 100], ['bitfinex', 'BTC/USDT', 25], ['coinbase', 'BTC/USDT', 50]] as const) {
+    it(`${venue}:${symbol}: a client's verified book equals the stand-in's own book at checkpoints, every checksum matching`, async () => {
       const feed: BookFeed = client.book(`${venue}:${symbol}`);
       let last: VerifiedBook | undefined;
       feed.on((b) => (last = b));
@@ -243,8 +244,13 @@ describe('outside venues through ccxt pro', () => {
     assert.ok(trades.every((t) => JSON.stringify(t).includes('kraken:BTC/USDT')), 'venue trades carry the venue symbol');
   });
 
-  it('a venue perpetual has mark, index and funding (binance USDⓈ-M markPrice), on the WebSocket and REST, in the venue decimals', async () => {
-    const symbol = 'binanceusdm:BTC/USDT:USDT';
+  const perpetuals = [
+    // venue, symbol, how it sends mark prices, its funding rate string, the average fill of a liquidation (bybit sends none)
+    { venue: 'binanceusdm (markPrice, forceOrder)', symbol: 'binanceusdm:BTC/USDT:USDT', mark: /^\d+\.\d{8}$/, rate: '0.00010000', avg: /^\d+\.\d{2}5$/ },
+    { venue: 'bybit linear (tickers deltas, allLiquidation)', symbol: 'bybit:BTC/USDT:USDT', mark: /^\d+\.\d{2}$/, rate: '0.0001', avg: null },
+  ] as const;
+  for (const perp of perpetuals) it(`a venue perpetual has mark, index and funding: ${perp.venue}, on the WebSocket and REST, in the venue decimals`, async () => {
+    const symbol = perp.symbol;
     const q = encodeURIComponent(symbol);
     type Mark = { symbol: string; index_symbol: string; mark_price: string; index_price: string };
     type Funding = { symbol: string; funding_rate: string; interest_rate: string; premium_rate_avg: string | null; next_funding_time: number; countdown_seconds: number };
@@ -255,10 +261,10 @@ describe('outside venues through ccxt pro', () => {
       return mark !== undefined;
     }, 15_000, 200);
     assert.equal(mark!.symbol, symbol);
-    assert.match(mark!.mark_price, /^\d+\.\d{8}$/, 'the venue decimals, as sent');
+    assert.match(mark!.mark_price, perp.mark, 'the venue decimals, as sent');
     assert.equal(mark!.index_symbol, `${symbol}-INDEX`);
     const funding = (await (await fetch(`${svc.baseUrl}/v1/funding?symbol=${q}`)).json()) as Funding;
-    assert.deepEqual([funding.funding_rate, funding.interest_rate, funding.premium_rate_avg], ['0.00010000', '0.0001', null]);
+    assert.deepEqual([funding.funding_rate, funding.interest_rate, funding.premium_rate_avg], [perp.rate, '0.0001', null]);
     assert.equal(funding.next_funding_time % 28_800_000, 0, 'funding every 8 hours');
     assert.ok(funding.countdown_seconds > 0 && funding.countdown_seconds <= 8 * 3600);
     const index = (await (await fetch(`${svc.baseUrl}/v1/index?symbol=${q}`)).json()) as { index_symbol: string; price: string };
@@ -275,8 +281,8 @@ describe('outside venues through ccxt pro', () => {
     ws.close();
   });
 
-  it('a venue perpetual has liquidations (binance USDⓈ-M forceOrder): numbered events on the WebSocket, the same on REST, exact decimals; a spot symbol has none', async () => {
-    const symbol = 'binanceusdm:BTC/USDT:USDT';
+  for (const perp of perpetuals) it(`a venue perpetual has liquidations: ${perp.venue}: numbered events on the WebSocket, the same on REST, exact decimals; a spot symbol has none`, async () => {
+    const symbol = perp.symbol;
     const got: LiquidationView[] = [];
     const feed = client.liquidations(symbol);
     feed.on((l) => got.push(...(Array.isArray(l) ? l : [l])));
@@ -285,7 +291,8 @@ describe('outside venues through ccxt pro', () => {
     for (const l of got) {
       assert.ok(l.side === 'buy' || l.side === 'sell');
       assert.match(l.price, /^\d+\.\d{2}$/, 'the limit price on the 0.01 tick');
-      assert.match(l.avg_price, /^\d+\.\d{2}5$/, 'the average fill as the venue wrote it');
+      if (perp.avg) assert.match(l.avg_price ?? '', perp.avg, 'the average fill as the venue wrote it');
+      else assert.equal(l.avg_price, null, 'no average fill where the venue sends none');
       assert.match(l.qty, /^\d+\.\d{5}$/, 'the quantity on the lot');
     }
     for (let i = 1; i < got.length; i++) assert.equal(got[i]!.seq, got[i - 1]!.seq + 1, 'numbered without a gap');
@@ -304,6 +311,23 @@ describe('outside venues through ccxt pro', () => {
     ws.send(JSON.stringify({ op: 'subscribe', channel: 'liquidations', symbol: 'binance:BTC/USDT', id: 7 }));
     await waitUntil('an error for a spot symbol', async () => frames.some((f) => f.type === 'error'), 5_000, 50);
     ws.close();
+  });
+
+  it('a funding or liquidations stream of a spot market is refused, saying why; other streams never notice', async () => {
+    const created = await fetch(`${svc.baseUrl}/v1/streams`, { method: 'POST', body: JSON.stringify({ venue: 'bybit', symbol: 'SOL/USDT', kind: 'funding' }), headers: auth });
+    assert.equal(created.status, 201);
+    const { id } = (await created.json()) as { id: string };
+    try {
+      let info: StreamInfo | undefined;
+      await waitUntil('the refusal', async () => /spot market/.test((info = await stream(id)).last_error ?? ''), 10_000, 100);
+      assert.notEqual(info!.state, 'connected');
+      assert.equal(info!.messages, 0);
+      await sleep(2000); // retried meanwhile
+      assert.equal((await stream('bybit.SOL-USDT.book')).state, 'connected', 'the book of that market goes on');
+      assert.equal((await stream('bybit.SOL-USDT.book')).breaker, 'closed', "the stream's own mistake is not held against the venue");
+    } finally {
+      assert.equal((await fetch(`${svc.baseUrl}/v1/streams/${id}`, { method: 'DELETE', headers: auth })).status, 204);
+    }
   });
 
   it('a stalled stream reconnects within twice its interval and serves again', async () => {
@@ -562,7 +586,7 @@ describe('outside venues through ccxt pro', () => {
       return listed.streams.length > 0;
     }, 15_000);
     assert.deepEqual(listed.streams.map((s) => s.id).sort(), [
-      'binance.BTC-USDT.book', 'binance.BTC-USDT.trades', 'binanceusdm.BTC-USDT-USDT.book', 'binanceusdm.BTC-USDT-USDT.funding', 'binanceusdm.BTC-USDT-USDT.liquidations', 'binanceusdm.ETH-USDT-USDT.trades', 'bitfinex.BTC-USDT.book', 'bitfinex.ETH-USDT.trades', 'bitfinex.SOL-USDT.ticker', 'bybit.BTC-USDT.trades', 'bybit.SOL-USDT.book',
+      'binance.BTC-USDT.book', 'binance.BTC-USDT.trades', 'binanceusdm.BTC-USDT-USDT.book', 'binanceusdm.BTC-USDT-USDT.funding', 'binanceusdm.BTC-USDT-USDT.liquidations', 'binanceusdm.ETH-USDT-USDT.trades', 'bitfinex.BTC-USDT.book', 'bitfinex.ETH-USDT.trades', 'bitfinex.SOL-USDT.ticker', 'bybit.BTC-USDT-USDT.funding', 'bybit.BTC-USDT-USDT.liquidations', 'bybit.BTC-USDT.trades', 'bybit.ETH-USDT-USDT.book', 'bybit.SOL-USDT.book',
       'coinbase.BTC-USDT.book', 'coinbase.BTC-USDT.trades', 'coinbase.ETH-USDT.ticker', 'kraken.BTC-USDT.book', 'kraken.BTC-USDT.trades', 'kraken.SOL-USDT.ticker', 'okx.BTC-USDT.ticker', 'okx.ETH-USDT.book', 'okx.SOL-USDT.book',
     ]);
     assert.equal(listed.streams.find((s) => s.id === 'okx.SOL-USDT.book')!.depth, 5);
