@@ -79,11 +79,21 @@ export abstract class VenueStandIn {
     const steps = [...this.models.values()].map((m) => ({ model: m, step: m.step(now) }));
     if (this.fault === 'stall' || this.fault === 'refuse') return;
     const out: { conn: Connection; frame: string }[] = [];
+    let bookFrames = 0;
     for (const conn of this.connections) {
       for (const sub of conn.subs) {
         const found = steps.find((s) => s.model.spec.symbol === sub.symbol);
-        if (found) for (const f of this.framesFor(conn, sub, found.step, found.model)) out.push({ conn, frame: f });
+        if (!found) continue;
+        const frames = this.framesFor(conn, sub, found.step, found.model);
+        if (sub.kind === 'book') bookFrames += frames.length;
+        for (const f of frames) out.push({ conn, frame: f });
       }
+    }
+    // a book fault waits for a step that sends a book update (one with no change for any book
+    // would make the gap or the duplicate a no-op nobody can see)
+    if ((this.fault === 'gap' || this.fault === 'duplicate' || this.fault === 'reorder') && bookFrames === 0) {
+      for (const o of out) this.send(o.conn, o.frame);
+      return;
     }
     const fault = this.fault;
     if (fault === 'gap' || fault === 'duplicate' || fault === 'reorder' || fault === 'garbage') this.fault = 'none';
