@@ -38,8 +38,10 @@ import { TradeStore } from './store/trade-store.js';
 import { TradeHistory } from './store/trade-history.js';
 import { restoreAggregates } from './ingest/aggregate-restore.js';
 import { stateView } from './ingest/state-view.js';
+import { instrumentOfVenueRecord } from './contract/venue-wire.js';
 import { EdgeMarket } from './edge/edge-market.js';
 import { MdFollower } from './edge/md-follower.js';
+import { VenueFollower } from './edge/venue-follower.js';
 import type { MarketOutput, TradeValue } from './market/market-output.js';
 import type { MarketView } from './market/market-view.js';
 import { compositeView } from './market/composite-view.js';
@@ -131,6 +133,7 @@ async function main(): Promise<void> {
   let pricing: PricingWorker | undefined;
   let latest: RedisLatestWriter | undefined;
   let follower: MdFollower | undefined;
+  let venueFollower: VenueFollower | undefined;
   let pricingHistory: BufferedWriter<PricingOutput> | undefined;
   let indexQuotes: BufferedWriter<RawQuote> | undefined;
   if (cfg.role === 'edge') {
@@ -143,10 +146,28 @@ async function main(): Promise<void> {
     );
     follower = new MdFollower(kafka, registry, market, { topicPrefix: cfg.topicPrefix, snapshotIntervalMs: cfg.mdSnapshotIntervalMs, recentTrades: 1000 }, metrics, log);
     const f = follower;
-    view = market;
-    onOutput = (l) => f.onOutput(l);
-    onPricing = (l) => f.onPricing(l);
-    lastPricing = () => f.pricing;
+    // the venue streams an `all` process publishes (md.venue.*), in a market of their own
+    const venueMarket = new EdgeMarket(
+      {
+        problem: (_symbol, cause, detail) => f.problem(cause, 'md.venue.book', detail),
+        synced: () => metrics.edgeResyncs.inc(),
+      },
+      cfg.edgeStaleAfterMs,
+      Date.now,
+      instrumentOfVenueRecord,
+    );
+    venueFollower = new VenueFollower(kafka, registry, venueMarket, { topicPrefix: cfg.topicPrefix, snapshotIntervalMs: cfg.mdSnapshotIntervalMs }, metrics, log, (c, t, d) => f.problem(c, t, d));
+    const vf = venueFollower;
+    view = compositeView(market, venueMarket);
+    onOutput = (l) => {
+      f.onOutput(l);
+      vf.onOutput(l);
+    };
+    onPricing = (l) => {
+      f.onPricing(l);
+      vf.onPricing(l);
+    };
+    lastPricing = () => combinePricing(f.pricing, vf.pricing());
   } else {
     const analytics = new AnalyticsStore(clickhouse, chDb);
     const pricingStore = new PricingHistoryStore(postgres);
@@ -307,7 +328,7 @@ async function main(): Promise<void> {
         return false;
       },
     );
-    await follower?.stop();
+    await Promise.allSettled([follower?.stop(), venueFollower?.stop()]);
     await Promise.allSettled([pricingHistory?.close(), indexQuotes?.close()]);
     await Promise.allSettled([latest?.stop(), venueLatest?.stop()]);
     await tracing.shutdown();
@@ -325,6 +346,7 @@ async function main(): Promise<void> {
   const venuesStarted = venues ? untilItWorks('venue streams start', log, 60_000, () => venues.start(cfg.venues.seeds)).catch((err: Error) => log.error({ err: err.message }, 'venue streams not started')) : undefined;
   const venuePublishing = venuePublisher ? untilItWorks('md.venue.* publisher start', log, 120_000, () => venuePublisher!.start()).catch((err: Error) => log.error({ err: err.message }, 'md.venue.* not published')) : undefined;
   if (ingest) await untilItWorks('ingest start', log, 120_000, () => ingest!.start());
+  if (venueFollower) void untilItWorks('md.venue.* follower start', log, 120_000, () => venueFollower!.start()).catch((err: Error) => log.error({ err: err.message }, 'md.venue.* not followed'));
   if (follower) await untilItWorks('md.* follower start', log, 120_000, () => follower!.start());
   if (pricing && !stopping) await untilItWorks('pricing start', log, 60_000, () => pricing!.start());
   await venuesStarted;

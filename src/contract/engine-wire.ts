@@ -1,5 +1,5 @@
 // The engine contract's records as they decode from Avro (see avro/*.avsc; field names kept).
-import { makeInstrument, type Instrument } from '../domain/instrument.js';
+import { makeInstrument, type Instrument, type InstrumentSpec } from '../domain/instrument.js';
 
 export interface WireLevel {
   price: string;
@@ -73,8 +73,9 @@ export interface WireInstrumentStatus {
 }
 
 /** The domain instrument of an instrument record; throws (a DecimalError or an Error) when it is invalid. */
-export function instrumentOfWire(w: WireInstrument): Instrument {
-  return makeInstrument({
+/** An instrument record as the domain's instrument (`make` validates the symbol's form). */
+export function instrumentOfWire(w: WireInstrument, make: (spec: InstrumentSpec) => Instrument = makeInstrument): Instrument {
+  return make({
     symbol: w.symbol,
     base: w.base,
     quote: w.quote,

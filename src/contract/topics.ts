@@ -68,5 +68,7 @@ export function venueTopics(prefix = '') {
     ticker: `${prefix}md.venue.ticker.v1`,
     funding: `${prefix}md.venue.funding.v1`,
     liquidations: `${prefix}md.venue.liquidations.v1`,
+    /** The instruments of published venue symbols (md.instrument.v1 records, compacted): what an edge needs to rebuild them. */
+    instruments: `${prefix}md.venue.instruments.v1`,
   };
 }

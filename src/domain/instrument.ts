@@ -31,10 +31,21 @@ export interface Instrument extends InstrumentSpec {
 }
 
 const SYMBOL = /^[A-Z0-9][A-Z0-9_-]{0,31}$/;
+const VENUE_SYMBOL = /^[a-z0-9]{1,20}:[A-Z0-9]{1,20}\/[A-Z0-9]{1,20}(:[A-Z0-9]{1,20})?$/;
 
 /** Validates a spec (throws with the reason) and attaches its increments. */
 export function makeInstrument(spec: InstrumentSpec): Instrument {
   if (!SYMBOL.test(spec.symbol)) throw new Error(`symbol ${JSON.stringify(spec.symbol)} must be 1-32 of A-Z 0-9 _ -`);
+  return withIncrements(spec);
+}
+
+/** The same for an outside venue's market, named `venue:BASE/QUOTE` or `venue:BASE/QUOTE:SETTLE`. */
+export function makeVenueInstrument(spec: InstrumentSpec): Instrument {
+  if (!VENUE_SYMBOL.test(spec.symbol)) throw new Error(`venue symbol ${JSON.stringify(spec.symbol)} must be venue:BASE/QUOTE or venue:BASE/QUOTE:SETTLE`);
+  return withIncrements(spec);
+}
+
+function withIncrements(spec: InstrumentSpec): Instrument {
   if (spec.kind === 'perpetual' && !spec.perpetual) throw new Error(`perpetual ${spec.symbol} has no funding terms`);
   return { ...spec, tick: Increment.parse(spec.tickSize), lot: Increment.parse(spec.lotSize) };
 }

@@ -51,6 +51,8 @@ export class EdgeMarket implements MarketView {
     /** A synced book without a message for this long is `stale` (its core is gone or stalled). */
     private readonly staleAfterMs: number,
     private readonly clock: () => number = Date.now,
+    /** Reads an instrument record (an engine symbol's by default; a venue market passes its own). */
+    private readonly instrumentOf: (w: WireInstrument) => Instrument = instrumentOfWire,
   ) {}
 
   // ---- MarketView ----
@@ -97,7 +99,7 @@ export class EdgeMarket implements MarketView {
   onInstrument(w: WireInstrument): void {
     let inst: Instrument;
     try {
-      inst = instrumentOfWire(w);
+      inst = this.instrumentOf(w);
     } catch (err) {
       this.observer.problem(w.symbol, 'bad_instrument', (err as Error).message);
       return;

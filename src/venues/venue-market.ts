@@ -4,14 +4,15 @@
 import type { Interval } from '../domain/candle.js';
 import type { Instrument } from '../domain/instrument.js';
 import type { OrderBook } from '../domain/order-book.js';
-import type { CandleView, FundingView, IndexView, LiquidationView, MarkView, TickerView } from '../domain/wire-views.js';
+import type { CandleView, LiquidationView, TickerView } from '../domain/wire-views.js';
 import { emptyMarketOutput, type BookSnapshotValue, type MarketOutput, type TradeValue } from '../market/market-output.js';
 import type { BookStatus, MarketView } from '../market/market-view.js';
 import { formatScaled, type Increment } from '../domain/decimal.js';
 import { decimalOf, unitsOf, VenueValueError } from './exact.js';
 import type { PricingOutput } from '../pricing/pricing-worker.js';
-import { splitVenueSymbol, type VenueFunding, type VenueKind, type VenueLiquidation } from './venue.js';
+import type { VenueFunding, VenueKind, VenueLiquidation } from './venue.js';
 import { VenueBook, type CcxtLevels } from './venue-book.js';
+import { venuePricing } from './venue-pricing.js';
 
 /** The fields of a ccxt trade this service takes. */
 export interface CcxtTrade {
@@ -284,14 +285,7 @@ export class VenueMarket implements MarketView {
       if (typeof v !== 'string' || !DECIMAL.test(v) || (name !== 'funding rate' && v.startsWith('-'))) throw new VenueValueError(`${name} ${JSON.stringify(v)} is not a decimal`);
     }
     if (!Number.isSafeInteger(f.nextFundingTime) || !Number.isSafeInteger(f.timestamp)) throw new VenueValueError(`funding times ${f.nextFundingTime}, ${f.timestamp} are not times`);
-    const timestamp = f.timestamp;
-    const mark: MarkView = { symbol, index_symbol: terms.indexSymbol, mark_price: f.markPrice, index_price: f.indexPrice, premium_ema: null, stale: false, timestamp };
-    const index: IndexView = { index_symbol: terms.indexSymbol, price: f.indexPrice, stale: false, timestamp, sources_used: [splitVenueSymbol(symbol)?.venue ?? symbol], sources_excluded: [] };
-    const funding: FundingView = {
-      symbol, funding_rate: f.fundingRate, premium_rate_avg: null, interest_rate: terms.interestRate, next_funding_time: f.nextFundingTime,
-      countdown_seconds: Math.max(0, Math.round((f.nextFundingTime - receivedAt) / 1000)), timestamp,
-    };
-    s.prices = { indices: [index], marks: [mark], funding: [funding] };
+    s.prices = venuePricing(symbol, terms, f, receivedAt);
     for (const l of this.pricingListeners) l(s.prices);
   }
 }

@@ -1,6 +1,7 @@
 // Publishes the venue streams whose `publish` knob is on to the md.venue.* topics (Avro, keyed by
 // venue symbol): trades, book deltas with a snapshot at every (re)build and periodically, tickers,
-// perpetuals' mark and funding, liquidations.
+// perpetuals' mark and funding, liquidations; and each published symbol's instrument (compacted),
+// so that an edge can rebuild them.
 // Not transactional: a venue feed has no offsets to commit with it. Batched every 50 ms; while
 // Kafka is away at most `maxQueued` records wait (the oldest dropped and counted beyond that).
 import type { Kafka, Message, Producer } from 'kafkajs';
@@ -15,12 +16,14 @@ import {
   venueSnapshotRecord,
   venueTickerRecord,
   venueTradeRecord,
+  venueInstrumentRecord,
   type VenueBookRecord,
   type VenueFundingRecord,
   type VenueLiquidationRecord,
   type VenueTickerRecord,
   type VenueTradeRecord,
 } from '../contract/venue-wire.js';
+import type { WireInstrument } from '../contract/engine-wire.js';
 import type { MarketOutput } from '../market/market-output.js';
 import type { Logger } from '../obs/logger.js';
 import type { PricingOutput } from '../pricing/pricing-worker.js';
@@ -34,6 +37,7 @@ interface Encoders {
   ticker: TopicEncoder<VenueTickerRecord>;
   funding: TopicEncoder<VenueFundingRecord>;
   liquidations: TopicEncoder<VenueLiquidationRecord>;
+  instruments: TopicEncoder<WireInstrument>;
 }
 
 export class VenuePublisher {
@@ -46,6 +50,8 @@ export class VenuePublisher {
   private sending: Promise<void> | undefined;
   /** Books whose readers have a base: a delta of any other is preceded by a snapshot. */
   private based = new Set<string>();
+  /** Symbols whose instrument has been published. */
+  private announced = new Set<string>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -63,7 +69,11 @@ export class VenuePublisher {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      await ensureTopics(admin, Object.values(this.topics).map((topic) => ({ topic, numPartitions: this.opts.partitions })));
+      const compacted = [{ name: 'cleanup.policy', value: 'compact' }];
+      await ensureTopics(
+        admin,
+        Object.values(this.topics).map((topic) => (topic === this.topics.instruments ? { topic, numPartitions: 1, configEntries: compacted } : { topic, numPartitions: this.opts.partitions })),
+      );
     } finally {
       await admin.disconnect();
     }
@@ -73,6 +83,7 @@ export class VenuePublisher {
       ticker: await registerTopicSchema(this.registry, this.topics.ticker, 'md.venue.ticker.v1.avsc'),
       funding: await registerTopicSchema(this.registry, this.topics.funding, 'md.venue.funding.v1.avsc'),
       liquidations: await registerTopicSchema(this.registry, this.topics.liquidations, 'md.venue.liquidations.v1.avsc'),
+      instruments: await registerTopicSchema(this.registry, this.topics.instruments, 'md.instrument.v1.avsc'),
     };
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await this.producer.connect();
@@ -133,10 +144,19 @@ export class VenuePublisher {
     return this.streams.specOf(symbol, kind)?.publish === true;
   }
 
+  /** The instrument of a symbol before its first record (and again with every periodic snapshot round). */
+  private announce(symbol: string): void {
+    const inst = this.streams.market.instrument(symbol);
+    if (!inst || !this.enc) return;
+    this.announced.add(symbol);
+    this.push(this.topics.instruments, symbol, this.enc.instruments.encode(venueInstrumentRecord(inst, Date.now())));
+  }
+
   private periodicSnapshots(): void {
     const enc = this.enc;
     if (!enc) return;
     const now = Date.now();
+    this.announced.clear(); // the compacted topic keeps the latest; a symbol gone is not announced again
     for (const s of this.streams.list()) {
       if (s.spec.kind !== 'book' || !s.spec.publish) continue;
       const inst = this.streams.market.instrument(s.symbol);
@@ -146,6 +166,7 @@ export class VenuePublisher {
   }
 
   private push(topic: string, key: string, value: Buffer): void {
+    if (topic !== this.topics.instruments && !this.announced.has(key)) this.announce(key);
     this.queue.push({ topic, message: { key, value } });
     const over = this.queue.length - this.opts.maxQueued;
     if (over > 0) {

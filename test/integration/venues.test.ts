@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import WebSocket from 'ws';
-import { connect, type BookFeed, type LiquidationView, type MarketClient, type ServerFrame, type VerifiedBook } from '@market-data/client';
+import { connect, type BookFeed, type LiquidationView, type MarketClient, type ServerFrame, type TradeView, type VerifiedBook } from '@market-data/client';
 import { FakeExchanges } from '../../src/sim/exchanges.js';
 import { loadConfig } from '../../src/config.js';
 import { AvroDecoder } from '../../src/contract/avro-codec.js';
@@ -546,6 +546,84 @@ describe('outside venues through ccxt pro', () => {
     } finally {
       for (const id of persisted) await fetch(`${svc.baseUrl}/v1/streams/${id}`, { method: 'PATCH', body: JSON.stringify({ persist: false }), headers: auth });
       await redis.quit().catch(() => undefined);
+    }
+  });
+
+  it('an edge follows md.venue.*: the same verified book (seq, checksum), trades, ticker, funding and liquidations as the process that follows the venue', async () => {
+    const published = ['binance.BTC-USDT.book', 'binance.BTC-USDT.trades', 'okx.BTC-USDT.ticker', 'binanceusdm.BTC-USDT-USDT.funding', 'binanceusdm.BTC-USDT-USDT.liquidations'];
+    for (const id of published) assert.equal((await fetch(`${svc.baseUrl}/v1/streams/${id}`, { method: 'PATCH', body: JSON.stringify({ publish: true }), headers: auth })).status, 200);
+    const edge = await startService({ ...env, ...stores.env, ROLE: 'edge', LOG_LEVEL: 'info' });
+    const edgeClient = connect(`ws://127.0.0.1:${edge.httpPort}/ws`, { WebSocket, backoff: { initialMs: 100, maxMs: 1000 } });
+    const get = async <T,>(base: string, path: string): Promise<T> => (await (await fetch(`${base}${path}`)).json()) as T;
+    try {
+      // an edge knows a venue symbol once it has read its instrument from md.venue.instruments.v1
+      await waitUntil('the venue book on the edge', async () => (await fetch(`${edge.baseUrl}/v1/depth?symbol=${encodeURIComponent('binance:BTC/USDT')}`)).status === 200, 30_000, 200).catch((err: Error) =>
+        assert.fail(`${err.message}\n${edge.output().slice(-3000)}`),
+      );
+      const feed = edgeClient.book('binance:BTC/USDT');
+      let last: VerifiedBook | undefined;
+      feed.on((b) => (last = b));
+      await waitUntil('a verified venue book on the edge', async () => last !== undefined && last.seq > 0, 30_000, 100).catch((err: Error) => assert.fail(`${err.message}\n${edge.output().slice(-3000)}`));
+      type Depth = { seq: number; status: string; bids: string[][]; asks: string[][]; checksum: number };
+      for (let checkpoint = 0; checkpoint < 2; checkpoint++) {
+        await sleep(1500);
+        await fault('binance', 'pause');
+        try {
+          let a: Depth | undefined;
+          let e: Depth | undefined;
+          await waitUntil(`the same book on the edge at checkpoint ${checkpoint}`, async () => {
+            a = await get<Depth>(svc.baseUrl, `/v1/depth?symbol=${encodeURIComponent('binance:BTC/USDT')}&depth=50`);
+            e = await get<Depth>(edge.baseUrl, `/v1/depth?symbol=${encodeURIComponent('binance:BTC/USDT')}&depth=50`);
+            return a.seq === e.seq && last?.seq === a.seq;
+          }, 10_000, 100).catch((err: Error) => assert.fail(`${err.message}: all at ${a?.seq}, edge at ${e?.seq}, edge client at ${last?.seq}`));
+          const served = (d: Depth) => ({ seq: d.seq, status: d.status, bids: d.bids, asks: d.asks, checksum: d.checksum });
+          assert.deepEqual(served(e!), served(a!), 'the edge serves the book, seq and checksum of the process that follows the venue');
+          assert.equal(e!.status, 'in_sync');
+          assert.deepEqual(last!.levels(50).bids, a!.bids, "the edge client's verified book");
+        } finally {
+          await fault('binance', 'none');
+        }
+      }
+      assert.equal(feed.stats.checksumMismatches, 0);
+      assert.equal(feed.stats.chainBreaks, 0);
+      feed.close();
+
+      type Trades = { trades: TradeView[] };
+      const trades = (base: string) => get<Trades>(base, `/v1/trades?symbol=${encodeURIComponent('binance:BTC/USDT')}&limit=1000`);
+      await waitUntil('venue trades on the edge', async () => (await trades(edge.baseUrl)).trades.length >= 3, 15_000, 200);
+      const [edgeTrades, allTrades] = await Promise.all([trades(edge.baseUrl), trades(svc.baseUrl)]);
+      const bySeq = new Map(allTrades.trades.map((t) => [t.seq, t]));
+      const common = edgeTrades.trades.filter((t) => bySeq.has(t.seq));
+      assert.ok(common.length >= 3, 'the edge serves trades the process served');
+      for (const t of common) assert.deepEqual(t, bySeq.get(t.seq), `trade seq ${t.seq}: the same id, price, size, side and time`);
+
+      await waitUntil('the same okx ticker on the edge', async () => {
+        const [a, e] = await Promise.all([get<object>(svc.baseUrl, `/v1/ticker/24h?symbol=${encodeURIComponent('okx:BTC/USDT')}`), get<object>(edge.baseUrl, `/v1/ticker/24h?symbol=${encodeURIComponent('okx:BTC/USDT')}`)]);
+        return JSON.stringify(a) === JSON.stringify(e);
+      }, 10_000, 50);
+
+      const perp = encodeURIComponent('binanceusdm:BTC/USDT:USDT');
+      type Funding = { funding_rate: string; interest_rate: string; next_funding_time: number; premium_rate_avg: string | null; timestamp: number };
+      await waitUntil('funding on the edge', async () => (await fetch(`${edge.baseUrl}/v1/funding?symbol=${perp}`)).status === 200, 15_000, 200);
+      const [fa, fe] = await Promise.all([get<Funding>(svc.baseUrl, `/v1/funding?symbol=${perp}`), get<Funding>(edge.baseUrl, `/v1/funding?symbol=${perp}`)]);
+      assert.deepEqual([fe.funding_rate, fe.interest_rate, fe.next_funding_time, fe.premium_rate_avg], [fa.funding_rate, fa.interest_rate, fa.next_funding_time, fa.premium_rate_avg]);
+      type Mark = { mark_price: string; index_price: string; timestamp: number };
+      await waitUntil('the same mark on the edge', async () => {
+        const [a, e] = await Promise.all([get<Mark>(svc.baseUrl, `/v1/mark?symbol=${perp}`), get<Mark>(edge.baseUrl, `/v1/mark?symbol=${perp}`)]);
+        return a.timestamp === e.timestamp && a.mark_price === e.mark_price && a.index_price === e.index_price;
+      }, 10_000, 50);
+
+      type Liqs = { liquidations: LiquidationView[] };
+      await waitUntil('liquidations on the edge', async () => (await get<Liqs>(edge.baseUrl, `/v1/liquidations?symbol=${perp}&limit=1000`)).liquidations.length >= 2, 20_000, 200);
+      const allLiqs = new Map((await get<Liqs>(svc.baseUrl, `/v1/liquidations?symbol=${perp}&limit=1000`)).liquidations.map((l) => [l.seq, l]));
+      const edgeLiqs = (await get<Liqs>(edge.baseUrl, `/v1/liquidations?symbol=${perp}&limit=1000`)).liquidations;
+      for (const l of edgeLiqs) if (allLiqs.has(l.seq)) assert.deepEqual(l, allLiqs.get(l.seq), `liquidation ${l.seq}`);
+      assert.ok(edgeLiqs.some((l) => allLiqs.has(l.seq)), 'the edge has liquidations the process served');
+      assert.equal(edge.proc.exitCode, null);
+    } finally {
+      edgeClient.close();
+      await edge.stop();
+      for (const id of published) await fetch(`${svc.baseUrl}/v1/streams/${id}`, { method: 'PATCH', body: JSON.stringify({ publish: false }), headers: auth });
     }
   });
 

@@ -15,6 +15,22 @@ import { decimalOf, incrementOf, marketIncrements, unitsOf, VenueValueError } fr
 import { parseKnobs, parseStreamList, parseStreamSpec, SpecError } from '../../src/venues/stream-spec.js';
 import { VenueBook } from '../../src/venues/venue-book.js';
 import { VenueMarket } from '../../src/venues/venue-market.js';
+import { venuePricing } from '../../src/venues/venue-pricing.js';
+import { EdgeMarket } from '../../src/edge/edge-market.js';
+import type { MarketOutput } from '../../src/market/market-output.js';
+import {
+  bookOfVenueRecord,
+  fundingOfVenueRecord,
+  instrumentOfVenueRecord,
+  tickerOfVenueRecord,
+  tradeOfVenueRecord,
+  venueDeltaRecord,
+  venueFundingRecord,
+  venueInstrumentRecord,
+  venueSnapshotRecord,
+  venueTickerRecord,
+  venueTradeRecord,
+} from '../../src/contract/venue-wire.js';
 import { connectionSequenceVerifier, krakenChecksum, krakenChecksumVerifier } from '../../src/venues/verifiers.js';
 
 const spec = makeInstrument({ symbol: 'BTC-USDT', base: 'BTC', quote: 'USDT', kind: 'spot', status: 'trading', tickSize: '0.01', lotSize: '0.00001' });
@@ -272,5 +288,68 @@ describe('venue perpetuals: mark, index, funding and liquidations', () => {
     }
     market.open('binance:BTC/USDT', { ...spec, symbol: 'binance:BTC/USDT' });
     assert.equal(market.onLiquidations('binance:BTC/USDT', [l], 0), undefined, 'a spot symbol has none');
+  });
+});
+
+describe('md.venue.* read back by an edge', () => {
+  const perp: Instrument = { ...spec, symbol: 'bybit:BTC/USDT:USDT', kind: 'perpetual', perpetual: { indexSymbol: 'bybit:BTC/USDT:USDT-INDEX', fundingIntervalHours: 8, interestRate: '0.0001' } };
+  /** A venue market and an edge market fed what the venue market publishes, record by record. */
+  function pair() {
+    const market = new VenueMarket();
+    market.open(perp.symbol, perp);
+    market.setDepth(perp.symbol, 10);
+    const edge = new EdgeMarket({ problem: (s, cause, detail) => assert.fail(`${s}: ${cause} ${detail}`), synced: () => undefined }, 60_000, Date.now, instrumentOfVenueRecord);
+    edge.onInstrument(venueInstrumentRecord(perp, 1));
+    const served: MarketOutput[] = [];
+    const feed = (out: MarketOutput | undefined) => {
+      if (!out) return;
+      for (const s of out.snapshots) {
+        const b = bookOfVenueRecord(venueSnapshotRecord(perp, s, 5));
+        assert.ok('snapshot' in b);
+        const o = edge.onSnapshot(b.snapshot);
+        if (o) served.push(o);
+      }
+      for (const d of out.deltas) {
+        const b = bookOfVenueRecord(venueDeltaRecord(perp, d));
+        assert.ok('delta' in b);
+        const o = edge.onDelta(b.delta);
+        if (o) served.push(o);
+      }
+      for (const t of out.trades) served.push(edge.onTrade(tradeOfVenueRecord(venueTradeRecord(t)))!);
+      for (const t of out.tickers) edge.onTicker(tickerOfVenueRecord(venueTickerRecord(t, 9)));
+    };
+    return { market, edge, served, feed };
+  }
+
+  it('an edge rebuilds every venue book from the records: the same levels, seq and status after every update', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 40 })), { minLength: 3, maxLength: 20 }), (steps) => {
+        const { market, edge, feed } = pair();
+        for (const [i, [nb, na]] of steps.entries()) {
+          const bids = Array.from({ length: nb }, (_, k) => [Number((640 - k * 0.01 - i * 0.01).toFixed(2)), Number((0.001 * (k + 1)).toFixed(5))]);
+          const asks = Array.from({ length: na }, (_, k) => [Number((640.5 + k * 0.01).toFixed(2)), Number((0.002 * (k + 1)).toFixed(5))]);
+          feed(market.onBook(perp.symbol, 10, bids, asks, 1000 + i, 1000 + i));
+          const mine = market.book(perp.symbol)!;
+          const theirs = edge.book(perp.symbol)!;
+          assert.equal(theirs.sequence, mine.sequence, 'the same seq');
+          assert.deepEqual(theirs.depth(10), mine.depth(10), 'the same book');
+          assert.equal(edge.status(perp.symbol), 'in_sync');
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('trades, the 24h ticker, mark, index and funding read back equal what the venue market served', () => {
+    const { market, edge, served, feed } = pair();
+    feed(market.onTrades(perp.symbol, [{ id: '7', timestamp: 2000, price: 640.12, amount: 0.5, side: 'buy' }], 2001));
+    const trade = served.at(-1)!.trades[0]!;
+    assert.deepEqual([trade.trade_id, trade.price, trade.quantity, trade.taker_side], ['7', '640.12', '0.50000', 'buy']);
+    feed(market.onTicker(perp.symbol, { last: 640.12, open: 600, high: 650, low: 590, change: 40.12, percentage: 6.68, baseVolume: 12.5, quoteVolume: 8000.25, bid: 640.1, bidVolume: 1, ask: 640.2, askVolume: 2, timestamp: 3000 }, 3001));
+    assert.deepEqual(edge.ticker(perp.symbol, 4000), market.ticker(perp.symbol), 'the same 24h ticker');
+    const f = { markPrice: '640.15', indexPrice: '640.1', fundingRate: '0.0001', nextFundingTime: 28_800_000, timestamp: 3000 };
+    market.onFunding(perp.symbol, f, 3500);
+    const record = venueFundingRecord(market.pricing().marks[0]!, market.pricing().funding[0]!, 3500)!;
+    assert.deepEqual(venuePricing(perp.symbol, perp.perpetual!, fundingOfVenueRecord(record), record.receive_time), market.pricing(), 'the same mark, index and funding');
   });
 });
