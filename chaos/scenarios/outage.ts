@@ -62,13 +62,21 @@ export async function outage(spec: OutageSpec, size: Size): Promise<ChaosOutcome
   let floorLastAt = 0;
   const rss = rssSampler(() => svc.proc.pid);
   let stopped = false;
+  let stopSim = () => undefined as void;
   try {
     const warmS = 12;
     // long enough for the calm window, the outage, a slow component start and the resumption after it
     const simRun = startSim(['--symbols', String(SYMBOLS), '--rate', String(RATE), '--duration', String(warmS + 2 * downS + 75), '--seed', '41', '--engine-speed', '6'], env);
     const sim = simRun.done;
     sim.catch(() => undefined);
-    const symbols = await knownSymbols(svc, SYMBOLS);
+    stopSim = simRun.stop;
+    const symbols = await knownSymbols(svc, SYMBOLS).catch(async (err: Error) => {
+      // what the simulator and the service said is the clue (the run's logs stay on the machine)
+      simRun.stop();
+      const simSaid = await sim.then(() => 'ended normally', (e: Error) => e.message);
+      const counters = (await metricsText(svc).catch(() => '')).split('\n').filter((l) => /^md_(dlq|registry|kafka_messages_consumed|decode)/.test(l));
+      throw new Error(`${err.message}\nthe simulator: ${simSaid.slice(-2000)}\nthe service's counters: ${counters.join('; ').slice(0, 2000)}\nthe service: ${svc.output().slice(-3000)}`);
+    });
     await client.opened;
     for (const symbol of symbols) for (const channel of ['trades', 'book']) client.send({ op: 'subscribe', channel, symbol });
     await floor.connect();
@@ -183,6 +191,7 @@ export async function outage(spec: OutageSpec, size: Size): Promise<ChaosOutcome
       ],
     };
   } finally {
+    stopSim();
     rss.stop();
     if (stopped) for (const c of spec.components) await stack('start', c).catch(() => undefined);
     await floor.disconnect().catch(() => undefined);

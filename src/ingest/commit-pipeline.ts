@@ -133,10 +133,15 @@ export class CommitPipeline {
         this.offsets.committedAt(offsets);
         return;
       } catch (err) {
-        // The outputs are already taken from the state: keep them and try again rather than lose them.
+        // The outputs are already taken from the state: keep them and try again rather than lose them,
+        // but only once the broker has said the failed attempt did not commit.
         this.log.warn({ err: (err as Error).message, attempt }, 'publish transaction failed; retrying');
-        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
-        if (await this.settledAsCommitted(offsets, round)) return;
+        for (let asked = 1; ; asked++) {
+          await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** Math.min(attempt + asked - 1, 10))));
+          const outcome = await this.settle(offsets, round);
+          if (outcome === 'committed') return;
+          if (outcome === 'aborted') break;
+        }
       }
     }
   }
@@ -145,25 +150,26 @@ export class CommitPipeline {
    * After a failed attempt: a new producer settles the old transaction. Its offsets say how it
    * ended: committed (the broker had it before the failure reached us: publishing again would
    * double it) or aborted (publish again): the round id in their metadata is this round's only if
-   * it committed. False when the broker cannot be asked yet.
+   * it committed. Unknown while the broker cannot be asked: the caller asks again, and never
+   * publishes on a guess.
    */
-  private async settledAsCommitted(offsets: PartitionOffset[], round: string): Promise<boolean> {
+  private async settle(offsets: PartitionOffset[], round: string): Promise<'committed' | 'aborted' | 'unknown'> {
     try {
       await this.renewProducer();
-      if (!offsets.length) return false;
+      // a round that carries no offset (nothing committed yet) leaves no trace to read: publish again
+      if (!offsets.length) return 'aborted';
       const committed = await this.committedOffsets();
       const done = offsets.every((o) => {
         const c = committed.get(o.partition);
         return c?.offset === o.offset && TradeWatermarks.roundOf(c.metadata) === round;
       });
-      if (done) {
-        this.log.warn({ partitions: offsets.length }, 'the failed transaction had committed; not publishing it again');
-        this.offsets.committedAt(offsets);
-      }
-      return done;
+      if (!done) return 'aborted';
+      this.log.warn({ partitions: offsets.length }, 'the failed transaction had committed; not publishing it again');
+      this.offsets.committedAt(offsets);
+      return 'committed';
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'could not renew the transactional producer yet');
-      return false;
+      this.log.warn({ err: (err as Error).message }, 'could not settle the failed transaction yet; asking again before publishing anything');
+      return 'unknown';
     }
   }
 

@@ -21,6 +21,28 @@ export function decimalOf(n: number): string {
   return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
 }
 
+const PLAIN = /^(-?)(\d+)(?:\.(\d+))?$/;
+
+/** The exact product of two plain decimal strings ("1234.5678" × "108894.5"), trailing zeros of the fraction dropped. */
+export function productOf(a: string, b: string): string {
+  const x = PLAIN.exec(a);
+  const y = PLAIN.exec(b);
+  if (!x || !y) throw new VenueValueError(`not plain decimals: ${a} × ${b}`);
+  const scale = (x[3] ?? '').length + (y[3] ?? '').length;
+  const units = BigInt(x[2]! + (x[3] ?? '')) * BigInt(y[2]! + (y[3] ?? ''));
+  const negative = units !== 0n && (x[1] === '-') !== (y[1] === '-');
+  const digits = units.toString().padStart(scale + 1, '0');
+  const int = digits.slice(0, digits.length - scale);
+  const frac = digits.slice(digits.length - scale).replace(/0+$/, '');
+  return `${negative ? '-' : ''}${int}${frac ? `.${frac}` : ''}`;
+}
+
+/** A decimal string an adapter computed exactly from the venue's fields, checked (it never goes through a float). */
+export function plainDecimal(s: string): string {
+  if (!PLAIN.test(s)) throw new VenueValueError(`not a plain decimal: ${s}`);
+  return s;
+}
+
 /**
  * A market's increment from ccxt's precision: a tick size (precisionMode TICK_SIZE, e.g. 0.01)
  * or a count of decimals (DECIMAL_PLACES, e.g. 2).

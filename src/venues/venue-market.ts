@@ -8,7 +8,7 @@ import type { CandleView, LiquidationView, TickerView } from '../domain/wire-vie
 import { emptyMarketOutput, type BookSnapshotValue, type MarketOutput, type TradeValue } from '../market/market-output.js';
 import type { BookStatus, MarketView } from '../market/market-view.js';
 import { formatScaled, type Increment } from '../domain/decimal.js';
-import { decimalOf, unitsOf, VenueValueError } from './exact.js';
+import { decimalOf, plainDecimal, unitsOf, VenueValueError } from './exact.js';
 import type { PricingOutput } from '../pricing/pricing-worker.js';
 import type { VenueFunding, VenueKind, VenueLiquidation } from './venue.js';
 import { VenueBook, type CcxtLevels } from './venue-book.js';
@@ -33,7 +33,8 @@ export interface CcxtTicker {
   change?: number;
   percentage?: number;
   baseVolume?: number;
-  quoteVolume?: number;
+  /** A string where the adapter computed it exactly from the venue's own fields (Adapter.tickerExact). */
+  quoteVolume?: number | string;
   bid?: number;
   bidVolume?: number;
   ask?: number;
@@ -206,7 +207,7 @@ export class VenueMarket implements MarketView {
     if (!s) return undefined;
     const inst = s.instrument;
     const price = (n: number | undefined) => (n === undefined || n === null ? null : inst.tick.format(unitsOf(n, inst.tick)));
-    const amount = (n: number | undefined) => (n === undefined || n === null ? null : decimalOf(n));
+    const amount = (n: number | string | undefined) => (n === undefined || n === null ? null : typeof n === 'string' ? plainDecimal(n) : decimalOf(n));
     const ts = t.timestamp ?? receivedAt;
     const view: TickerView = {
       symbol,

@@ -194,9 +194,10 @@ export class VenueStream {
       return undefined;
     }
     if (kind === 'liquidations') return this.market.onLiquidations(this.symbol, data as VenueLiquidation[], now);
-    const derived = this.adapter.tickerDerived;
-    const ticker = derived ? { ...(data as CcxtTicker) } : (data as CcxtTicker);
+    const { tickerDerived: derived, tickerExact: exact } = this.adapter;
+    const ticker = derived || exact ? { ...(data as CcxtTicker) } : (data as CcxtTicker);
     for (const field of derived ?? []) delete ticker[field];
+    if (exact) Object.assign(ticker, exact((data as { info?: unknown }).info));
     return this.market.onTicker(this.symbol, ticker, now);
   }
 

@@ -81,6 +81,11 @@ export interface VenueAdapter {
    * from the last price and the percentage), floats from floats: served as null, never as a guess.
    */
   tickerDerived?: readonly ('open' | 'change' | 'percentage' | 'quoteVolume')[];
+  /**
+   * Ticker fields computed exactly from the venue's own (ccxt's `info`) where ccxt turns an exact
+   * product back into a float (kraken: quote volume = volume × vwap), as plain decimal strings.
+   */
+  tickerExact?: (info: unknown) => { quoteVolume?: string };
   /** Mark price and funding of the venue's perpetuals (kind `funding`). */
   funding?: VenueFundingFeed;
   /** Forced liquidations of the venue's perpetuals (kind `liquidations`). */

@@ -29,6 +29,7 @@ describe('candles and tickers end to end (real Kafka)', () => {
       const symbols = Object.keys(summary.final);
       const candleMsgs = await readTopics(kafka, [`${prefix}md.ohlcv.v1`]);
       const closed = new Map<string, Record<string, unknown>>();
+      const closedAt = new Map<string, string>();
       let updates = 0;
       for (const m of candleMsgs) {
         const c = await decoder.decode<Record<string, unknown>>(m.value);
@@ -37,7 +38,8 @@ describe('candles and tickers end to end (real Kafka)', () => {
           continue;
         }
         const key = `${c.symbol}/${FROM_AVRO[c.interval as string]}/${c.open_time}`;
-        assert.ok(!closed.has(key), `candle ${key} closed twice`);
+        assert.ok(!closed.has(key), `candle ${key} closed twice (offsets ${closedAt.get(key)} and ${m.partition}/${m.offset}); the service said: ${svc.output().slice(-4000)}`);
+        closedAt.set(key, `${m.partition}/${m.offset}`);
         closed.set(key, { ...c, interval: FROM_AVRO[c.interval as string] });
       }
       assert.ok(updates > 0, 'in-progress updates are published');

@@ -195,6 +195,13 @@ describe('outside venues through ccxt pro', () => {
     for (const price of [t!.last, t!.best_bid, t!.best_ask]) assert.match(price, /^\d+\.\d{3}$/, 'SOL/USDT has a tick of 0.001');
     assert.ok(Number(t!.best_bid) < Number(t!.best_ask), 'bid below ask');
     assert.match(t!.volume, /^\d+(\.\d+)?$/);
+    // Kraken sends volume and vwap; the quote volume is their exact product (never ccxt's float of it)
+    const [vi, vf = ''] = t!.volume.split('.');
+    const [qi, qf = ''] = t!.quote_volume.split('.');
+    const scale = vf.length + 3;
+    assert.ok(qf.length <= scale, `quote volume ${t!.quote_volume} has more decimals than volume × a vwap on the tick`);
+    const v = BigInt(vi! + vf);
+    if (v > 0n) assert.equal(BigInt(qi! + qf.padEnd(scale, '0')) % v, 0n, `quote volume ${t!.quote_volume} is volume ${t!.volume} × a vwap on the tick`);
   });
 
   it('a ticker of coinbase: what the venue sends, exact; what ccxt would derive from floats (open, change) is null', async () => {

@@ -17,6 +17,8 @@ class FakeBroker {
   readonly offsets = new Map<number, string>();
   readonly metadata = new Map<number, string>();
   failNextCommit: 'lost' | 'landed' | undefined;
+  /** Reads of the committed offsets that fail (the coordinator not answering yet). */
+  failOffsetReads = 0;
   producers = 0;
 
   producer(): Producer {
@@ -58,7 +60,10 @@ function pipeline(broker: FakeBroker): CommitPipeline {
   return new CommitPipeline(
     () => producer,
     async () => void (producer = broker.producer()),
-    async () => new Map([...broker.offsets].map(([p, offset]) => [p, { offset, metadata: broker.metadata.get(p) ?? null }])),
+    async () => {
+      if (broker.failOffsetReads > 0 && broker.failOffsetReads--) throw new Error('The coordinator is loading and hence can\'t process requests');
+      return new Map([...broker.offsets].map(([p, offset]) => [p, { offset, metadata: broker.metadata.get(p) ?? null }]));
+    },
     new OffsetTracker(),
     new TradeWatermarks(),
     (ps) => new Map(ps.map((p) => [p, p === 0 ? ['A', 'B'] : []])),
@@ -141,5 +146,32 @@ describe('commit pipeline: a transaction that fails in flight', () => {
     await p.drain();
     assert.deepEqual(broker.published, ['a', 'closed candle']);
     assert.equal(broker.offsets.get(0), '10', 'the offset did not move');
+  });
+
+  it('applied by the broker, its answer lost, and the offsets unreadable for a while: asked again, not published a second time', async () => {
+    const broker = new FakeBroker();
+    const p = pipeline(broker);
+    p.push(take('a', 10));
+    await p.drain();
+    broker.failNextCommit = 'landed';
+    broker.failOffsetReads = 2;
+    p.push(take('closed candle', undefined));
+    await p.drain();
+    p.push(take('c', 11));
+    await p.drain();
+    assert.deepEqual(broker.published, ['a', 'closed candle', 'c']);
+    assert.equal(broker.failOffsetReads, 0, 'the outcome was asked until the broker answered');
+  });
+
+  it('lost by the broker, and the offsets unreadable for a while: published again once they say so', async () => {
+    const broker = new FakeBroker();
+    const p = pipeline(broker);
+    p.push(take('a', 10));
+    await p.drain();
+    broker.failNextCommit = 'lost';
+    broker.failOffsetReads = 2;
+    p.push(take('b', 11));
+    await p.drain();
+    assert.deepEqual(broker.published, ['a', 'b']);
   });
 });

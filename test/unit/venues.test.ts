@@ -11,7 +11,8 @@ import { makeInstrument, type Instrument } from '../../src/domain/instrument.js'
 import { OrderBook } from '../../src/domain/order-book.js';
 import { backoffMs } from '../../src/venues/backoff.js';
 import { CircuitBreaker } from '../../src/venues/circuit-breaker.js';
-import { decimalOf, incrementOf, marketIncrements, unitsOf, VenueValueError } from '../../src/venues/exact.js';
+import { decimalOf, incrementOf, marketIncrements, productOf, unitsOf, VenueValueError } from '../../src/venues/exact.js';
+import { kraken } from '../../src/venues/adapters/kraken.js';
 import { parseKnobs, parseStreamList, parseStreamSpec, SpecError } from '../../src/venues/stream-spec.js';
 import { VenueBook } from '../../src/venues/venue-book.js';
 import { VenueMarket } from '../../src/venues/venue-market.js';
@@ -67,6 +68,32 @@ describe('exact decimals from ccxt numbers', () => {
     assert.equal(unitsOf(64000.12, tick), 6_400_012);
     assert.throws(() => unitsOf(64000.125, tick), VenueValueError);
     assert.throws(() => unitsOf(-1, tick), VenueValueError);
+  });
+
+  it('multiplies decimal strings exactly (a product ccxt would turn into a float)', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 10n ** 20n }), fc.integer({ min: 0, max: 10 }), fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }), fc.integer({ min: 0, max: 8 }), (a, da, b, db) => {
+        const text = (u: bigint, d: number) => {
+          const s = (u < 0n ? -u : u).toString().padStart(d + 1, '0');
+          return `${u < 0n ? '-' : ''}${d ? `${s.slice(0, -d)}.${s.slice(-d)}` : s}`;
+        };
+        const product = productOf(text(a, da), text(b, db));
+        // read back as units at the combined scale: equal to the integer product
+        const [int, frac = ''] = product.replace('-', '').split('.');
+        const units = BigInt(int! + frac.padEnd(da + db, '0')) * (product.startsWith('-') ? -1n : 1n);
+        assert.equal(units, a * b);
+        assert.ok(!/\.\d*0$/.test(product) && product !== '-0', product);
+      }),
+      { numRuns: 2000 },
+    );
+    assert.equal(productOf('1234.56789012', '108894.5'), '134437653.11067234');
+    assert.throws(() => productOf('1e3', '2'), VenueValueError);
+  });
+
+  it('kraken: the ticker quote volume is volume × vwap exactly, from the venue\'s own numbers', () => {
+    assert.deepEqual(kraken.tickerExact!({ volume: 1234.56789012, vwap: 108894.5 }), { quoteVolume: '134437653.11067234' });
+    assert.notEqual(decimalOf(1234.56789012 * 108894.5), '134437653.11067234', 'the float product is not exact');
+    assert.deepEqual(kraken.tickerExact!({ volume: 'x' }), {}, 'no exact value from fields that are not numbers: ccxt\'s stays');
   });
 
   it('a market quoted in significant digits (bitfinex) takes the venue\'s decimals, and is refused without them', () => {

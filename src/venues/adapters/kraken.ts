@@ -2,7 +2,7 @@
 // with no sequence number, each with the CRC-32 of the top 10 levels; depths 10, 25, 100, 500,
 // 1000), `trade`, `ticker`; {"method":"ping"} keepalive. REST /0/public/AssetPairs and Assets for
 // the markets. ccxt keeps Kraken's checksum off: the verifier checks it.
-import { marketIncrements } from '../exact.js';
+import { decimalOf, marketIncrements, productOf } from '../exact.js';
 import type { VenueAdapter } from '../venue.js';
 import { krakenChecksumVerifier } from '../verifiers.js';
 
@@ -18,6 +18,12 @@ export const kraken: VenueAdapter = {
   // the next depth above the stream's: ccxt caps both sides of a Kraken book at the number of asks
   // in its snapshot, so a margin keeps a thin ask side from cutting the published depth
   bookLimit: (depth) => DEPTHS.find((d) => d > depth) ?? 1000,
+  // ccxt makes the quote volume Precise.stringMul(volume, vwap), then a float: the product is kept exact
+  tickerExact: (info) => {
+    const { volume, vwap } = (info ?? {}) as { volume?: unknown; vwap?: unknown };
+    if (typeof volume !== 'number' || typeof vwap !== 'number') return {};
+    return { quoteVolume: productOf(decimalOf(volume), decimalOf(vwap)) };
+  },
   verifier: (ex) => {
     const known = new Map<string, ReturnType<typeof marketIncrements> | undefined>();
     return krakenChecksumVerifier((symbol) => {
