@@ -38,7 +38,7 @@ const cfg = loadConfig();
 const kafka = createKafka(cfg.kafkaBrokers, 'test-venues', createLogger('error'));
 const decoder = new AvroDecoder(createSchemaRegistry(cfg.schemaRegistryUrl));
 const TOKEN = 'test-admin-token-0123456789';
-const VENUE_STREAMS = 'binance:BTC/USDT@book:50,binance:BTC/USDT@trades,okx:ETH/USDT@book:25,okx:BTC/USDT@ticker,bybit:SOL/USDT@book:20,bybit:BTC/USDT@trades,bybit:ETH/USDT:USDT@book:50,bybit:BTC/USDT:USDT@funding,bybit:BTC/USDT:USDT@liquidations,kraken:BTC/USDT@book:10,kraken:BTC/USDT@trades,kraken:SOL/USDT@ticker,binanceusdm:BTC/USDT:USDT@book:100,binanceusdm:ETH/USDT:USDT@trades,binanceusdm:BTC/USDT:USDT@funding,binanceusdm:BTC/USDT:USDT@liquidations,bitfinex:BTC/USDT@book:25,bitfinex:ETH/USDT@trades,bitfinex:SOL/USDT@ticker,coinbase:BTC/USDT@book:50,coinbase:BTC/USDT@trades,coinbase:ETH/USDT@ticker';
+const VENUE_STREAMS = 'binance:BTC/USDT@book:50,binance:BTC/USDT@trades,okx:ETH/USDT@book:25,okx:BTC/USDT@ticker,okx:SOL/USDT:USDT@book:25,okx:BTC/USDT:USDT@funding,okx:BTC/USDT:USDT@liquidations,bybit:SOL/USDT@book:20,bybit:BTC/USDT@trades,bybit:ETH/USDT:USDT@book:50,bybit:BTC/USDT:USDT@funding,bybit:BTC/USDT:USDT@liquidations,kraken:BTC/USDT@book:10,kraken:BTC/USDT@trades,kraken:SOL/USDT@ticker,binanceusdm:BTC/USDT:USDT@book:100,binanceusdm:ETH/USDT:USDT@trades,binanceusdm:BTC/USDT:USDT@funding,binanceusdm:BTC/USDT:USDT@liquidations,bitfinex:BTC/USDT@book:25,bitfinex:ETH/USDT@trades,bitfinex:SOL/USDT@ticker,coinbase:BTC/USDT@book:50,coinbase:BTC/USDT@trades,coinbase:ETH/USDT@ticker';
 const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 
 interface StreamInfo {
@@ -89,7 +89,7 @@ describe('outside venues through ccxt pro', () => {
     let streams: StreamInfo[] = [];
     await waitUntil('the seeded venue streams connected', async () => {
       streams = ((await (await fetch(`${svc.baseUrl}/v1/streams`)).json()) as { streams: StreamInfo[] }).streams;
-      return streams.length === 22 && streams.every((s) => s.state === 'connected');
+      return streams.length === 25 && streams.every((s) => s.state === 'connected');
     }, 30_000).catch((err: Error) => {
       throw new Error(`${err.message}: ${JSON.stringify(streams.filter((s) => s.state !== 'connected'))}`);
     });
@@ -102,7 +102,7 @@ describe('outside venues through ccxt pro', () => {
     await stores?.drop();
   });
 
-  for (const [venue, symbol, depth] of [['binance', 'BTC/USDT', 50], ['okx', 'ETH/USDT', 25], ['bybit', 'SOL/USDT', 20], ['bybit', 'ETH/USDT:USDT', 50], ['kraken', 'BTC/USDT', 10], ['binanceusdm', 'BTC/USDT:USDT', 100], ['bitfinex', 'BTC/USDT', 25], ['coinbase', 'BTC/USDT', 50]] as const) {
+  for (const [venue, symbol, depth] of [['binance', 'BTC/USDT', 50], ['okx', 'ETH/USDT', 25], ['okx', 'SOL/USDT:USDT', 25], ['bybit', 'SOL/USDT', 20], ['bybit', 'ETH/USDT:USDT', 50], ['kraken', 'BTC/USDT', 10], ['binanceusdm', 'BTC/USDT:USDT', 100], ['bitfinex', 'BTC/USDT', 25], ['coinbase', 'BTC/USDT', 50]] as const) {
     it(`${venue}:${symbol}: a client's verified book equals the stand-in's own book at checkpoints, every checksum matching`, async () => {
       const feed: BookFeed = client.book(`${venue}:${symbol}`);
       let last: VerifiedBook | undefined;
@@ -255,6 +255,7 @@ describe('outside venues through ccxt pro', () => {
     // venue, symbol, how it sends mark prices, its funding rate string, the average fill of a liquidation (bybit sends none)
     { venue: 'binanceusdm (markPrice, forceOrder)', symbol: 'binanceusdm:BTC/USDT:USDT', mark: /^\d+\.\d{8}$/, rate: '0.00010000', avg: /^\d+\.\d{2}5$/ },
     { venue: 'bybit linear (tickers deltas, allLiquidation)', symbol: 'bybit:BTC/USDT:USDT', mark: /^\d+\.\d{2}$/, rate: '0.0001', avg: null },
+    { venue: 'okx swap (funding-rate, mark-price and index-tickers combined; liquidation-orders)', symbol: 'okx:BTC/USDT:USDT', mark: /^\d+\.\d{2}$/, rate: '0.0001', avg: null },
   ] as const;
   for (const perp of perpetuals) it(`a venue perpetual has mark, index and funding: ${perp.venue}, on the WebSocket and REST, in the venue decimals`, async () => {
     const symbol = perp.symbol;
@@ -672,7 +673,7 @@ describe('outside venues through ccxt pro', () => {
     }, 15_000);
     assert.deepEqual(listed.streams.map((s) => s.id).sort(), [
       'binance.BTC-USDT.book', 'binance.BTC-USDT.trades', 'binanceusdm.BTC-USDT-USDT.book', 'binanceusdm.BTC-USDT-USDT.funding', 'binanceusdm.BTC-USDT-USDT.liquidations', 'binanceusdm.ETH-USDT-USDT.trades', 'bitfinex.BTC-USDT.book', 'bitfinex.ETH-USDT.trades', 'bitfinex.SOL-USDT.ticker', 'bybit.BTC-USDT-USDT.funding', 'bybit.BTC-USDT-USDT.liquidations', 'bybit.BTC-USDT.trades', 'bybit.ETH-USDT-USDT.book', 'bybit.SOL-USDT.book',
-      'coinbase.BTC-USDT.book', 'coinbase.BTC-USDT.trades', 'coinbase.ETH-USDT.ticker', 'kraken.BTC-USDT.book', 'kraken.BTC-USDT.trades', 'kraken.SOL-USDT.ticker', 'okx.BTC-USDT.ticker', 'okx.ETH-USDT.book', 'okx.SOL-USDT.book',
+      'coinbase.BTC-USDT.book', 'coinbase.BTC-USDT.trades', 'coinbase.ETH-USDT.ticker', 'kraken.BTC-USDT.book', 'kraken.BTC-USDT.trades', 'kraken.SOL-USDT.ticker', 'okx.BTC-USDT-USDT.funding', 'okx.BTC-USDT-USDT.liquidations', 'okx.BTC-USDT.ticker', 'okx.ETH-USDT.book', 'okx.SOL-USDT-USDT.book', 'okx.SOL-USDT.book',
     ]);
     assert.equal(listed.streams.find((s) => s.id === 'okx.SOL-USDT.book')!.depth, 5);
 

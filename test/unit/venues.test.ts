@@ -13,6 +13,7 @@ import { backoffMs } from '../../src/venues/backoff.js';
 import { CircuitBreaker } from '../../src/venues/circuit-breaker.js';
 import { decimalOf, incrementOf, marketIncrements, productOf, unitsOf, VenueValueError } from '../../src/venues/exact.js';
 import { kraken } from '../../src/venues/adapters/kraken.js';
+import { okx } from '../../src/venues/adapters/okx.js';
 import { parseKnobs, parseStreamList, parseStreamSpec, SpecError } from '../../src/venues/stream-spec.js';
 import { VenueBook } from '../../src/venues/venue-book.js';
 import { VenueMarket } from '../../src/venues/venue-market.js';
@@ -294,6 +295,48 @@ describe('venue perpetuals: mark, index, funding and liquidations', () => {
     assert.throws(() => market.onFunding(perp.symbol, { ...f, nextFundingTime: Number.NaN }, 0), VenueValueError);
     market.close(perp.symbol, 'funding');
     assert.deepEqual(market.pricing(), { indices: [], marks: [], funding: [] });
+  });
+
+  it('okx: funding combines the funding-rate, mark-price and index-tickers channels; served once all three spoke; a channel failing fails the watch', async () => {
+    // a fake ccxt instance: each channel's watch waits until the test pushes that channel's next message
+    type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
+    const pending = new Map<string, Pending>();
+    const watchers = new Map<string, number>();
+    const wait = (channel: string) => {
+      watchers.set(channel, (watchers.get(channel) ?? 0) + 1);
+      return new Promise((resolve, reject) => pending.set(channel, { resolve, reject }));
+    };
+    const ex = {
+      watchFundingRate: (s: string) => (assert.equal(s, 'BTC/USDT:USDT'), wait('rate')),
+      watchMarkPrice: (s: string) => (assert.equal(s, 'BTC/USDT:USDT'), wait('mark')),
+      watchTicker: (s: string, p: { channel: string }) => (assert.deepEqual([s, p.channel], ['BTC/USDT', 'index-tickers']), wait('index')),
+    } as unknown as Parameters<NonNullable<typeof okx.funding>['watch']>[0];
+    const push = async (channel: string, info: unknown) => {
+      await new Promise((r) => setImmediate(r));
+      pending.get(channel)!.resolve({ info });
+    };
+    const tick = () => new Promise((r) => setImmediate(r));
+    let got: unknown;
+    const first = okx.funding!.watch(ex, 'BTC/USDT:USDT').then((f) => (got = f));
+    await push('mark', { markPx: '64000.1', ts: '1000' });
+    await push('index', { idxPx: '63990.5', ts: '1001' });
+    await tick();
+    assert.equal(got, undefined, 'not served before the funding rate has spoken');
+    await push('rate', { fundingRate: '0.0001', fundingTime: '1700006400000', ts: '999' });
+    await first;
+    assert.deepEqual(got, { markPrice: '64000.1', indexPrice: '63990.5', fundingRate: '0.0001', nextFundingTime: 1_700_006_400_000, timestamp: 1001 });
+    // the next mark alone is an update (the rate and index as last spoken)
+    const second = okx.funding!.watch(ex, 'BTC/USDT:USDT');
+    await push('mark', { markPx: '64000.2', ts: '2000' });
+    assert.deepEqual(await second, { markPrice: '64000.2', indexPrice: '63990.5', fundingRate: '0.0001', nextFundingTime: 1_700_006_400_000, timestamp: 2000 });
+    assert.equal(watchers.get('rate'), 2, 'one watch of the quiet channel at a time, however often the stream asks');
+    const third = okx.funding!.watch(ex, 'BTC/USDT:USDT');
+    await tick();
+    pending.get('index')!.reject(new Error('connection closed'));
+    await assert.rejects(third, /connection closed/);
+    const fourth = okx.funding!.watch(ex, 'BTC/USDT:USDT');
+    await push('index', { idxPx: '63991', ts: '3000' });
+    assert.equal((await fourth).indexPrice, '63991', 'the failed channel is watched again');
   });
 
   it('liquidations: price and quantity exact on the tick and lot, the average fill as the venue wrote it, numbered; off-tick or not decimals refused', () => {
