@@ -26,7 +26,15 @@ interface Latest {
   closed?: { version: number; json: string };
 }
 
-type BookRequest = { symbol: string; group: number; seq: number | undefined; deliver: (msgs: string[], key: string) => void; at: number };
+type BookRequest = {
+  symbol: string;
+  group: number;
+  seq: number | undefined;
+  deliver: (msgs: string[], key: string) => void;
+  /** False once the subscriber is gone (a request waiting for a book that does not exist yet is then dropped). */
+  alive: () => boolean;
+  at: number;
+};
 
 export class MarketHub {
   private readonly books = new Map<string, BookStream>();
@@ -221,10 +229,11 @@ export class MarketHub {
 
   /**
    * A book subscription: served with the next ingest output, when the books are exactly what has
-   * been published: the deltas after `seq` when the history still has them, a snapshot otherwise.
+   * been published: the deltas after `seq` when the history still has them, a snapshot otherwise;
+   * a symbol with no book yet is served with the first output that has one.
    */
-  requestBook(symbol: string, group: number, seq: number | undefined, deliver: (msgs: string[], key: string) => void): void {
-    this.pendingBooks.push({ symbol, group, seq, deliver, at: performance.now() });
+  requestBook(symbol: string, group: number, seq: number | undefined, deliver: (msgs: string[], key: string) => void, alive: () => boolean): void {
+    this.pendingBooks.push({ symbol, group, seq, deliver, alive, at: performance.now() });
   }
 
   private servePendingBooks(): void {
@@ -232,11 +241,17 @@ export class MarketHub {
     this.pendingBooks = [];
     const now = Date.now();
     for (const r of pending) {
+      if (!r.alive()) continue;
       const status = this.view.status(r.symbol) ?? 'resyncing';
       const key = streamKey('book', r.symbol, r.group);
       const s = this.books.get(key) ?? this.openStream(r.symbol, r.group, status, now);
       const book = this.view.book(r.symbol);
-      if (!s || !book) continue;
+      if (!s || !book) {
+        // a symbol known without a book yet (a venue stream connecting, an engine symbol before its
+        // first snapshot): the request waits for the book, as long as its subscriber does
+        if (this.view.instrument(r.symbol)) this.pendingBooks.push(r);
+        continue;
+      }
       const missed = r.seq === undefined ? undefined : s.deltasSince(r.seq);
       r.deliver(missed ?? [s.snapshotJson(book, status, now)], key);
       this.onBookServed(r.symbol, performance.now() - r.at);

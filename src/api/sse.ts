@@ -89,7 +89,7 @@ export class SseServer {
         this.write(client, msgs[msgs.length - 1]!);
         sub.cursor = this.hub.cursor(sub.key, 'book', sub.symbol);
         client.ready = true;
-      });
+      }, () => client.writable && this.clients.has(client));
     } else {
       const latest = this.hub.latestMessage(sub.key);
       if (latest) this.write(client, latest);

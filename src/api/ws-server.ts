@@ -182,14 +182,15 @@ export class WsServer {
     if (c.mode === 'catchup') this.readers.add(r.key);
     if (r.channel === 'book') {
       // served with the next ingest output (at most ~100 ms), when the book is exactly what was published
+      const alive = () => c.open && c.subs.get(r.key) === sub;
       this.hub.requestBook(r.symbol, r.group, seq, (msgs) => {
-        if (!c.open || c.subs.get(r.key) !== sub) return;
+        if (!alive()) return;
         ws.cork(() => {
           for (const m of msgs) this.send(ws, m);
           if (c.mode === 'live') ws.subscribe(r.key);
           else sub.cursor = this.hub.cursor(r.key, 'book', r.symbol);
         });
-      });
+      }, alive);
       return;
     }
     const latest = this.hub.latestMessage(r.key);

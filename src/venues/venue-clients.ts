@@ -1,7 +1,7 @@
 // One ccxt pro instance per venue, shared by that venue's streams, created on the first and
 // closed and dropped with the last (a retained instance keeps its sockets, caches and timers).
 import ccxt, { type Exchange } from 'ccxt';
-import type { VenueAdapter } from './venue.js';
+import type { VenueAdapter, VenueKind } from './venue.js';
 
 interface Entry {
   ex: Exchange;
@@ -10,6 +10,8 @@ interface Entry {
 
 export class VenueClients {
   private readonly entries = new Map<string, Entry>();
+  /** Streams per venue subscription (venue, symbol and what the adapter says the kind rides on). */
+  private readonly subscriptions = new Map<string, number>();
 
   /**
    * @param baseUrl every venue's endpoints under `${baseUrl}/<venue>` (the local stand-ins); undefined for the real venues.
@@ -71,6 +73,25 @@ export class VenueClients {
     if (!e || --e.users > 0) return;
     this.entries.delete(adapter.id);
     await e.ex.close().catch(() => undefined);
+  }
+
+  private subscriptionKey(adapter: VenueAdapter, symbol: string, kind: VenueKind): string {
+    return `${adapter.id}|${symbol}|${adapter.subscriptionOf?.(kind) ?? kind}`;
+  }
+
+  /** A stream of `kind` of `symbol` uses its venue subscription (counted until letGo). */
+  hold(adapter: VenueAdapter, symbol: string, kind: VenueKind): void {
+    const key = this.subscriptionKey(adapter, symbol, kind);
+    this.subscriptions.set(key, (this.subscriptions.get(key) ?? 0) + 1);
+  }
+
+  /** A stream stops using its venue subscription; true when it was the last (the subscription may end). */
+  letGo(adapter: VenueAdapter, symbol: string, kind: VenueKind): boolean {
+    const key = this.subscriptionKey(adapter, symbol, kind);
+    const n = (this.subscriptions.get(key) ?? 1) - 1;
+    if (n > 0) this.subscriptions.set(key, n);
+    else this.subscriptions.delete(key);
+    return n <= 0;
   }
 
   /** Drops the venue's WebSocket connections (ccxt redials on the next watch): the cure for a stalled or poisoned socket. */

@@ -55,6 +55,8 @@ export class VenueStream {
   private stopped = false;
   private wake: (() => void) | undefined;
   private running: Promise<void> | undefined;
+  /** Counted as a user of its venue subscription (VenueClients.hold) from start to stop. */
+  private holding = false;
   private opened = false;
   private exchange: Exchange | undefined;
 
@@ -76,16 +78,22 @@ export class VenueStream {
   }
 
   start(): void {
-    this.running ??= this.run();
+    if (this.running) return;
+    this.clients.hold(this.adapter, this.spec.symbol, this.spec.kind);
+    this.holding = true;
+    this.running = this.run();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.state = 'stopped';
     this.wake?.();
+    const last = this.holding && this.clients.letGo(this.adapter, this.spec.symbol, this.spec.kind);
+    this.holding = false;
     await this.running;
     if (this.exchange) {
-      await this.unwatch(this.exchange);
+      // a subscription another stream still rides on (bybit's tickers: a ticker and a funding stream) stays
+      if (last) await this.unwatch(this.exchange);
       await this.clients.release(this.adapter);
       this.exchange = undefined;
     }

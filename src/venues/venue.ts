@@ -74,6 +74,12 @@ export interface VenueAdapter {
    * of a book stream ccxt's copy is dropped, and a failed check redials the socket.
    */
   rebuildOnFreshSocket?: boolean;
+  /**
+   * The venue subscription a kind rides on, where kinds share one (bybit: a perpetual's funding
+   * comes from its tickers topic): the subscription is ended only when the last of them stops
+   * (default: each kind its own).
+   */
+  subscriptionOf?: (kind: VenueKind) => string;
   /** Ends a book subscription where ccxt's unWatchOrderBook does not (default: unWatchOrderBook). */
   unwatchBook?: (ex: Exchange, symbol: string) => Promise<unknown>;
   /**

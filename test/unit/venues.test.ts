@@ -14,9 +14,12 @@ import { CircuitBreaker } from '../../src/venues/circuit-breaker.js';
 import { decimalOf, incrementOf, marketIncrements, productOf, unitsOf, VenueValueError } from '../../src/venues/exact.js';
 import { kraken } from '../../src/venues/adapters/kraken.js';
 import { okx } from '../../src/venues/adapters/okx.js';
+import { VENUES } from '../../src/venues/adapters/index.js';
+import { VenueClients } from '../../src/venues/venue-clients.js';
 import { parseKnobs, parseStreamList, parseStreamSpec, SpecError } from '../../src/venues/stream-spec.js';
 import { VenueBook } from '../../src/venues/venue-book.js';
 import { VenueMarket } from '../../src/venues/venue-market.js';
+import { MarketHub } from '../../src/api/market-hub.js';
 import { venuePricing } from '../../src/venues/venue-pricing.js';
 import { EdgeMarket } from '../../src/edge/edge-market.js';
 import type { MarketOutput } from '../../src/market/market-output.js';
@@ -184,6 +187,23 @@ describe('venue trades and tickers', () => {
   });
 });
 
+describe('venue subscriptions shared by streams', () => {
+  it('a subscription two kinds ride on (bybit: ticker and funding on tickers.<id>) ends only with the last of them; other kinds end with their stream', () => {
+    const clients = new VenueClients(undefined);
+    const bybit = VENUES.bybit!;
+    clients.hold(bybit, 'BTC/USDT:USDT', 'ticker');
+    clients.hold(bybit, 'BTC/USDT:USDT', 'funding');
+    clients.hold(bybit, 'BTC/USDT:USDT', 'book');
+    assert.equal(clients.letGo(bybit, 'BTC/USDT:USDT', 'ticker'), false, 'the funding stream still reads the tickers topic');
+    assert.equal(clients.letGo(bybit, 'BTC/USDT:USDT', 'book'), true);
+    assert.equal(clients.letGo(bybit, 'BTC/USDT:USDT', 'funding'), true);
+    const binance = VENUES.binance!;
+    clients.hold(binance, 'BTC/USDT', 'ticker');
+    clients.hold(binance, 'BTC/USDT', 'trades');
+    assert.equal(clients.letGo(binance, 'BTC/USDT', 'ticker'), true, 'kinds of their own end with their stream');
+  });
+});
+
 describe('resilience', () => {
   it('backoff doubles up to its ceiling, each wait in [½, 1] of it', () => {
     assert.equal(backoffMs(0, 250, 30_000, () => 0), 125);
@@ -275,6 +295,28 @@ describe('venue book checks ccxt leaves out', () => {
       assert.equal(v.check(seq(0)), undefined, 'a new socket starts at 0');
       assert.equal(v.check(seq(1)), undefined);
     }
+  });
+});
+
+describe('a book subscription before the book exists', () => {
+  it('waits for the book (a venue stream still connecting) and is served its snapshot with the first output that has one; a subscriber gone meanwhile is dropped', () => {
+    const market = new VenueMarket();
+    const hub = new MarketHub(market, { publish: () => undefined, wanted: () => true });
+    market.open(inst.symbol, inst);
+    const served: string[][] = [];
+    let alive = true;
+    hub.requestBook(inst.symbol, 1, undefined, (msgs) => served.push(msgs), () => true);
+    hub.requestBook(inst.symbol, 1, undefined, () => assert.fail('a subscriber gone is not served'), () => alive);
+    hub.onOutput({ trades: [], deltas: [], snapshots: [], candles: [], tickers: [] });
+    assert.equal(served.length, 0, 'no book yet: nothing to serve');
+    alive = false;
+    const out = market.onBook(inst.symbol, 10, [[64000, 0.5]], [[64000.5, 0.25]], 1000)!;
+    hub.onOutput(out);
+    assert.equal(served.length, 1, 'served once the book exists');
+    const snap = JSON.parse(served[0]![0]!) as { type: string; action: string; bids: string[][]; asks: string[][] };
+    assert.deepEqual([snap.type, snap.action, snap.bids, snap.asks], ['book', 'snapshot', [['64000.00', '0.50000']], [['64000.50', '0.25000']]]);
+    hub.onOutput(market.onBook(inst.symbol, 10, [[64000, 0.6]], [[64000.5, 0.25]], 1001)!);
+    assert.equal(served.length, 1, 'served once');
   });
 });
 

@@ -103,8 +103,17 @@ export class SymbolModel {
     for (let n = this.rng.int(1, 3); n > 0; n--) {
       const side = this.rng.chance(0.5) ? 'bid' : 'ask';
       const best = side === 'bid' ? this.bestBid() : this.bestAsk();
-      const price = side === 'bid' ? best - this.rng.int(0, LEVELS - 1) : best + this.rng.int(0, LEVELS - 1);
-      set(side, price, this.rng.chance(0.2) ? 0 : this.size());
+      const behind = this.rng.int(0, LEVELS - 1);
+      // trades and cancels move the tops apart: a wide spread fills in (one tick better), or the
+      // two sides would drift apart for good (a long run at full speed took bids below zero)
+      const improve = behind < 3 && this.bestAsk() - this.bestBid() > 2;
+      const price = improve ? (side === 'bid' ? best + 1 : best - 1) : side === 'bid' ? best - behind : best + behind;
+      set(side, price, improve ? this.size() : this.rng.chance(0.2) ? 0 : this.size());
+    }
+    // keep each side about LEVELS deep: its worst level goes when it has grown past twice that
+    for (const side of ['bid', 'ask'] as const) {
+      const m = side === 'bid' ? this.bids : this.asks;
+      if (m.size > 2 * LEVELS) set(side, side === 'bid' ? Math.min(...m.keys()) : Math.max(...m.keys()), 0);
     }
     // keep both sides populated and uncrossed: refill an emptied top just behind the other side
     if (this.bids.size === 0) set('bid', this.bestAsk() - 1, this.size());

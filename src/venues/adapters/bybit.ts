@@ -35,6 +35,8 @@ export const bybit: VenueAdapter = {
     const ws = `${base.replace(/^http/, 'ws')}/v5/public`;
     return { api: { spot: base, futures: base, v2: base, public: base, private: base, ws: { public: { spot: `${ws}/spot`, linear: `${ws}/linear`, inverse: `${ws}/inverse`, option: `${ws}/option` } } } };
   },
+  // a perpetual's funding is read from its tickers topic: removing its ticker stream must not end it
+  subscriptionOf: (kind) => (kind === 'funding' ? 'ticker' : kind),
   verifier: () =>
     chainVerifier((m, url) => {
       const msg = m as { topic?: string; type?: string; data?: { s?: string; u?: number } };
