@@ -12,7 +12,7 @@ import { VenueStandIn, type Connection, type HttpAnswer, type Subscription } fro
 
 const instId = (symbol: string) => symbol.replace('/', '-');
 const swapId = (symbol: string) => `${instId(symbol)}-SWAP`;
-const CHANNEL_KIND: Record<string, Subscription['kind']> = { books: 'book', trades: 'trades', tickers: 'ticker', 'funding-rate': 'funding', 'mark-price': 'funding', 'index-tickers': 'funding', 'liquidation-orders': 'liquidations' };
+const CHANNEL_KIND: Record<string, Subscription['kind']> = { books: 'book', trades: 'trades', tickers: 'ticker', 'funding-rate': 'funding', 'mark-price': 'funding', 'index-tickers': 'funding' };
 /** Channels only a swap has (index-tickers names the index, which is the spot id). */
 const SWAP_ONLY = new Set(['funding-rate', 'mark-price']);
 const EIGHT_HOURS = 28_800_000;
@@ -80,7 +80,7 @@ export class OkxStandIn extends VenueStandIn {
       const model = found?.model;
       const kind = CHANNEL_KIND[arg.channel ?? ''];
       const swap = found?.swap ?? false;
-      if (!model || !kind || (SWAP_ONLY.has(arg.channel!) && !swap) || (arg.channel === 'index-tickers' && swap) || (kind === 'liquidations')) {
+      if (!model || !kind || (SWAP_ONLY.has(arg.channel!) && !swap) || (arg.channel === 'index-tickers' && swap)) {
         this.send(conn, JSON.stringify({ event: 'error', code: '60018', msg: `Wrong URL or channel:${arg.channel},instId:${arg.instId} doesn't exist.` }));
         continue;
       }
