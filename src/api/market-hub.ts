@@ -99,15 +99,12 @@ export class MarketHub {
     for (const snap of out.snapshots) if (!done.has(snap.symbol)) this.onBook(snap.symbol, undefined, snap, now);
     if (this.periodicDue) for (const symbol of this.booksBySymbol.keys()) if (!done.has(symbol) && !snaps.has(symbol)) this.onBook(symbol, undefined, undefined, now);
     this.periodicDue = false;
+    // a book that broke is told at once (it may be rebuilt before the next scan)
+    for (const b of out.breaks ?? []) this.tellStatus(b.symbol);
     if (now - this.lastStatusScan >= 100) {
       // a status can change without a book message (a halt): told to every stream's readers
       this.lastStatusScan = now;
-      for (const [symbol, streams] of this.booksBySymbol) {
-        const status = view.status(symbol) ?? 'resyncing';
-        if (this.status.get(symbol) === status) continue;
-        this.status.set(symbol, status);
-        for (const s of streams) this.publish(streamKey('book', symbol, s.group), frame({ type: 'book', action: 'status', symbol, prec: s.precString, seq: s.seq, status }));
-      }
+      for (const symbol of this.booksBySymbol.keys()) this.tellStatus(symbol);
     }
 
     if (out.trades.length) this.onTrades(out.trades);
@@ -118,6 +115,15 @@ export class MarketHub {
       if (this.sink.wanted(key)) this.setLatest(key, frame({ type: 'ticker', symbol: t.symbol, data: t }));
     }
     this.servePendingBooks();
+  }
+
+  /** The book's status to its streams' readers, when it changed. */
+  private tellStatus(symbol: string): void {
+    const streams = this.booksBySymbol.get(symbol);
+    const status = this.view.status(symbol) ?? 'resyncing';
+    if (!streams || this.status.get(symbol) === status) return;
+    this.status.set(symbol, status);
+    for (const s of streams) this.publish(streamKey('book', symbol, s.group), frame({ type: 'book', action: 'status', symbol, prec: s.precString, seq: s.seq, status }));
   }
 
   private onBook(symbol: string, delta: BookDeltaValue | undefined, snap: BookSnapshotValue | undefined, now: number): void {

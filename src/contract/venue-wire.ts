@@ -31,6 +31,7 @@ export interface VenueBookRecord {
   bids: MdLevel[];
   asks: MdLevel[];
   checksum: number;
+  status: 'in_sync' | 'resyncing' | null;
 }
 
 export interface VenueTickerRecord {
@@ -96,6 +97,7 @@ export const venueDeltaRecord = (inst: Instrument, d: BookDeltaValue): VenueBook
   bids: levels(inst, d.bids),
   asks: levels(inst, d.asks),
   checksum: d.checksum,
+  status: null,
 });
 
 export const venueSnapshotRecord = (inst: Instrument, s: BookSnapshotValue, receivedAt: number): VenueBookRecord => ({
@@ -109,6 +111,7 @@ export const venueSnapshotRecord = (inst: Instrument, s: BookSnapshotValue, rece
   bids: levels(inst, s.bids),
   asks: levels(inst, s.asks),
   checksum: s.checksum,
+  status: s.status === 'resyncing' ? 'resyncing' : 'in_sync',
 });
 
 export const venueTickerRecord = (t: TickerView, receivedAt: number): VenueTickerRecord => ({
@@ -175,7 +178,7 @@ export const instrumentOfVenueRecord = (w: WireInstrument): Instrument => instru
 export function bookOfVenueRecord(r: VenueBookRecord): { snapshot: MdSnapshot } | { delta: MdDelta } {
   if (r.type === 'snapshot') {
     const reason = (['start', 'resync', 'periodic', 'resume'] as const).find((x) => x === r.reason) ?? 'resync';
-    return { snapshot: { symbol: r.venue_symbol, sequence: r.sequence, timestamp: r.exchange_time, reason, status: 'in_sync', bids: r.bids, asks: r.asks, checksum: r.checksum } };
+    return { snapshot: { symbol: r.venue_symbol, sequence: r.sequence, timestamp: r.exchange_time, reason, status: r.status === 'resyncing' ? 'resyncing' : 'in_sync', bids: r.bids, asks: r.asks, checksum: r.checksum } };
   }
   return {
     delta: { symbol: r.venue_symbol, sequence: r.sequence, prev_sequence: r.prev_sequence ?? -1, timestamp: r.exchange_time, engine_send_time_us: r.receive_time * 1000, bids: r.bids, asks: r.asks, checksum: r.checksum },

@@ -122,6 +122,14 @@ export class EdgeMarket implements MarketView {
     const s = this.stateOf(m.symbol);
     if (!s) return undefined;
     s.lastMessageAt = this.clock();
+    if (m.status === 'resyncing') {
+      // the producer says the book broke: nothing of it is served until its next snapshot (the
+      // hub tells clients by the status, as the producer's own clients are told)
+      s.synced = false;
+      s.lastSnapshot = undefined;
+      s.pending = [];
+      return { ...emptyMarketOutput(), breaks: [this.snapshotValue(m, this.books.book(m.symbol)!)] };
+    }
     if (!s.lastSnapshot || m.sequence >= s.lastSnapshot.sequence) s.lastSnapshot = m;
     const book = this.books.book(m.symbol)!;
     if (s.synced && m.reason === 'periodic') {

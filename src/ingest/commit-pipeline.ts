@@ -78,10 +78,17 @@ export class CommitPipeline {
     this.queue.push(taken);
   }
 
-  /** Resolves when everything queued before the call is committed. One drain loop at a time. */
+  /**
+   * Resolves when everything queued before the call is committed. One drain loop at a time; after
+   * it, look again: another caller may have started the next loop, which took what was queued
+   * (an empty queue alone does not mean committed: a stop's final drain returned early on that).
+   */
   drain(): Promise<void> {
-    const run = this.draining ?? (this.draining = this.drainLoop().finally(() => (this.draining = undefined)));
-    return run.then(() => (this.queue.length ? this.drain() : undefined));
+    if (!this.draining) {
+      if (!this.queue.length) return Promise.resolve();
+      this.draining = this.drainLoop().finally(() => (this.draining = undefined));
+    }
+    return this.draining.then(() => this.drain());
   }
 
   /**

@@ -48,6 +48,8 @@ export class EngineConsumer {
   private readonly pipeline: CommitPipeline;
   private pendingDlq: DlqItem[] = [];
   private paused = false;
+  /** Set when stop() begins: no batch is processed after it (what is left is replayed at the next start). */
+  private stopping = false;
   private readonly step: EventStep;
   /** Partitions of the events topic assigned to this instance. */
   private assigned = new Set<number>();
@@ -230,11 +232,18 @@ export class EngineConsumer {
     let lagSkip = 0;
     this.metrics.kafkaConsumed.inc({ topic }, batch.messages.length);
     let lastOffset = -1;
+    let taken = 0;
+    if (this.stopping) return;
     for (const m of batch.messages) {
+      // A registry round trip happens once per schema id; otherwise the batch runs without yielding.
+      if (!this.decoder.isPrepared(m.value)) {
+        await this.decoder.prepareWaiting(m.value, (err, attempt) => this.registryWait(err, attempt, heartbeat));
+        // the final drain may have begun meanwhile: what was processed is in it, the rest is replayed
+        if (this.stopping) break;
+      }
       const offset = Number(m.offset);
       lastOffset = offset;
-      // A registry round trip happens once per schema id; otherwise the batch runs without yielding.
-      if (!this.decoder.isPrepared(m.value)) await this.decoder.prepareWaiting(m.value, (err, attempt) => this.registryWait(err, attempt, heartbeat));
+      taken++;
       let e: WireEngineEvent;
       try {
         e = this.decoder.decodeSync<WireEngineEvent>(m.value, RECORD_NAME.events);
@@ -246,9 +255,10 @@ export class EngineConsumer {
       if (e.send_time_us > 0 && (lagSkip++ & 15) === 0) lag.observe(Math.max(0, now - e.send_time_us / 1000));
       this.step.run(e, now, batch.partition, offset);
     }
+    if (lastOffset < 0) return;
     this.offsets.processedUpTo(batch.partition, lastOffset + 1);
     this.state.setPartitionCaughtUp(batch.partition, BigInt(batch.highWatermark) <= BigInt(lastOffset + 1));
-    this.pipeline.processed(batch.messages.length);
+    this.pipeline.processed(taken);
     resolveOffset(String(lastOffset));
     // Return at once so the next fetch overlaps the transaction. When too much waits for it (a
     // store is down, say), stop fetching until the backlog is committed: Kafka is the buffer,
@@ -299,9 +309,11 @@ export class EngineConsumer {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     setRebalanceHooks(this.opts.groupId, undefined);
     await this.consumer?.disconnect().catch((err: Error) => this.log.warn({ err: err.message }, 'consumer disconnect failed; flushing what was taken'));
     await this.flush();
     await this.producer?.disconnect().catch(() => undefined);
+    this.log.info({ committed: this.offsets.committedByPartition(), processed: this.offsets.processedByPartition(), waiting: this.pipeline.waiting }, 'engine consumer stopped');
   }
 }

@@ -55,6 +55,8 @@ export interface BatchOutput {
   candleUpdates: ClosedCandle[];
   /** Symbols whose 24h ticker is due. */
   tickers: string[];
+  /** Published books that broke (a resync began and is not over within this output): md.* readers are told. */
+  breaks: Set<string>;
 }
 
 /** What the state reports as it goes; the composition root turns these into metrics and logs. */
@@ -71,7 +73,7 @@ export interface IngestObserver {
   lateTrade(symbol: string): void;
 }
 
-const emptyOutput = (): BatchOutput => ({ trades: [], deltas: new Map(), snapshots: new Map(), rejected: [], candles: [], candleUpdates: [], tickers: [] });
+const emptyOutput = (): BatchOutput => ({ trades: [], deltas: new Map(), snapshots: new Map(), rejected: [], candles: [], candleUpdates: [], tickers: [], breaks: new Set() });
 
 /** A sequence this far past the last one is not a gap but garbage (a gap this long would be days of an engine's output). */
 export const MAX_SEQUENCE_JUMP = 10_000_000;
@@ -426,6 +428,11 @@ export class MarketState implements BookSyncListener {
       snap.sequence = this.syncs.get(symbol)!.sequence;
       this.published.set(symbol, snap.sequence);
     }
+    for (const symbol of out.breaks) {
+      // over already (rebuilt in this output), or another core's to tell
+      const rebuilt = out.snapshots.get(symbol)?.reason !== undefined && out.snapshots.get(symbol)!.reason !== 'periodic';
+      if (rebuilt || !this.owns(symbol) || this.status(symbol) !== 'resyncing') out.breaks.delete(symbol);
+    }
     return out;
   }
 
@@ -542,6 +549,7 @@ export class MarketState implements BookSyncListener {
 
   resyncStarted(symbol: string, reason: ResyncReason, detail: string): void {
     this.out.deltas.delete(symbol);
+    if (this.published.has(symbol)) this.out.breaks.add(symbol);
     this.observer.resync(symbol, reason, detail);
   }
 

@@ -148,7 +148,8 @@ export class MdPublisher {
     if (deltas.length) result.push({ topic: this.topics.bookDelta, messages: deltas });
 
     const snaps: Message[] = [];
-    for (const s of out.snapshots) {
+    // a book that broke goes out as its last levels with status resyncing (an edge stops serving it)
+    for (const s of [...(out.breaks ?? []), ...out.snapshots]) {
       const inst = instrumentOf(s.symbol)!;
       snaps.push({
         key: s.symbol,

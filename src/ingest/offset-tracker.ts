@@ -46,6 +46,15 @@ export class OffsetTracker {
     return this.committed.get(o.partition) === Number(o.offset);
   }
 
+  /** For the record (the stop log): partition → next offset committed / processed. */
+  committedByPartition(): Record<number, number> {
+    return Object.fromEntries(this.committed);
+  }
+
+  processedByPartition(): Record<number, number> {
+    return Object.fromEntries(this.processed);
+  }
+
   committedAt(offsets: readonly PartitionOffset[]): void {
     for (const p of offsets) this.committed.set(p.partition, Number(p.offset));
   }

@@ -37,6 +37,12 @@ export function buildMarketOutput(out: BatchOutput, state: MarketState, wallNow:
     const status = state.status(symbol) ?? 'resyncing';
     result.snapshots.push({ symbol, sequence: s.sequence, reason: s.reason, status, timestamp: wallNow, bids: d.bids, asks: d.asks, checksum: bookChecksum(book, inst.tick, inst.lot, CHECKSUM_DEPTH) });
   }
+  for (const symbol of out.breaks) {
+    const inst = state.instrument(symbol)!;
+    const book = state.books.book(symbol)!;
+    const d = book.depth(Infinity);
+    (result.breaks ??= []).push({ symbol, sequence: state.publishedSequence(symbol) ?? book.sequence, reason: 'resync', status: 'resyncing', timestamp: wallNow, bids: d.bids, asks: d.asks, checksum: bookChecksum(book, inst.tick, inst.lot, CHECKSUM_DEPTH) });
+  }
   for (const { symbol, candle } of out.candles) result.candles.push(candleView(state.instrument(symbol)!, candle));
   for (const { symbol, candle } of out.candleUpdates) result.candles.push(candleView(state.instrument(symbol)!, candle));
   for (const symbol of out.tickers) {

@@ -55,6 +55,12 @@ export interface MarketOutput {
   tickers: TickerView[];
   /** Forced liquidations, per symbol (venue perpetuals only: the engine feed has none). */
   liquidations?: { symbol: string; data: LiquidationView[]; sentUs: number }[];
+  /**
+   * Books that just broke (a failed check, a broken stream), as their last served levels with
+   * status `resyncing`: md.* readers (edges) are told with them; in-process clients learn it from
+   * the book's status. The next snapshot rebuilds them.
+   */
+  breaks?: BookSnapshotValue[];
 }
 
 export const emptyMarketOutput = (): MarketOutput => ({ trades: [], deltas: [], snapshots: [], candles: [], tickers: [] });

@@ -28,6 +28,8 @@ export class VenueBook {
   /** Whether the published book is one to trust: false until a snapshot, and after a break. */
   synced = false;
   private everSynced = false;
+  /** Broke while in sync, and not yet told (see announceBreak). */
+  private broken = false;
 
   constructor(
     readonly symbol: string,
@@ -37,7 +39,15 @@ export class VenueBook {
 
   /** The venue's book failed a check (or the stream broke): nothing more is published until it is rebuilt. */
   breakSync(): void {
+    if (this.synced) this.broken = true;
     this.synced = false;
+  }
+
+  /** Once per break: the book as last served, status resyncing (what md.* readers are told). */
+  announceBreak(timestamp: number): BookSnapshotValue | undefined {
+    if (!this.broken || this.synced) return undefined;
+    this.broken = false;
+    return this.snapshot('resync', timestamp);
   }
 
   /** ccxt's book after an update: a snapshot (first, or after a break) or the delta to it; nothing when the top did not change. */
@@ -50,6 +60,7 @@ export class VenueBook {
     if (!this.synced) {
       book.replace(b, a, book.sequence + 1);
       this.synced = true;
+      this.broken = false;
       const reason = this.everSynced ? 'resync' : 'start';
       this.everSynced = true;
       return { snapshot: this.snapshot(reason, timestamp) };

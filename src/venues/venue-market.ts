@@ -171,9 +171,12 @@ export class VenueMarket implements MarketView {
     return { ...emptyMarketOutput(), deltas: step.delta ? [step.delta] : [], snapshots: step.snapshot ? [step.snapshot] : [] };
   }
 
-  /** The book cannot be trusted until rebuilt (a failed check, a gap, a reconnect). */
-  breakBook(symbol: string): void {
-    this.states.get(symbol)?.book?.breakSync();
+  /** The book cannot be trusted until rebuilt (a failed check, a gap, a reconnect): the output tells readers so, once per break. */
+  breakBook(symbol: string, now = Date.now()): MarketOutput {
+    const book = this.states.get(symbol)?.book;
+    book?.breakSync();
+    const told = book?.announceBreak(now);
+    return told ? { ...emptyMarketOutput(), breaks: [told] } : emptyMarketOutput();
   }
 
   /** The stream is silent or reconnecting: its book is served as `stale` until it speaks again. */

@@ -105,6 +105,11 @@ export class VenuePublisher {
       this.push(this.topics.book, s.symbol, enc.book.encode(venueSnapshotRecord(inst, s, now)));
       this.based.add(s.symbol);
     }
+    for (const s of out.breaks ?? []) {
+      const inst = market.instrument(s.symbol);
+      // an edge marks the book resyncing; the next snapshot is its base again
+      if (inst && publishes(s.symbol, 'book') && this.based.has(s.symbol)) this.push(this.topics.book, s.symbol, enc.book.encode(venueSnapshotRecord(inst, s, now)));
+    }
     for (const d of out.deltas) {
       const inst = market.instrument(d.symbol);
       if (!inst || !publishes(d.symbol, 'book')) {

@@ -226,9 +226,9 @@ export class VenueStream {
       this.breaker.failure(Date.now());
       if (!wasOpen && this.breaker.state === 'open') this.observer.breaker(this.spec, true);
     }
-    if (this.spec.kind === 'book') this.market.breakBook(this.symbol);
+    const broke = this.spec.kind === 'book' ? this.market.breakBook(this.symbol) : emptyMarketOutput();
     this.market.setStalled(this.symbol, true);
-    this.emit(emptyMarketOutput()); // readers learn the book's new status now, not with the next update
+    this.emit(broke); // readers learn the book's new status now, not with the next update
     // a silent or poisoned socket is dropped, so ccxt redials and resubscribes (a fresh book snapshot)
     const redial = cause === 'stall' || cause === 'malformed' || (cause === 'checksum' && this.adapter.rebuildOnFreshSocket === true);
     if (redial && this.exchange) await this.clients.reconnect(this.adapter);
@@ -243,8 +243,7 @@ export class VenueStream {
     this.stats.last_error = `checksum: ${problem}`.slice(0, 300);
     this.observer.failure(this.spec, 'checksum', new Error(problem));
     this.log.warn({ stream: this.spec.id, problem }, 'venue book failed its check; rebuilding');
-    this.market.breakBook(this.symbol);
-    this.emit(emptyMarketOutput());
+    this.emit(this.market.breakBook(this.symbol));
     await this.clients.reconnect(this.adapter);
   }
 

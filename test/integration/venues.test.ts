@@ -613,6 +613,23 @@ describe('outside venues through ccxt pro', () => {
       assert.equal(feed.stats.chainBreaks, 0);
       feed.close();
 
+      // a book that breaks where the venue is followed breaks on the edge too (md.venue.book says
+      // resyncing): its clients see resyncing, then a snapshot, as the process's own clients do
+      const frames: ServerFrame[] = [];
+      const ws = new WebSocket(`ws://127.0.0.1:${edge.httpPort}/ws`);
+      await new Promise((r) => ws.once('open', r));
+      ws.on('message', (d) => frames.push(JSON.parse(String(d)) as ServerFrame));
+      ws.send(JSON.stringify({ op: 'subscribe', channel: 'book', symbol: 'binance:BTC/USDT' }));
+      await waitUntil('the first snapshot on the edge', async () => frames.some((x) => x.type === 'book' && x.action === 'snapshot'), 10_000, 100);
+      const mark = frames.length;
+      await fault('binance', 'gap');
+      await waitUntil('resyncing then a snapshot on the edge', async () => {
+        const after = frames.slice(mark).filter((x) => x.type === 'book');
+        const r = after.findIndex((x) => x.type === 'book' && x.action === 'status' && x.status === 'resyncing');
+        return r >= 0 && after.slice(r).some((x) => x.type === 'book' && x.action === 'snapshot' && x.status === 'in_sync');
+      }, 15_000, 100).catch((err: Error) => assert.fail(`${err.message}: ${JSON.stringify(frames.slice(mark).filter((x) => x.type === 'book' && x.action !== 'delta')).slice(0, 1500)}`));
+      ws.close();
+
       type Trades = { trades: TradeView[] };
       const trades = (base: string) => get<Trades>(base, `/v1/trades?symbol=${encodeURIComponent('binance:BTC/USDT')}&limit=1000`);
       await waitUntil('venue trades on the edge', async () => (await trades(edge.baseUrl)).trades.length >= 3, 15_000, 200);

@@ -19,6 +19,8 @@ class FakeBroker {
   failNextCommit: 'lost' | 'landed' | undefined;
   /** Reads of the committed offsets that fail (the coordinator not answering yet). */
   failOffsetReads = 0;
+  /** How long a commit takes (the broker's round trip). */
+  commitDelayMs = 0;
   producers = 0;
 
   producer(): Producer {
@@ -34,6 +36,7 @@ class FakeBroker {
           sendOffsets: async ({ topics }: { topics: { partitions: { partition: number; offset: string; metadata: string }[] }[] }) =>
             void topics[0]!.partitions.forEach((p) => offs.set(p.partition, { offset: p.offset, metadata: p.metadata })),
           commit: async () => {
+            if (this.commitDelayMs) await new Promise((r) => setTimeout(r, this.commitDelayMs));
             const fail = this.failNextCommit;
             this.failNextCommit = undefined;
             if (fail !== 'lost') {
@@ -173,5 +176,30 @@ describe('commit pipeline: a transaction that fails in flight', () => {
     p.push(take('b', 11));
     await p.drain();
     assert.deepEqual(broker.published, ['a', 'b']);
+  });
+});
+
+describe('commit pipeline: drains', () => {
+  it('a drain resolves only once what was queued before it is committed, also when another caller started the loop that took it', async () => {
+    const broker = new FakeBroker();
+    broker.commitDelayMs = 20;
+    const p = pipeline(broker);
+    p.push(take('a', 1));
+    const first = p.drain();
+    // queued while a's commit is in flight: the first caller's loop ends with a, and whoever looks
+    // at the queue first starts the loop that takes b (the final drain of a stop returned here early)
+    p.push(take('b', 2));
+    const second = p.drain();
+    await second;
+    assert.deepEqual(broker.published, ['a', 'b'], 'b is committed when the drain queued after it resolves');
+    assert.equal(broker.offsets.get(0), '2');
+    await first;
+  });
+
+  it('a drain with nothing queued and nothing in flight resolves at once', async () => {
+    const broker = new FakeBroker();
+    const p = pipeline(broker);
+    await p.drain();
+    assert.deepEqual(broker.published, []);
   });
 });

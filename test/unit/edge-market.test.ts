@@ -94,6 +94,22 @@ describe('edge market (books rebuilt from md.*)', () => {
     assert.ok(m.onDelta(c.delta([['ask', 1012, 1]]))?.deltas.length, 'deltas flow again');
   });
 
+  it('a snapshot the producer marks resyncing (its book broke) stops the book until the next snapshot, counted as no problem', () => {
+    const c = core();
+    const { m, problems } = edge();
+    m.onSnapshot(c.snapshot('start'));
+    assert.ok(m.onDelta(c.delta([['bid', 990, 5]]))?.deltas.length);
+    const told = m.onSnapshot({ ...c.snapshot('resync'), status: 'resyncing' });
+    assert.deepEqual([told?.snapshots.length, told?.deltas.length], [0, 0], 'nothing to serve: the hub tells clients by the status');
+    assert.equal(m.status('BTC-USDT'), 'resyncing');
+    assert.equal(m.onDelta(c.delta([['bid', 989, 1]])), undefined, 'no delta on a book that broke');
+    const out = m.onSnapshot(c.snapshot('resync'));
+    assert.equal(out?.snapshots[0]?.reason, 'resync');
+    assert.equal(m.status('BTC-USDT'), 'in_sync');
+    assert.deepEqual(levels(m.book('BTC-USDT')!), levels(c.book));
+    assert.deepEqual(problems, []);
+  });
+
   it('a delta whose checksum does not match the book it leads to is never output', () => {
     const c = core();
     const { m, problems } = edge();

@@ -132,8 +132,17 @@ describe('MarketState (ingest core) against the simulator', () => {
     const { sim, state, outputs } = play({ gap: 0.002, duplicate: 0.002, reorder: 0.002, bad: 0, crossed: 0.001 });
     const rebuilt = new Map(sim.models.map((m) => [m.instrument.symbol, { seq: 0, bids: new Map<number, number>(), asks: new Map<number, number>() }]));
     let deltas = 0;
+    // a book that broke is announced, and nothing of it follows until the snapshot that rebuilds it
+    const broken = new Set<string>();
+    let breaks = 0;
     for (const o of outputs) {
+      for (const symbol of o.breaks) {
+        assert.ok(!o.snapshots.has(symbol) || o.snapshots.get(symbol)!.reason === 'periodic', `${symbol}: a break rebuilt in the same output is not announced`);
+        broken.add(symbol);
+        breaks++;
+      }
       for (const [symbol, d] of o.deltas) {
+        assert.ok(!broken.has(symbol), `${symbol}: a delta at ${d.sequence} after the book broke, before its rebuild`);
         const r = rebuilt.get(symbol)!;
         assert.equal(d.prevSequence, r.seq, `${symbol} delta chain`);
         for (const [p, s] of d.bids) s ? r.bids.set(p, s) : r.bids.delete(p);
@@ -144,9 +153,12 @@ describe('MarketState (ingest core) against the simulator', () => {
       for (const [symbol, snap] of o.snapshots) {
         const book = o.books.get(symbol)!;
         rebuilt.set(symbol, { seq: snap.sequence, bids: new Map(book.bids), asks: new Map(book.asks) });
+        if (snap.reason !== 'periodic') broken.delete(symbol);
       }
     }
     assert.ok(deltas > 50, `${deltas} merged deltas`);
+    assert.ok(breaks > 0, 'the gaps broke books, and that was announced');
+    assert.deepEqual([...broken], [], 'every broken book was rebuilt');
     for (const m of sim.models) {
       const r = rebuilt.get(m.instrument.symbol)!;
       const engine = m.engine.book.depth(Infinity);

@@ -156,6 +156,23 @@ describe('a venue book as snapshot and deltas', () => {
     assert.throws(() => vb.update([[100.02, 1]], [[100.01, 1]], 5), /crossed/);
     assert.throws(() => vb.update([[100.005, 1]], [[100.01, 1]], 5), VenueValueError);
   });
+
+  it('a break is announced once, as the last served levels with status resyncing; none before the first snapshot or after the rebuild', () => {
+    const vb = new VenueBook(inst.symbol, inst, 10);
+    vb.breakSync();
+    assert.equal(vb.announceBreak(1), undefined, 'nothing was served yet');
+    vb.update([[100, 1]], [[100.01, 1]], 1);
+    vb.update([[100, 2]], [[100.01, 1]], 2);
+    vb.breakSync();
+    vb.breakSync();
+    const told = vb.announceBreak(3)!;
+    assert.deepEqual([told.status, told.reason, told.sequence, told.bids], ['resyncing', 'resync', 2, [[10_000, 200_000]]]);
+    assert.equal(vb.announceBreak(4), undefined, 'once per break');
+    assert.equal(vb.update([[100, 2]], [[100.01, 1]], 5).snapshot?.reason, 'resync');
+    vb.breakSync();
+    vb.update([[100, 2]], [[100.01, 1]], 5);
+    assert.equal(vb.announceBreak(6), undefined, 'rebuilt before anyone asked: nothing to announce');
+  });
 });
 
 describe('venue trades and tickers', () => {
