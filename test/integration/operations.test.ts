@@ -150,7 +150,11 @@ describe('operations (real Kafka, ClickHouse, PostgreSQL, an OTLP/HTTP endpoint)
     const { prefix, env } = isolatedEnv({ PRICING_ENABLED: 'true', INDEX_EXCHANGE_BASE_URL: `http://127.0.0.1:${exchangesPort}`, INDEX_POLL_MS: '250', SHUTDOWN_DRAIN_TIMEOUT_MS: '15000', LOG_LEVEL: 'info' });
     const stores = await testStores(prefix);
     const svcEnv = { ...env, ...stores.env };
-    let svc = await startService(svcEnv);
+    let svc = await startService(svcEnv).catch(async (err: Error) => {
+      // nothing else is left running (the file would otherwise wait for the stand-ins until its timeout)
+      await Promise.allSettled([fake.stop(), stores.drop()]);
+      throw err;
+    });
     const client = new TestClient(`ws://127.0.0.1:${svc.httpPort}/ws`);
     try {
       const sim = runSim(['--symbols', '2', '--rate', '2000', '--duration', '16', '--seed', '31'], env);
