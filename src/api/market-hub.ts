@@ -87,7 +87,6 @@ export class MarketHub {
    */
   onOutput(out: MarketOutput): void {
     const now = Date.now();
-    const view = this.view;
     // per symbol the delta first, then a snapshot of the same take (a periodic one follows its delta)
     const done = new Set<string>();
     const snaps = new Map<string, BookSnapshotValue>();

@@ -31,9 +31,20 @@ function mergeTopics(all: TopicMessages[]): TopicMessages[] {
   return [...byTopic.values()];
 }
 
+/** A drain call: resolved once every take pushed before it has settled. */
+interface Waiter {
+  target: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
 export class CommitPipeline {
   private readonly queue: Taken[] = [];
   private draining: Promise<void> | undefined;
+  /** Takes pushed so far, and how many of them have settled (committed, in push order; or lost with a failed loop). */
+  private pushed = 0;
+  private settled = 0;
+  private waiters: Waiter[] = [];
   /** Events processed but not yet committed, and how many of them are queued here. */
   private uncommitted = 0;
   private queuedEvents = 0;
@@ -76,19 +87,49 @@ export class CommitPipeline {
 
   push(taken: Taken): void {
     this.queue.push(taken);
+    this.pushed++;
   }
 
   /**
-   * Resolves when everything queued before the call is committed. One drain loop at a time; after
-   * it, look again: another caller may have started the next loop, which took what was queued
-   * (an empty queue alone does not mean committed: a stop's final drain returned early on that).
+   * Resolves when everything pushed before the call is committed, as soon as its round commits
+   * (not when the queue is next empty: an empty queue can mean a loop still holds the takes, and
+   * under steady load the queue is never empty for long). One drain loop at a time.
    */
   drain(): Promise<void> {
-    if (!this.draining) {
-      if (!this.queue.length) return Promise.resolve();
-      this.draining = this.drainLoop().finally(() => (this.draining = undefined));
+    const target = this.pushed;
+    if (this.settled >= target) return Promise.resolve();
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ target, resolve, reject }));
+    this.startLoop();
+    return done;
+  }
+
+  private startLoop(): void {
+    if (this.draining || !this.queue.length) return;
+    this.draining = this.drainLoop().then(
+      () => {
+        this.draining = undefined;
+        this.startLoop(); // pushed while the loop was ending
+      },
+      (err: Error) => {
+        // the takes the loop held are lost (their events replay after a restart): whoever waited on them hears why
+        this.draining = undefined;
+        this.settled = this.pushed - this.queue.length;
+        this.release(err);
+        this.startLoop();
+      },
+    );
+  }
+
+  /** Waiters whose takes have all settled: resolved, or rejected with the failure that lost some. */
+  private release(err?: Error): void {
+    if (!this.waiters.length) return;
+    const still: Waiter[] = [];
+    for (const w of this.waiters) {
+      if (w.target > this.settled) still.push(w);
+      else if (err) w.reject(err);
+      else w.resolve();
     }
-    return this.draining.then(() => this.drain());
+    this.waiters = still;
   }
 
   /**
@@ -102,7 +143,14 @@ export class CommitPipeline {
     while (this.queue.length) {
       const taken = this.queue.splice(0);
       // Stores first: the offsets below may only commit once these rows are durable.
-      if (this.persister) await this.persister.write(taken.flatMap((t) => (t.rows ? [t.rows] : [])), taken.find((t) => t.trace)?.trace);
+      if (this.persister) {
+        try {
+          await this.persister.write(taken.flatMap((t) => (t.rows ? [t.rows] : [])), taken.find((t) => t.trace)?.trace);
+        } catch (err) {
+          await committing.catch(() => undefined); // the round before settles first
+          throw err;
+        }
+      }
       const previous = committing;
       committing = (async () => {
         await previous;
@@ -120,6 +168,8 @@ export class CommitPipeline {
         const events = taken.reduce((a, t) => a + t.events, 0);
         this.queuedEvents -= events;
         this.uncommitted -= events;
+        this.settled += taken.length;
+        this.release();
       })();
     }
     await committing;

@@ -29,7 +29,9 @@ export async function startService(env: Record<string, string> = {}, timeoutMs =
   // a test that restarts a service on the same address passes HTTP_PORT / GRPC_PORT
   const httpPort = env.HTTP_PORT ? Number(env.HTTP_PORT) : await freePort();
   const grpcPort = env.GRPC_PORT ? Number(env.GRPC_PORT) : await freePort();
-  const proc = spawn(process.execPath, [...nodeArgs, repoPath('dist/src/main.js')], {
+  // SERVICE_NODE_ARGS: flags for every service a test or scenario starts (`--cpu-prof --cpu-prof-dir=/tmp/prof` to profile one)
+  const extraArgs = (process.env.SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...extraArgs, ...nodeArgs, repoPath('dist/src/main.js')], {
     // Pricing polls exchanges: off unless a test points it at the local stand-ins (never the internet).
     // Persistence: off unless a test brings databases of its own (testStores), since stored trades
     // of one test's simulator would be restored into another's candles (same symbols, same sequences).

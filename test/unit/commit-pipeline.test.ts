@@ -196,6 +196,28 @@ describe('commit pipeline: drains', () => {
     await first;
   });
 
+  it('under steady load a drain resolves when its own takes commit, not when the queue is next empty', async () => {
+    const broker = new FakeBroker();
+    broker.commitDelayMs = 10;
+    const p = pipeline(broker);
+    p.push(take('t0', 1));
+    let pushedWhenDone = -1;
+    let n = 1;
+    const first = p.drain().then(() => (pushedWhenDone = n));
+    // a batch every 5 ms, each draining as the consumer does: the loop never runs dry
+    const drains: Promise<void>[] = [];
+    for (; n < 40; n++) {
+      await new Promise((r) => setTimeout(r, 5));
+      p.push(take(`t${n}`, n + 1));
+      drains.push(p.drain());
+    }
+    await first;
+    assert.ok(pushedWhenDone > 0 && pushedWhenDone < 40, `the first drain resolved after ${pushedWhenDone} of 40 pushes`);
+    await Promise.all(drains);
+    assert.deepEqual(broker.published, Array.from({ length: 40 }, (_, i) => `t${i}`));
+    assert.equal(broker.offsets.get(0), '40');
+  });
+
   it('a drain with nothing queued and nothing in flight resolves at once', async () => {
     const broker = new FakeBroker();
     const p = pipeline(broker);
