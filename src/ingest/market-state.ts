@@ -430,7 +430,8 @@ export class MarketState implements BookSyncListener {
     }
     for (const symbol of out.breaks) {
       // over already (rebuilt in this output), or another core's to tell
-      const rebuilt = out.snapshots.get(symbol)?.reason !== undefined && out.snapshots.get(symbol)!.reason !== 'periodic';
+      const snap = out.snapshots.get(symbol);
+      const rebuilt = snap !== undefined && snap.reason !== 'periodic';
       if (rebuilt || !this.owns(symbol) || this.status(symbol) !== 'resyncing') out.breaks.delete(symbol);
     }
     return out;

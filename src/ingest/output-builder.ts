@@ -30,18 +30,16 @@ export function buildMarketOutput(out: BatchOutput, state: MarketState, wallNow:
     const inst = state.instrument(d.symbol)!;
     result.deltas.push({ ...d, checksum: bookChecksum(state.books.book(d.symbol)!, inst.tick, inst.lot, CHECKSUM_DEPTH) });
   }
-  for (const [symbol, s] of out.snapshots) {
+  /** The book of `symbol` whole, as it is now, with its checksum. */
+  const whole = (symbol: string) => {
     const inst = state.instrument(symbol)!;
     const book = state.books.book(symbol)!;
-    const d = book.depth(Infinity);
-    const status = state.status(symbol) ?? 'resyncing';
-    result.snapshots.push({ symbol, sequence: s.sequence, reason: s.reason, status, timestamp: wallNow, bids: d.bids, asks: d.asks, checksum: bookChecksum(book, inst.tick, inst.lot, CHECKSUM_DEPTH) });
-  }
+    const { bids, asks } = book.depth(Infinity);
+    return { symbol, timestamp: wallNow, bids, asks, checksum: bookChecksum(book, inst.tick, inst.lot, CHECKSUM_DEPTH) };
+  };
+  for (const [symbol, s] of out.snapshots) result.snapshots.push({ ...whole(symbol), sequence: s.sequence, reason: s.reason, status: state.status(symbol) ?? 'resyncing' });
   for (const symbol of out.breaks) {
-    const inst = state.instrument(symbol)!;
-    const book = state.books.book(symbol)!;
-    const d = book.depth(Infinity);
-    (result.breaks ??= []).push({ symbol, sequence: state.publishedSequence(symbol) ?? book.sequence, reason: 'resync', status: 'resyncing', timestamp: wallNow, bids: d.bids, asks: d.asks, checksum: bookChecksum(book, inst.tick, inst.lot, CHECKSUM_DEPTH) });
+    (result.breaks ??= []).push({ ...whole(symbol), sequence: state.publishedSequence(symbol) ?? state.books.book(symbol)!.sequence, reason: 'resync', status: 'resyncing' });
   }
   for (const { symbol, candle } of out.candles) result.candles.push(candleView(state.instrument(symbol)!, candle));
   for (const { symbol, candle } of out.candleUpdates) result.candles.push(candleView(state.instrument(symbol)!, candle));
