@@ -34,7 +34,10 @@ export class VenueClients {
       const ex = new pro[adapter.ccxtId]!({
         enableRateLimit: !this.baseUrl,
         timeout: 10_000,
-        options: adapter.options,
+        // ccxt's own redial backoff (1 s doubling, forgotten after 30 s quiet) off: each stream backs
+        // off with jitter behind the venue's breaker already, and ccxt's, stacked on it, holds a
+        // rebuild's redial past the watchdog, so two rebuilds in 30 s cascade into stalls
+        options: { ...adapter.options, ws: { ...(adapter.options as { ws?: object }).ws, backoff: { base: 0, max: 0 } } },
         ...(this.baseUrl ? { urls: adapter.urls(`${this.baseUrl}/${adapter.id}`) } : {}),
       });
       // before any socket exists: ccxt binds these when it creates a connection
@@ -43,6 +46,8 @@ export class VenueClients {
       const verifier = adapter.verifier?.(ex);
       raw.handleMessage = (client, message) => {
         this.frame(adapter.id);
+        // a frame still arriving on a socket this process dropped: its book is being rebuilt on a new one
+        if ((client as { error?: unknown } | undefined)?.error instanceof ccxt.ExchangeClosedByUser) return undefined;
         if (typeof message === 'string' && (message[0] === '{' || message[0] === '[')) return this.malformed(adapter.id, message);
         const failed = verifier?.check(message, (client as { url?: string } | undefined)?.url);
         if (failed) {
@@ -94,14 +99,28 @@ export class VenueClients {
     return n <= 0;
   }
 
-  /** Drops the venue's WebSocket connections (ccxt redials on the next watch): the cure for a stalled or poisoned socket. */
+  /**
+   * Drops the venue's WebSocket connections (ccxt redials on the next watch): the cure for a stalled
+   * or poisoned socket. Marked closed by the user, as ccxt's own close() does, so the watches on them
+   * fail with ExchangeClosedByUser (not a venue failure: see isOwnClose) and their late frames are dropped.
+   */
   async reconnect(adapter: VenueAdapter): Promise<void> {
-    const ex = this.entries.get(adapter.id)?.ex as unknown as { clients?: Record<string, { close(): Promise<unknown> }> } | undefined;
-    await Promise.allSettled(Object.values(ex?.clients ?? {}).map((c) => c.close()));
+    const ex = this.entries.get(adapter.id)?.ex as unknown as { clients?: Record<string, { error?: unknown; close(): Promise<unknown> }> } | undefined;
+    const clients = Object.entries(ex?.clients ?? {});
+    for (const [url, c] of clients) {
+      c.error = new ccxt.ExchangeClosedByUser(`${adapter.id} socket dropped by this service to redial`);
+      delete ex!.clients![url];
+    }
+    await Promise.allSettled(clients.map(([, c]) => c.close()));
   }
 
   /** Instances alive (a test checks they go with their streams). */
   get size(): number {
     return this.entries.size;
   }
+}
+
+/** A watch ended because this process closed its socket (a redial, a stop), not because the venue failed. */
+export function isOwnClose(err: Error): boolean {
+  return err instanceof ccxt.ExchangeClosedByUser || /closed by the user/.test(err.message);
 }

@@ -11,7 +11,7 @@ import type { CircuitBreaker } from './circuit-breaker.js';
 import { marketIncrements, VenueValueError } from './exact.js';
 import { streamVenueSymbol, type StreamSpec } from './stream-spec.js';
 import type { VenueAdapter, VenueFunding, VenueLiquidation } from './venue.js';
-import type { VenueClients } from './venue-clients.js';
+import { isOwnClose, type VenueClients } from './venue-clients.js';
 import type { CcxtTicker, CcxtTrade, VenueMarket } from './venue-market.js';
 
 export type StreamState = 'connecting' | 'connected' | 'reconnecting' | 'circuit_open' | 'stale' | 'stopped';
@@ -212,16 +212,17 @@ export class VenueStream {
   private async failed(err: Error): Promise<void> {
     const cause: FailureCause =
       err instanceof StallError ? 'stall' : err instanceof VenueValueError && !(err as { refused?: boolean }).refused ? 'malformed' : (err as { refused?: boolean }).refused ? 'refused' : isIntegrityError(err) ? 'checksum' : 'closed';
+    // a socket this process closed itself (a rebuild, a sibling stream's watchdog) is not the venue failing
+    const ownClose = isOwnClose(err);
     this.stats.reconnects++;
     this.stats.last_error = `${cause}: ${err.message}`.slice(0, 300);
     if (cause === 'stall') this.stats.stalls++;
     else if (cause === 'checksum') this.stats.checksum_failures++;
     else if (cause === 'malformed') this.stats.malformed++;
-    else this.stats.errors++;
-    this.observer.failure(this.spec, cause, err);
-    this.log.warn({ stream: this.spec.id, cause, err: err.message.slice(0, 300) }, 'venue stream failed; reconnecting');
-    // a socket this process closed itself (a sibling stream's watchdog) is not the venue failing
-    if (!/closed by the user/.test(err.message) && !(err as { ownMistake?: boolean }).ownMistake) {
+    else if (!ownClose) this.stats.errors++;
+    if (!ownClose) this.observer.failure(this.spec, cause, err);
+    this.log.warn({ stream: this.spec.id, cause, err: err.message.slice(0, 300) }, ownClose ? 'venue socket redialled' : 'venue stream failed; reconnecting');
+    if (!ownClose && !(err as { ownMistake?: boolean }).ownMistake) {
       const wasOpen = this.breaker.state === 'open';
       this.breaker.failure(Date.now());
       if (!wasOpen && this.breaker.state === 'open') this.observer.breaker(this.spec, true);

@@ -402,10 +402,17 @@ describe('outside venues through ccxt pro', () => {
       await fault(venue, 'pause');
       try {
         const want = await standInBook(venue, symbol.slice(venue.length + 1), depth);
+        let rest: { bids: string[][]; asks: string[][]; status: string } | undefined;
         await waitUntil('the rebuilt book equals the venue\'s', async () => {
-          const rest = (await (await fetch(`${svc.baseUrl}/v1/depth?symbol=${encodeURIComponent(symbol)}&depth=${depth}`)).json()) as { bids: string[][]; asks: string[][]; status: string };
+          rest = (await (await fetch(`${svc.baseUrl}/v1/depth?symbol=${encodeURIComponent(symbol)}&depth=${depth}`)).json()) as { bids: string[][]; asks: string[][]; status: string };
           return rest.status === 'in_sync' && JSON.stringify([plainLevels(rest.bids), plainLevels(rest.asks)]) === JSON.stringify([plainLevels(want.bids), plainLevels(want.asks)]);
-        }, 10_000, 100);
+        }, 10_000, 100).catch(async (err: Error) => {
+          // the evidence when this fails: what differs, what the stream went through, what the service logged
+          const diff = (got: string[][], exp: string[][]) => exp.findIndex((l, i) => JSON.stringify(plainLevels([l])) !== JSON.stringify(plainLevels(got[i] ? [got[i]!] : [])));
+          const i = diff(rest!.bids, want.bids);
+          const j = diff(rest!.asks, want.asks);
+          throw new Error(`${err.message}: status ${rest!.status}; bids ${rest!.bids.length}/${want.bids.length} first differing at ${i} (${JSON.stringify(rest!.bids[i])} vs ${JSON.stringify(want.bids[i])}), asks ${rest!.asks.length}/${want.asks.length} at ${j} (${JSON.stringify(rest!.asks[j])} vs ${JSON.stringify(want.asks[j])}); streams ${JSON.stringify((await (await fetch(`${svc.baseUrl}/v1/streams`)).json()))}; log of ${venue}: ${svc.output().split('\n').filter((l) => l.includes(venue)).slice(-40).join('\n')}`);
+        });
       } finally {
         await fault(venue, 'none');
       }
