@@ -384,11 +384,11 @@ describe('outside venues through ccxt pro', () => {
       ws.send(JSON.stringify({ op: 'subscribe', channel: 'book', symbol }));
       await waitUntil('the first snapshot', async () => frames.some((x) => x.type === 'book' && x.action === 'snapshot'), 10_000, 100);
       // the fault falls on whichever of the venue's books sends first (okx has a spot and a swap book)
-      const failures = async () =>
-        ((await (await fetch(`${svc.baseUrl}/v1/streams`)).json()) as { streams: (StreamInfo & { venue: string; kind: string })[] }).streams
-          .filter((x) => x.venue === venue && x.kind === 'book')
-          .reduce((a, x) => a + x.checksum_failures, 0);
+      const ofVenue = async () => ((await (await fetch(`${svc.baseUrl}/v1/streams`)).json()) as { streams: (StreamInfo & { venue: string; kind: string; errors: number })[] }).streams.filter((x) => x.venue === venue);
+      const failures = async () => (await ofVenue()).filter((x) => x.kind === 'book').reduce((a, x) => a + x.checksum_failures, 0);
+      const errors = async () => (await ofVenue()).reduce((a, x) => a + x.errors, 0);
       const before = await failures();
+      const errorsBefore = await errors();
       await fault(venue, f);
       const mark = frames.length;
       await waitUntil('resyncing then a snapshot', async () => {
@@ -398,6 +398,8 @@ describe('outside venues through ccxt pro', () => {
       }, 15_000, 100);
       ws.close();
       assert.ok((await failures()) > before, 'the failed check is counted');
+      // the sockets the rebuild dropped are this service's doing: no stream of the venue counts them as the venue failing
+      assert.equal(await errors(), errorsBefore, 'no error counted for the redial');
       // the rebuilt book is the venue's, not a patched copy of the broken one
       await fault(venue, 'pause');
       try {
