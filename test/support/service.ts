@@ -91,7 +91,11 @@ export async function waitForMarket(svc: RunningService, symbols: string[], time
       }),
     );
     if (ready.every(Boolean)) return;
-    if (Date.now() > deadline) throw new Error(`the service did not show trades of ${symbols.join(', ')} within ${timeoutMs} ms: ${svc.output().slice(-2000)}`);
+    if (Date.now() > deadline) {
+      // the evidence: what the service says of itself, and its last log lines
+      const health = await fetch(`${svc.baseUrl}/health`).then((r) => r.text()).catch((err: Error) => err.message);
+      throw new Error(`the service did not show trades of ${symbols.join(', ')} within ${timeoutMs} ms; health ${health.slice(0, 2000)}; log ${svc.output().slice(-4000)}`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
 }
