@@ -172,12 +172,13 @@ ${chart}${profileText}
   messages (500 levels a side, 1–4 level changes each at a geometric distance from the touch, so
   most change the top 25), with the server's own checksum on every message, beside a naive client
   applying the same messages to the same sorted sides with no chain or checksum check; seven
-  alternating runs, medians. Target: verification costs ≤ 30 %. Measured over five runs: it costs
-  43–54 % of the apply-only rate (verified 131–182 k msgs/s against 286–331 k), and 22–39 % once
-  JSON.parse of each message is counted (what a real client pays on both sides). Verification was
-  ~75 % before the CRC was fed level by level, skipped when the top 25 did not change, and taken
-  four characters per step. What would close the rest: a checksum over fewer levels (Kraken uses
-  10), or a client that verifies every Nth message when it is behind; both weaken what is checked.
+  alternating runs, medians. Target: verification costs ≤ 30 %. Measured on 2026-12-05 over eight runs
+  (\`node --expose-gc dist/bench/client-book.js\`, as make bench runs it): it costs 22–28 % of the
+  apply-only rate (medians of 7 alternating runs each; 22–34 % in three runs without --expose-gc),
+  and 4–13 % once JSON.parse of each message is counted (what a real client pays on both sides).
+  Verification was ~75 % before the CRC was fed level by level, skipped when the top 25 did not
+  change, and taken four characters per step; 35–39 % on this machine before a size changed in place
+  was found by its cleared CRC segment (one pass over the top pairs) instead of a search per level.
 `;
 writeFileSync(repoPath('docs/BENCHMARKS.md'), md);
 process.stdout.write(`wrote docs/BENCHMARKS.md (${results.length} results)\n`);

@@ -112,15 +112,21 @@ export class Side {
   }
 }
 
-/** Applies a level to a side; the index among the levels the checksum covers it changed, else CHECKSUM_DEPTH. */
+/** Applies a level to a side; the index among the levels the checksum covers it moved, else CHECKSUM_DEPTH (a size changed in place is found by its cleared segment). */
 function applyLevel(side: Side, price: string, size: string): number {
   const at = side.set(price, size);
-  if (at >= 0) return Math.min(at, CHECKSUM_DEPTH);
-  const held = side.levels.get(price);
-  if (held === undefined) return CHECKSUM_DEPTH;
-  const order = side.order;
-  for (let i = 0, n = Math.min(CHECKSUM_DEPTH, order.length); i < n; i++) if (order[i] === held) return i;
-  return CHECKSUM_DEPTH;
+  return at >= 0 && at < CHECKSUM_DEPTH ? at : CHECKSUM_DEPTH;
+}
+
+/** The first of the leading `upTo` pairs holding a level whose size changed in place (its segment was cleared). */
+function firstResized(bids: Side, asks: Side, upTo: number): number {
+  const b = bids.order;
+  const a = asks.order;
+  const n = Math.min(upTo, Math.max(b.length, a.length));
+  for (let i = 0; i < n; i++) {
+    if ((i < b.length && b[i]!.shift === undefined) || (i < a.length && a[i]!.shift === undefined)) return i;
+  }
+  return upTo;
 }
 
 /** What a reader of a verified book sees. */
@@ -184,8 +190,10 @@ export class LocalBook implements VerifiedBook {
       }
     }
     if (f.action === 'snapshot' || this.checksum === undefined) this.unchangedPairs = 0;
-    for (const [p, q] of f.bids) this.unchangedPairs = Math.min(this.unchangedPairs, applyLevel(this.bids, p, q));
-    for (const [p, q] of f.asks) this.unchangedPairs = Math.min(this.unchangedPairs, applyLevel(this.asks, p, q));
+    let unchanged = this.unchangedPairs;
+    for (let i = 0; i < f.bids.length; i++) unchanged = Math.min(unchanged, applyLevel(this.bids, f.bids[i]![0], f.bids[i]![1]));
+    for (let i = 0; i < f.asks.length; i++) unchanged = Math.min(unchanged, applyLevel(this.asks, f.asks[i]![0], f.asks[i]![1]));
+    this.unchangedPairs = firstResized(this.bids, this.asks, unchanged);
     const topChanged = this.unchangedPairs < CHECKSUM_DEPTH;
     // the checksum covers the top 25 levels: when none of them changed it is the one verified last
     if (topChanged) this.checksum = this.computeChecksum();
