@@ -158,6 +158,23 @@ ${chart}${profileText}
 - **ws-fanout**: messages delivered per second to 10,000 clients (ticker + trades + book of one of 50
   symbols each) beside 1,000; the clients live in the benchmark process, whose single thread
   parsing their JSON is the limit.
+- **fanout-edge-vs-centrifugo / fanout-two-edges** (\`bench/fanout.ts\`): 10,000 WebSocket clients, each
+  on the ticker, trades and book of one of 50 symbols, the simulator at 500 events/s, one core; the
+  clients on one edge, then split over two edges, then on Centrifugo v6.9.1 (built from the Go module
+  proxy by \`stack/centrifugo.sh\`, ~2 min the first time) fed the very frames the edge sends: a tap
+  client on the edge forwards every frame of every symbol through Centrifugo's HTTP batch API to
+  channels of the same name; Centrifugo's clients answer its pings. Messages delivered in a 15 s window
+  per CPU-second of the serving process(es): an edge's CPU includes following md.* (0.21 of a core
+  with no client at all, measured in the same run); Centrifugo's excludes its feeding. Three runs on
+  2026-12-05: one edge 252–263 k msgs/CPU-s (111–116 k msgs/s delivered), Centrifugo 83–98 k
+  (53–59 k msgs/s: the feed lags on the saturated machine), ratio **2.6–3.1×** (target ≥ 5×: not
+  met); counting only the edge's CPU above following md.*, 476–504 k msgs/CPU-s, 4.9–6.0×. Two edges
+  deliver no more than one (107–109 k msgs/s against 111–116 k): both cores are busy (machine 2.00
+  cores), the 10,000 clients' process being the largest user, so a second edge adds only its own
+  md.* following here; it pays on machines with cores to spare. What would close the target: a cheaper
+  md.* follow (an idle edge costs a fifth of a core at 500 events/s: decoding every delta, snapshot
+  and ticker and verifying each book's checksum), or more clients per edge, over which that cost is
+  spread.
 - **Node.js 22 against 20** (\`ws-*-node22\`, from \`make bench-node22\`: the same \`bench/ws.ts\`, service
   and clients on Node.js 22.23 from the npm registry, uWebSockets.js from uws-pack ABI 127, against
   ABI 115 on Node.js 20.20). Two runs of each on 2026-12-02 and 2026-12-03, p99 with 1,000 clients:
