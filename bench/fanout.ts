@@ -163,13 +163,21 @@ function tap(edge: RunningService, centrifugoPort: number, symbols: string[]): {
 
 async function throughCentrifugo(edge: RunningService, symbols: string[]): Promise<Window & { published: number; publishFailures: number; tapReceived: Record<string, number> }> {
   const cf = await startCentrifugo();
-  const feed = tap(edge, cf.port, symbols);
+  try {
+    return await centrifugoWindow(cf.port, cf.proc.pid, edge, symbols);
+  } finally {
+    cf.stop();
+  }
+}
+
+async function centrifugoWindow(port: number, pid: number | undefined, edge: RunningService, symbols: string[]): Promise<Window & { published: number; publishFailures: number; tapReceived: Record<string, number> }> {
+  const feed = tap(edge, port, symbols);
   await sleep(Math.ceil((symbols.length * CHANNELS.length) / 40) * 1100 + 1000);
   const counter: Counter = { on: false, n: 0, closed: 0, codes: {} };
   let id = 0;
   const sockets = await openClients(
     CLIENTS,
-    () => `ws://127.0.0.1:${cf.port}/connection/websocket`,
+    () => `ws://127.0.0.1:${port}/connection/websocket`,
     (ws, i) => {
       const symbol = symbols[i % symbols.length]!;
       ws.send([{ id: ++id, connect: {} }, ...CHANNELS.map((c) => ({ id: ++id, subscribe: { channel: `${c}.${symbol}` } }))].map((c) => JSON.stringify(c)).join('\n'));
@@ -185,18 +193,18 @@ async function throughCentrifugo(edge: RunningService, symbols: string[]): Promi
       return n;
     },
   );
-  const w = await measure(counter, { centrifugo: cf.proc.pid });
+  const w = await measure(counter, { centrifugo: pid });
   const out = { ...w, published: feed.published(), publishFailures: feed.failures(), tapReceived: feed.received };
   for (const ws of sockets) ws.terminate();
   feed.stop();
-  cf.stop();
   return out;
 }
 
 const { env } = isolatedEnv({ LOG_LEVEL: 'error', WS_RATE_MAX_MSGS_PER_SEC: '1000', WS_MAX_SUBSCRIPTIONS: String(SYMBOLS * CHANNELS.length) });
 const cluster = await startCluster(env, 1, 2);
+let sim: ReturnType<typeof startSim> | undefined;
 try {
-  const sim = startSim(['--symbols', String(SYMBOLS), '--rate', String(RATE), '--duration', String(3 * (SECONDS + 25) + 90), '--seed', '11'], env, 900_000);
+  sim = startSim(['--symbols', String(SYMBOLS), '--rate', String(RATE), '--duration', String(3 * (SECONDS + 25) + 90), '--seed', '11'], env, 900_000);
   let simError: unknown;
   sim.done.catch((err: unknown) => (simError = err));
   const edge = cluster.edges[0]!;
@@ -233,9 +241,9 @@ try {
     baseline: { name: 'the same clients on one edge', value: Math.round(one.messages / one.seconds) },
     detail: { ...common, one_edge: figures(one), two_edges: figures(two) },
   });
-  sim.stop();
-  await sim.done.catch(() => undefined);
 } finally {
+  sim?.stop();
+  await sim?.done.catch(() => undefined);
   await cluster.stop();
 }
 process.exit(0);
