@@ -113,7 +113,7 @@ export class MdFollower {
         this.problem(err instanceof WireFormatError ? err.reason : 'undecodable', topic, (err as Error).message);
         return;
       }
-    });
+    }, this.log);
     await this.instruments.start();
     await this.instruments.caughtUp;
     await this.follow();

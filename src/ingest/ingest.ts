@@ -117,9 +117,9 @@ export class Ingest {
       }
     };
     const group = this.cfg.kafkaGroupId;
-    const instruments = new TopicTail(this.kafka, `${group}-instruments`, INSTRUMENT_ROLES.map((r) => topics[r]), true, side);
-    const snapshots = new TopicTail(this.kafka, `${group}-snapshots`, [topics.snapshots], true, side);
-    const hashes = new TopicTail(this.kafka, `${group}-bookhashes`, [topics.bookhashes], false, side);
+    const instruments = new TopicTail(this.kafka, `${group}-instruments`, INSTRUMENT_ROLES.map((r) => topics[r]), true, side, this.log);
+    const snapshots = new TopicTail(this.kafka, `${group}-snapshots`, [topics.snapshots], true, side, this.log);
+    const hashes = new TopicTail(this.kafka, `${group}-bookhashes`, [topics.bookhashes], false, side, this.log);
     this.tails.push(instruments, snapshots, hashes);
 
     // Start-up order: every instrument, then the latest snapshot of every book, then events.
