@@ -17,7 +17,7 @@ export class TopicTail {
 
   /** Partitions per topic, as the broker listed them at start. */
   private readonly partitions = new Map<string, number>();
-  private remaining = new Map<string, bigint>();
+  private readonly remaining = new Map<string, bigint>();
   private stopped = false;
 
   constructor(
@@ -48,13 +48,16 @@ export class TopicTail {
     const consumer = this.kafka.consumer({ groupId: `${this.name}-${randomUUID()}`, maxBytesPerPartition: 8 * 1024 * 1024, allowAutoTopicCreation: false });
     this.consumer = consumer;
     let firstJoin = true;
+    let running: Promise<void> = Promise.resolve();
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       if (!firstJoin) return;
       firstJoin = false;
       const missing = this.topics.filter((t) => (e.payload.memberAssignment[t]?.length ?? 0) < (this.partitions.get(t) ?? 0));
       if (missing.length === 0 || attempt >= 20 || this.stopped) return;
       this.log?.warn({ tail: this.name, missing, attempt }, 'side topic tail was not assigned every partition; joining again');
+      this.consumer = undefined; // what it still delivers is dropped below
       void (async () => {
+        await running.catch(() => undefined); // disconnecting before run() resolves can leave it consuming (kafkajs#1639)
         await consumer.disconnect().catch(() => undefined);
         await new Promise((r) => setTimeout(r, 500));
         if (!this.stopped) await this.join(attempt + 1);
@@ -62,9 +65,10 @@ export class TopicTail {
     });
     await consumer.connect();
     for (const topic of this.topics) await consumer.subscribe({ topic, fromBeginning: this.fromBeginning });
-    await consumer.run({
+    running = consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
+        if (this.consumer !== consumer) return; // replaced by a fresh join: it reads from the start again
         for (const m of batch.messages) await this.handle(batch.topic, batch.partition, m);
         const key = `${batch.topic}/${batch.partition}`;
         const end = this.remaining.get(key);
@@ -75,6 +79,7 @@ export class TopicTail {
         }
       },
     });
+    await running;
   }
 
   async stop(): Promise<void> {
