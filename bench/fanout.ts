@@ -94,8 +94,12 @@ async function throughEdges(edges: RunningService[], symbols: string[]): Promise
 }
 
 /** Centrifugo on a free port, anonymous clients allowed to subscribe to any channel. */
+/** The binary stack/centrifugo.sh built (the one place its version is named: .tools/centrifugo-vX.Y.Z/). */
+const centrifugoBin = () => execFileSync('bash', [repoPath('stack/centrifugo.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+const centrifugoVersion = /centrifugo-(v[\d.]+)/.exec(centrifugoBin())?.[1] ?? 'unknown version';
+
 async function startCentrifugo(): Promise<{ proc: ChildProcess; port: number; stop: () => void }> {
-  const bin = execFileSync('bash', [repoPath('stack/centrifugo.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const bin = centrifugoBin();
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'centrifugo-'));
   const config = {
@@ -116,20 +120,23 @@ async function startCentrifugo(): Promise<{ proc: ChildProcess; port: number; st
 }
 
 /** A client of the edge on every symbol's channels whose frames go on to Centrifugo, batched every 10 ms. */
-function tap(edge: RunningService, centrifugoPort: number, symbols: string[]): { published: () => number; failures: () => number; received: Record<string, number>; stop: () => void } {
+function tap(edge: RunningService, centrifugoPort: number, symbols: string[]): { subscribed: Promise<void>; published: () => number; failures: () => number; received: Record<string, number>; stop: () => void } {
   const received: Record<string, number> = {};
   let pending: { publish: { channel: string; data: unknown } }[] = [];
   let published = 0;
   let failures = 0;
   const ws = new WebSocket(`ws://127.0.0.1:${edge.httpPort}/ws`);
-  ws.on('open', async () => {
-    // within the server's 50 frames per second per connection
-    const subscribes = symbols.flatMap((symbol) => CHANNELS.map((channel) => JSON.stringify({ op: 'subscribe', channel, symbol })));
-    for (let i = 0; i < subscribes.length; i++) {
-      if (i > 0 && i % 40 === 0) await sleep(1100);
-      ws.send(subscribes[i]!);
-    }
-  });
+  const subscribed = new Promise<void>((resolve) =>
+    ws.on('open', async () => {
+      // within the server's 50 frames per second per connection
+      const subscribes = symbols.flatMap((symbol) => CHANNELS.map((channel) => JSON.stringify({ op: 'subscribe', channel, symbol })));
+      for (let i = 0; i < subscribes.length; i++) {
+        if (i > 0 && i % 40 === 0) await sleep(1100);
+        ws.send(subscribes[i]!);
+      }
+      resolve();
+    }),
+  );
   ws.on('message', (data: Buffer) => {
     const frame = JSON.parse(data.toString()) as { type?: string; channel?: string; symbol?: string; conflated?: boolean; code?: string };
     const kind = `${frame.type}${frame.conflated ? '/conflated' : ''}${frame.code ? `/${frame.code}` : ''}`;
@@ -158,7 +165,7 @@ function tap(edge: RunningService, centrifugoPort: number, symbols: string[]): {
       }
     }
   })();
-  return { published: () => published, failures: () => failures, received, stop: () => ((running = false), ws.terminate()) };
+  return { subscribed, published: () => published, failures: () => failures, received, stop: () => ((running = false), ws.terminate()) };
 }
 
 async function throughCentrifugo(edge: RunningService, symbols: string[]): Promise<Window & { published: number; publishFailures: number; tapReceived: Record<string, number> }> {
@@ -172,7 +179,8 @@ async function throughCentrifugo(edge: RunningService, symbols: string[]): Promi
 
 async function centrifugoWindow(port: number, pid: number | undefined, edge: RunningService, symbols: string[]): Promise<Window & { published: number; publishFailures: number; tapReceived: Record<string, number> }> {
   const feed = tap(edge, port, symbols);
-  await sleep(Math.ceil((symbols.length * CHANNELS.length) / 40) * 1100 + 1000);
+  await feed.subscribed;
+  await sleep(1000); // the last acknowledgements and snapshots
   const counter: Counter = { on: false, n: 0, closed: 0, codes: {} };
   let id = 0;
   const sockets = await openClients(
@@ -230,7 +238,7 @@ try {
     metric: `messages delivered per CPU-second of the serving process, ${CLIENTS.toLocaleString('en-US')} clients (ticker + trades + book of one symbol each), one edge (its md.* consumption counted)`,
     value: Math.round(perCpu(one)),
     unit: 'msgs/CPU-s',
-    baseline: { name: 'Centrifugo v6.9.1 fed the same frames (HTTP batch API), same clients', value: Math.round(perCpu(cf)) },
+    baseline: { name: `Centrifugo ${centrifugoVersion} fed the same frames (HTTP batch API), same clients`, value: Math.round(perCpu(cf)) },
     detail: { ...common, edge_follow_md_cores_no_clients: followCores, one_edge: { ...figures(one), msgs_per_cpu_s_above_following: fanoutOnly(one, 1) }, two_edges: { ...figures(two), msgs_per_cpu_s_above_following: fanoutOnly(two, 2) }, centrifugo: { ...figures(cf), published: cf.published, publish_failures: cf.publishFailures, tap_received: cf.tapReceived }, target_ratio: 5 },
   });
   writeResult({
