@@ -86,6 +86,7 @@ describe('scale-out: two cores and two edges on Kafka (real processes, kill -9)'
 
       // kill -9 one core: the other takes its partitions over (a consumer-group session later)
       await cluster.cores[0]!.stop('SIGKILL');
+      const killedLog = cluster.cores[0]!.output();
       const takeoverMs = await untilAllAdvance(cluster.edges[0]!, symbols, 60_000);
       await sleep(2000);
       // and back: its partitions move again on the rebalance
@@ -171,7 +172,14 @@ describe('scale-out: two cores and two edges on Kafka (real processes, kill -9)'
       assert.equal(new Set(tradesOf(clients[0]!)).size, tradesOf(clients[0]!).length, 'no trade twice on an edge');
 
       // candles stored by the cores equal a recomputation from the stored trades
-      for (const symbol of symbols) await assertCandlesExact(stores.pg, simInstrument(symbol, SYMBOLS), rows, '1m', 2);
+      for (const symbol of symbols) {
+        await assertCandlesExact(stores.pg, simInstrument(symbol, SYMBOLS), rows, '1m', 2).catch(async (err: Error) => {
+          // which core counted what: joins, restores and revokes of each, and their late trades
+          const events = (log: string) => log.split('\n').filter((l) => /joined group|restored|rebalance|late|drain/.test(l)).join('\n');
+          const late = await Promise.all(cluster.cores.map(async (c) => promSample(await (await fetch(`${c.baseUrl}/metrics`)).text(), `md_ohlcv_late_trades_total{symbol="${symbol}"}`)));
+          assert.fail(`${err.message}\nlate trades on the live cores: ${late.join(', ')}\nkilled core 0:\n${events(killedLog)}\n${cluster.cores.map((c, i) => `core ${i}:\n${events(c.output())}`).join('\n')}`);
+        });
+      }
       for (const edge of cluster.edges) {
         const text = await (await fetch(`${edge.baseUrl}/metrics`)).text();
         assert.equal(promSample(text, 'md_edge_problems_total{cause="checksum_mismatch"}') ?? 0, 0, 'no checksum mismatch on an edge');

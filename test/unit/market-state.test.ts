@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { WireEngineEvent } from '../../src/contract/engine-wire.js';
+import { candlesFromTrades } from '../../src/domain/candle.js';
 import { MarketState, type IngestObserver } from '../../src/ingest/market-state.js';
 import { FaultInjector, NO_FAULTS, type FaultRates } from '../../src/sim/faults.js';
 import { Simulation } from '../../src/sim/simulation.js';
@@ -22,7 +23,7 @@ function counter() {
 }
 
 /** Plays the simulator into a MarketState through a fault injector; returns both. */
-function play(faults: FaultRates, batches = 80, tamper: (events: WireEngineEvent[], batch: number) => WireEngineEvent[] = (e) => e, pauseAt?: { batch: number; ms: number }) {
+function play(faults: FaultRates, batches = 80, tamper: (events: WireEngineEvent[], batch: number) => WireEngineEvent[] = (e) => e, pauseAt?: { batch: number; ms: number }, engineMsPerBatch = 50) {
   const sim = new Simulation(simOptions);
   const { c, observer } = counter();
   const state = new MarketState(observer);
@@ -36,7 +37,7 @@ function play(faults: FaultRates, batches = 80, tamper: (events: WireEngineEvent
     // an engine paused for a while (a weekend): its clock and ours move on together
     const paused = pauseAt && b >= pauseAt.batch ? pauseAt.ms : 0;
     if (pauseAt && b === pauseAt.batch) now += pauseAt.ms;
-    const batch = sim.next(300, simOptions.startTime + b * 50 + paused);
+    const batch = sim.next(300, simOptions.startTime + b * engineMsPerBatch + paused);
     const msgs = injector.apply(tamper(batch.events, b), (e) => Buffer.from(JSON.stringify(e)));
     for (const m of msgs) {
       let e: WireEngineEvent;
@@ -102,6 +103,24 @@ describe('MarketState (ingest core) against the simulator', () => {
     // no trade published twice, and no crossed book was ever passed on
     const trades = outputs.flatMap((o) => o.trades);
     assert.equal(new Set(trades.map((t) => t.trade.trade_id)).size, trades.length);
+  });
+
+  it('with an engine clock running 12× faster than ours, a trade held behind a gap still lands in its candle (none closed early)', () => {
+    // 50 ms of our time is 600 ms of the engine's: a gap held for the reorder wait (250 ms) lets the
+    // engine clock pass the close grace (2 s), which closed candles whose trades were still held
+    const { sim, outputs } = play({ gap: 0.01, duplicate: 0, reorder: 0.003, bad: 0, crossed: 0 }, 400, undefined, undefined, 600);
+    const trades = outputs.flatMap((o) => o.trades);
+    const closed = outputs.flatMap((o) => o.candles).filter((c) => c.candle.interval === '1m');
+    let checked = 0;
+    for (const m of sim.models) {
+      const inst = m.instrument;
+      const mine = closed.filter((c) => c.symbol === inst.symbol).map((c) => c.candle);
+      const units = trades.filter((t) => t.symbol === inst.symbol).map((t) => ({ price: inst.tick.toUnits(t.trade.price), quantity: inst.lot.toUnits(t.trade.quantity), ts: t.timestamp }));
+      const expected = candlesFromTrades(units, '1m', mine[mine.length - 1]!.closeTime + 1);
+      assert.deepEqual(mine.map((c) => [c.openTime, c.tradeCount, c.close]), expected.map((c) => [c.openTime, c.tradeCount, c.close]), `${inst.symbol} 1m candles`);
+      checked += mine.length;
+    }
+    assert.ok(checked >= 4 * 3, `${checked} candles checked`);
   });
 
   it('an event with an absurd sequence or timestamp is rejected, and its symbol goes on as if it never came', () => {
