@@ -33,6 +33,9 @@ export interface Config {
   kafkaTransactionTimeoutMs: number;
   /** Edge: a book with no md.* message for this long is marked stale (its core is gone or stalled). */
   edgeStaleAfterMs: number;
+  /** Edge: a md.* fetch waits for this many bytes, or for EDGE_FETCH_MAX_WAIT_MS (fewer, larger fetches: kafkajs's cost is per fetch and partition). */
+  edgeFetchMinBytes: number;
+  edgeFetchMaxWaitMs: number;
   /** Prepended to every topic name (engine inputs and md.* outputs), to share a cluster between environments. */
   topicPrefix: string;
   /** Write trades (ClickHouse) and closed candles (PostgreSQL) before committing offsets. */
@@ -234,6 +237,8 @@ export function loadConfig(env: Env = process.env): Config {
     kafkaSessionTimeoutMs: integer(env, 'KAFKA_SESSION_TIMEOUT_MS', 6000, 1000, 300_000),
     kafkaTransactionTimeoutMs: integer(env, 'KAFKA_TRANSACTION_TIMEOUT_MS', 10_000, 1000, 900_000),
     edgeStaleAfterMs: integer(env, 'EDGE_STALE_AFTER_MS', snapshotIntervalMs + 5000, 500, 86_400_000),
+    edgeFetchMinBytes: integer(env, 'EDGE_FETCH_MIN_BYTES', 65_536, 1, 64 * 1024 * 1024),
+    edgeFetchMaxWaitMs: integer(env, 'EDGE_FETCH_MAX_WAIT_MS', 50, 1, 10_000),
     topicPrefix: prefix,
     persistEnabled: role !== 'edge' && bool(env, 'PERSIST_ENABLED', true),
     topicPartitions: integer(env, 'TOPIC_PARTITIONS', 8, 1, 10_000),

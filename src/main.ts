@@ -144,7 +144,7 @@ async function main(): Promise<void> {
       },
       cfg.edgeStaleAfterMs,
     );
-    follower = new MdFollower(kafka, registry, market, { topicPrefix: cfg.topicPrefix, snapshotIntervalMs: cfg.mdSnapshotIntervalMs, recentTrades: 1000 }, metrics, log);
+    follower = new MdFollower(kafka, registry, market, { topicPrefix: cfg.topicPrefix, snapshotIntervalMs: cfg.mdSnapshotIntervalMs, recentTrades: 1000, fetchMinBytes: cfg.edgeFetchMinBytes, fetchMaxWaitMs: cfg.edgeFetchMaxWaitMs }, metrics, log);
     const f = follower;
     // the venue streams an `all` process publishes (md.venue.*), in a market of their own
     const venueMarket = new EdgeMarket(

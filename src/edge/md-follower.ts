@@ -25,6 +25,9 @@ export interface FollowerOptions {
   snapshotIntervalMs: number;
   /** Trades of each symbol read back at start (for /v1/trades and the trades tape). */
   recentTrades: number;
+  /** Each fetch of md.* waits for this many bytes or this long, whichever comes first. */
+  fetchMinBytes: number;
+  fetchMaxWaitMs: number;
 }
 
 type Kind = 'snapshot' | 'delta' | 'candle' | 'ticker' | 'mark' | 'index' | 'funding' | 'trade';
@@ -141,7 +144,7 @@ export class MdFollower {
       this.followedKinds = new Set(topics);
       const subscribed = [...topics, ...this.tradeTopics];
       const seeks = resumeAt ? await this.resumeSeeks(admin, subscribed, resumeAt) : await this.startSeeks(admin, topics);
-      const consumer = this.kafka.consumer({ groupId: `edge-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 50, allowAutoTopicCreation: false, maxBytesPerPartition: 8 * 1024 * 1024 });
+      const consumer = this.kafka.consumer({ groupId: `edge-${randomUUID()}`, readUncommitted: false, minBytes: this.opts.fetchMinBytes, maxWaitTimeInMs: this.opts.fetchMaxWaitMs, allowAutoTopicCreation: false, maxBytesPerPartition: 8 * 1024 * 1024 });
       await consumer.connect();
       if (subscribed.length) await consumer.subscribe({ topics: subscribed, fromBeginning: false });
       const next = new Map<string, string>();
