@@ -33,7 +33,7 @@ export interface Config {
   kafkaTransactionTimeoutMs: number;
   /** Edge: a book with no md.* message for this long is marked stale (its core is gone or stalled). */
   edgeStaleAfterMs: number;
-  /** Edge: a md.* fetch waits for this many bytes, or for EDGE_FETCH_MAX_WAIT_MS (fewer, larger fetches: kafkajs's cost is per fetch and partition). */
+  /** Edge: a md.* fetch waits for this many bytes, or for EDGE_FETCH_MAX_WAIT_MS (fewer, larger fetches cost an idle edge less: kafkajs's cost is per fetch and partition). */
   edgeFetchMinBytes: number;
   edgeFetchMaxWaitMs: number;
   /** Prepended to every topic name (engine inputs and md.* outputs), to share a cluster between environments. */
@@ -237,7 +237,7 @@ export function loadConfig(env: Env = process.env): Config {
     kafkaSessionTimeoutMs: integer(env, 'KAFKA_SESSION_TIMEOUT_MS', 6000, 1000, 300_000),
     kafkaTransactionTimeoutMs: integer(env, 'KAFKA_TRANSACTION_TIMEOUT_MS', 10_000, 1000, 900_000),
     edgeStaleAfterMs: integer(env, 'EDGE_STALE_AFTER_MS', snapshotIntervalMs + 5000, 500, 86_400_000),
-    edgeFetchMinBytes: integer(env, 'EDGE_FETCH_MIN_BYTES', 65_536, 1, 64 * 1024 * 1024),
+    edgeFetchMinBytes: integer(env, 'EDGE_FETCH_MIN_BYTES', 1, 1, 64 * 1024 * 1024),
     edgeFetchMaxWaitMs: integer(env, 'EDGE_FETCH_MAX_WAIT_MS', 50, 1, 10_000),
     topicPrefix: prefix,
     persistEnabled: role !== 'edge' && bool(env, 'PERSIST_ENABLED', true),
