@@ -172,9 +172,15 @@ ${chart}${profileText}
   deliver no more than one (107–109 k msgs/s against 111–116 k): both cores are busy (machine 2.00
   cores), the 10,000 clients' process being the largest user, so a second edge adds only its own
   md.* following here; it pays on machines with cores to spare. What would close the target: a cheaper
-  md.* follow (an idle edge costs a fifth of a core at 500 events/s: decoding every delta, snapshot
-  and ticker and verifying each book's checksum), or more clients per edge, over which that cost is
-  spread.
+  md.* follow was the first guess, and it is wrong: a profile of an idle edge shows its CPU in
+  kafkajs's fetch loop (per fetch and per partition), not in decoding or checksums, and fetches
+  that wait for 64 KB (\`EDGE_FETCH_MIN_BYTES=65536\`) halve the idle cost (0.20 → 0.09 of a core)
+  but not the loaded one: with the 10,000 clients an edge used 0.47 cores at the default and 0.50 and
+  0.52 with the wait (one run each, 2026-12-05; a busy edge's fetches batch by themselves), so the
+  "above following" figure overstates the edge. Those runs: one edge 215–233 k msgs/CPU-s, Centrifugo
+  90–106 k, ratio 2.2–2.4× (the result file holds the default-setting run). What is left is the
+  per-message cost of serving 10,000 sockets (uWS publish and its writes); profiling a loaded edge is
+  the next step.
 - **Node.js 22 against 20** (\`ws-*-node22\`, from \`make bench-node22\`: the same \`bench/ws.ts\`, service
   and clients on Node.js 22.23 from the npm registry, uWebSockets.js from uws-pack ABI 127, against
   ABI 115 on Node.js 20.20). Two runs of each on 2026-12-02 and 2026-12-03, p99 with 1,000 clients:
