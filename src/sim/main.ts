@@ -2,13 +2,14 @@
 // Publishes instruments, then trades and book deltas, periodic full snapshots and book hashes to
 // the real Kafka in the engine contract's Avro, and prints a JSON summary line on exit.
 import { parseArgs } from 'node:util';
-import { Partitioners } from 'kafkajs';
+import { Partitioners, type TopicMessages } from 'kafkajs';
 import { loadConfig } from '../config.js';
 import { registerTopicSchema } from '../contract/avro-codec.js';
 import type { WireBookHash, WireBookSnapshot, WireEngineEvent, WireInstrument } from '../contract/engine-wire.js';
 import { ensureEngineTopics } from '../contract/topic-setup.js';
 import { engineTopics, SCHEMA_FILE } from '../contract/topics.js';
 import { createKafka } from '../ingest/kafka-client.js';
+import { chunkByPartitionBytes } from '../ingest/produce-chunks.js';
 import { createSchemaRegistry } from '../ingest/schema-registry.js';
 import { createLogger } from '../obs/logger.js';
 import { FaultInjector, type FaultRates } from './faults.js';
@@ -122,7 +123,13 @@ function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function sendRetrying(topicMessages: { topic: string; messages: { key: string; value: Buffer }[] }[]): Promise<void> {
+async function sendRetrying(topicMessages: TopicMessages[]): Promise<void> {
+  // after an outage the pacing owes up to 20,000 events: one request would carry a partition's
+  // record batch past the broker's 1 MiB and be refused on every retry
+  for (const chunk of chunkByPartitionBytes(topicMessages)) await sendChunkRetrying(chunk);
+}
+
+async function sendChunkRetrying(topicMessages: TopicMessages[]): Promise<void> {
   const deadline = Date.now() + Number(process.env.SIM_OUTAGE_TOLERANCE_S ?? 300) * 1000;
   for (;;) {
     try {
