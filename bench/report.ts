@@ -179,8 +179,12 @@ ${chart}${profileText}
   0.52 with the wait (one run each, 2026-12-05; a busy edge's fetches batch by themselves), so the
   "above following" figure overstates the edge. Those runs: one edge 215–233 k msgs/CPU-s, Centrifugo
   90–106 k, ratio 2.2–2.4× (the result file holds the default-setting run). What is left is the
-  per-message cost of serving 10,000 sockets (uWS publish and its writes); profiling a loaded edge is
-  the next step.
+  per-message cost of serving 10,000 sockets. A CPU profile of the loaded edge (one run,
+  \`SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"\`, self time as a share of the edge's busy time)
+  says where: kafkajs's fetch loop and its socket writes and buffers ~35 %, garbage collection 13 %,
+  decimal formatting 8 % (each delta's levels formatted for the frame and again for the checksum),
+  frame building and book views 10 %, uWS \`publish\` itself only 4 %, and the per-connection timers
+  (buffer check every 100 ms, catch-up tick every 50 ms, each over all 10,000 connections) 4 %.
 - **Node.js 22 against 20** (\`ws-*-node22\`, from \`make bench-node22\`: the same \`bench/ws.ts\`, service
   and clients on Node.js 22.23 from the npm registry, uWebSockets.js from uws-pack ABI 127, against
   ABI 115 on Node.js 20.20). Two runs of each on 2026-12-02 and 2026-12-03, p99 with 1,000 clients:
