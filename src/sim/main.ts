@@ -81,30 +81,59 @@ const kafka = createKafka(cfg.kafkaBrokers, 'engine-sim', log);
 const registry = createSchemaRegistry(cfg.schemaRegistryUrl);
 
 const topics = engineTopics(cfg.topicPrefix);
-const admin = kafka.admin();
-await admin.connect();
-await ensureEngineTopics(admin, topics, partitions);
-await admin.disconnect();
 
-const enc = {
+/**
+ * A start-up step with a deadline, tried again a few times: a kafkajs connection can wait for an
+ * answer that never comes (upstream #909), and a simulator stuck in silence fails its test only at
+ * its own 300 s limit, saying nothing (seen once on Node 22 in CI).
+ */
+async function startStep<T>(what: string, run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await within(20_000, what, run());
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      log.warn({ err: (err as Error).message, attempt }, `${what} failed; trying again in 1 s`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+await startStep('topic setup', async () => {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await ensureEngineTopics(admin, topics, partitions);
+  } finally {
+    void within(5000, 'disconnect', admin.disconnect()).catch(() => undefined);
+  }
+});
+
+const enc = await startStep('schema registration', async () => ({
   instrument: await registerTopicSchema<WireInstrument>(registry, topics.instrumentCreated, SCHEMA_FILE.instrumentCreated),
   event: await registerTopicSchema<WireEngineEvent>(registry, topics.events, SCHEMA_FILE.events),
   snapshot: await registerTopicSchema<WireBookSnapshot>(registry, topics.snapshots, SCHEMA_FILE.snapshots),
   hash: await registerTopicSchema<WireBookHash>(registry, topics.bookhashes, SCHEMA_FILE.bookhashes),
-};
+}));
 // idempotent, as an engine's producer is: a retried request on a busy broker must not publish a
 // batch twice (duplicates are a fault the simulator injects on purpose, --dup-rate)
 const newProducer = () => kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
 let producer = newProducer();
-await producer.connect();
+await startStep('producer connect', async () => {
+  try {
+    await within(15_000, 'connect', producer.connect());
+  } catch (err) {
+    const old = producer;
+    void within(5000, 'disconnect', old.disconnect()).catch(() => undefined);
+    producer = newProducer();
+    throw err;
+  }
+});
 
 const injector = new FaultInjector(faults, seed, (s) => sim.instrument(s), (s) => sim.models.find((m) => m.instrument.symbol === s)?.engine.book.asks.bestPrice());
 const stamp = <T extends { send_time_us: number }>(r: T): T => ((r.send_time_us = nowMicros()), r);
 
-await producer.send({
-  topic: topics.instrumentCreated,
-  messages: sim.instruments().map((i) => ({ key: i.symbol, value: enc.instrument.encode(i) })),
-});
+await sendRetrying([{ topic: topics.instrumentCreated, messages: sim.instruments().map((i) => ({ key: i.symbol, value: enc.instrument.encode(i) })) }]);
 
 const totals = { events: 0, trades: 0, deltas: 0, snapshots: 0, hashes: 0, messages: 0 };
 let stopping = false;
