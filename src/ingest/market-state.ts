@@ -383,7 +383,9 @@ export class MarketState implements BookSyncListener {
       if (!this.owns(symbol)) continue;
       for (const interval of INTERVAL_NAMES) {
         const candle = this.aggregates.candle(symbol, interval);
-        if (candle && !candle.closed && !this.out.candleUpdates.some((c) => c.symbol === symbol && c.candle === candle)) this.out.candleUpdates.push({ symbol, candle });
+        // a copy, as takeDirty makes: the builder's own object, closed by the clock before this
+        // output was taken, went out twice (once closed, once as this "update", now closed too)
+        if (candle && !candle.closed && !this.out.candleUpdates.some((c) => c.symbol === symbol && c.candle.interval === interval && c.candle.openTime === candle.openTime)) this.out.candleUpdates.push({ symbol, candle: { ...candle } });
       }
     }
   }

@@ -42,7 +42,11 @@ export function buildMarketOutput(out: BatchOutput, state: MarketState, wallNow:
     (result.breaks ??= []).push({ ...whole(symbol), sequence: state.publishedSequence(symbol) ?? state.books.book(symbol)!.sequence, reason: 'resync', status: 'resyncing' });
   }
   for (const { symbol, candle } of out.candles) result.candles.push(candleView(state.instrument(symbol)!, candle));
-  for (const { symbol, candle } of out.candleUpdates) result.candles.push(candleView(state.instrument(symbol)!, candle));
+  // an update of a candle that closed in this same output would follow its close and reopen it for a reader
+  const closedHere = new Set(out.candles.map(({ symbol, candle }) => `${symbol}/${candle.interval}/${candle.openTime}`));
+  for (const { symbol, candle } of out.candleUpdates) {
+    if (!closedHere.has(`${symbol}/${candle.interval}/${candle.openTime}`)) result.candles.push(candleView(state.instrument(symbol)!, candle));
+  }
   for (const symbol of out.tickers) {
     const v = tickerOf(state, symbol, wallNow);
     if (v) result.tickers.push(v);

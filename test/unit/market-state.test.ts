@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { WireEngineEvent } from '../../src/contract/engine-wire.js';
 import { candlesFromTrades } from '../../src/domain/candle.js';
 import { MarketState, type IngestObserver } from '../../src/ingest/market-state.js';
+import { buildMarketOutput } from '../../src/ingest/output-builder.js';
 import { FaultInjector, NO_FAULTS, type FaultRates } from '../../src/sim/faults.js';
 import { Simulation } from '../../src/sim/simulation.js';
 
@@ -121,6 +122,27 @@ describe('MarketState (ingest core) against the simulator', () => {
       checked += mine.length;
     }
     assert.ok(checked >= 4 * 3, `${checked} candles checked`);
+  });
+
+  it('a candle the clock closes right after the periodic open-candle output goes out once, closed, and not reopened', () => {
+    const sim = new Simulation(simOptions);
+    const state = new MarketState(counter().observer);
+    for (const i of sim.instruments()) state.onInstrument(i);
+    let now = 0;
+    for (let b = 0; b < 20; b++) {
+      now += 50;
+      for (const e of sim.next(300, simOptions.startTime + b * 50).events) state.onEvent(e, now);
+      state.tick(now);
+    }
+    state.takeOutput();
+    state.markOpenCandles(); // the periodic output an edge starts from
+    state.tick(now + 10 * 60_000); // the engine clock passes the minute: its candles close
+    const out = buildMarketOutput(state.takeOutput(), state, now);
+    const closed = out.candles.filter((c) => c.closed).map((c) => `${c.symbol}/${c.interval}/${c.open_time}`);
+    assert.ok(closed.length >= simOptions.symbols, `${closed.length} closed`);
+    assert.equal(new Set(closed).size, closed.length, 'each close once');
+    const reopened = out.candles.filter((c) => !c.closed && closed.includes(`${c.symbol}/${c.interval}/${c.open_time}`));
+    assert.deepEqual(reopened, [], 'no open update of a candle closed in the same output');
   });
 
   it('an event with an absurd sequence or timestamp is rejected, and its symbol goes on as if it never came', () => {
