@@ -93,13 +93,12 @@ async function throughEdges(edges: RunningService[], symbols: string[]): Promise
   return w;
 }
 
-/** Centrifugo on a free port, anonymous clients allowed to subscribe to any channel. */
-/** The binary stack/centrifugo.sh built (the one place its version is named: .tools/centrifugo-vX.Y.Z/). */
-const centrifugoBin = () => execFileSync('bash', [repoPath('stack/centrifugo.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-const centrifugoVersion = /centrifugo-(v[\d.]+)/.exec(centrifugoBin())?.[1] ?? 'unknown version';
+/** The binary stack/centrifugo.sh builds (the one place its version is named: .tools/centrifugo-vX.Y.Z/), built once per run. */
+const centrifugoBin = execFileSync('bash', [repoPath('stack/centrifugo.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+const centrifugoVersion = /centrifugo-(v[\d.]+)/.exec(centrifugoBin)?.[1] ?? 'unknown version';
 
+/** Centrifugo on a free port, anonymous clients allowed to subscribe to any channel. */
 async function startCentrifugo(): Promise<{ proc: ChildProcess; port: number; stop: () => void }> {
-  const bin = centrifugoBin();
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'centrifugo-'));
   const config = {
@@ -110,7 +109,7 @@ async function startCentrifugo(): Promise<{ proc: ChildProcess; port: number; st
     channel: { without_namespace: { allow_subscribe_for_anonymous: true, allow_subscribe_for_client: true } },
   };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
-  const proc = spawn(bin, ['--config', join(dir, 'config.json')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const proc = spawn(centrifugoBin, ['--config', join(dir, 'config.json')], { stdio: ['ignore', 'ignore', 'inherit'] });
   for (const deadline = Date.now() + 30_000; ; await sleep(200)) {
     if (Date.now() > deadline) throw new Error('Centrifugo did not answer within 30 s');
     const ok = await fetch(`http://127.0.0.1:${port}/api/info`, { method: 'POST', headers: { 'X-API-Key': 'k' }, body: '{}' }).then((r) => r.ok, () => false);

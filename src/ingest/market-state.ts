@@ -264,7 +264,7 @@ export class MarketState implements BookSyncListener {
     }
     const before = this.out.candles.length;
     // a symbol holding events behind a gap may still release trades of the candle: not closed meanwhile
-    this.aggregates.closeByClock(now, (symbol) => this.caughtUp(symbol, now) && !(this.sequencers.get(symbol)?.heldCount ?? 0), this.out.candles);
+    this.aggregates.closeByClock(now, (symbol) => this.caughtUp(symbol, now) && (this.sequencers.get(symbol)?.heldCount ?? 0) === 0, this.out.candles);
     for (let i = before; i < this.out.candles.length; i++) this.observer.candleClosed(this.out.candles[i]!.symbol, this.out.candles[i]!.candle.interval);
     for (const [symbol, o] of this.orphans) {
       if (now - o.since < this.opts.orphanMaxMs) continue;
