@@ -64,6 +64,7 @@ async function workerCpu(indices: number): Promise<number> {
   const state = new MarketState({ duplicate() {}, gap() {}, resync() {}, hash() {}, rejected() {}, candleClosed() {}, lateTrade() {} });
   for (const i of new Simulation({ ...sim.opts, symbols: indices * 2 }).instruments().filter((x) => x.kind === 'perpetual').slice(0, indices)) state.onInstrument(i);
   const worker = new PricingWorker(cfg.pricing, state, undefined as never, undefined as never, mdTopics(''), new Metrics(), createLogger('silent'));
+  await worker.loadSources();
   worker.startLoops();
   await new Promise((res) => setTimeout(res, 2000)); // warm up
   const c0 = process.cpuUsage();

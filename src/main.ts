@@ -53,6 +53,7 @@ import { VenuePublisher } from './venues/venue-publisher.js';
 import { VenueTradeStore } from './store/venue-trade-store.js';
 import { DEFAULT_TIMING } from './venues/venue-stream.js';
 import { loadWsEngine, WsEngineError, type Uws, type WsEngineInfo } from './runtime/ws-engine.js';
+import { setHeapGrowth } from './runtime/heap-growth.js';
 
 function configOrExit(): Config {
   try {
@@ -94,6 +95,7 @@ function wsEngineOrExit(): { uws: Uws; info: WsEngineInfo } {
 
 async function main(): Promise<void> {
   const cfg = configOrExit();
+  setHeapGrowth(cfg.heapGrowingPercent);
   const engine = wsEngineOrExit();
   const log = createLogger(cfg.logLevel);
   log.info(engine.info, 'websocket engine');
@@ -284,6 +286,8 @@ async function main(): Promise<void> {
     sse.register();
     ws = new WsServer(app, hub, view, readers, cfg.ws, metrics, log);
     ws.register();
+    const wsServer = ws;
+    metrics.trackRetained(() => ({ ...hub.sizes(), ...wsServer.sizes() }));
     grpcServer = await startGrpc(cfg.bindHost, cfg.grpcPort, { state: view, pricing: lastPricing, candles: candleReader, clickhouse, database: cfg.clickhouse.database, log });
     log.info({ port: grpcServer.port }, 'grpc listening');
   }

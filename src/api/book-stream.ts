@@ -108,6 +108,11 @@ export class BookStream {
     return d;
   }
 
+  /** Deltas held for resumes. */
+  get historyLength(): number {
+    return this.history.length;
+  }
+
   /** Drops what is older than the resume window (in place, in blocks: a shift per delta would copy the whole history each time). */
   private trim(now: number): void {
     const h = this.history;

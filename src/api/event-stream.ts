@@ -31,6 +31,11 @@ export class EventStream<T> {
     this.lastSentUs = sentUs;
   }
 
+  /** Events held (at most twice the number kept). */
+  get held(): number {
+    return this.recentEvents.length;
+  }
+
   /** The live message of a batch just added. */
   message(events: T[], sentUs: number): string {
     return this.build(this.symbol, events, sentUs, false);

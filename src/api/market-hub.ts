@@ -72,6 +72,17 @@ export class MarketHub {
     return c;
   }
 
+  /** What the hub holds now, by structure (md_retained_items). */
+  sizes(): Record<string, number> {
+    let deltas = 0;
+    for (const s of this.books.values()) deltas += s.historyLength;
+    let trades = 0;
+    for (const s of this.trades.values()) trades += s.held;
+    let liquidations = 0;
+    for (const s of this.liquidations.values()) liquidations += s.held;
+    return { book_streams: this.books.size, book_history_deltas: deltas, trade_history: trades, liquidation_history: liquidations, latest_values: this.latest.size, pending_book_requests: this.pendingBooks.length };
+  }
+
   /** Asks for a fresh snapshot on every book stream with the next output (every 30 s). */
   snapshotAllBooks(): void {
     this.periodicDue = true;

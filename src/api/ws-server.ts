@@ -91,6 +91,13 @@ export class WsServer {
     );
   }
 
+  /** What the server holds per connection now (md_retained_items). */
+  sizes(): Record<string, number> {
+    let subs = 0;
+    for (const ws of this.conns) subs += ws.getUserData().subs.size;
+    return { ws_connections: this.conns.size, ws_subscriptions: subs, ws_catching_up: this.catchingUp.size };
+  }
+
   private send(ws: WebSocket<Conn>, json: string): void {
     if (ws.getUserData().open) ws.send(json, false, false);
   }

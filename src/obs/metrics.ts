@@ -136,6 +136,23 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Sources of md_retained_items (the hub, the WebSocket server), read at each scrape. */
+  private readonly retainedSources: (() => Record<string, number>)[] = [];
+  readonly retained = new Gauge({
+    name: 'md_retained_items',
+    help: 'Entries held in memory now, by structure (book streams and their delta history, trade history, latest values, subscriptions): what memory grows with',
+    labelNames: ['structure'] as const,
+    registers: [this.registry],
+    collect: () => {
+      for (const source of this.retainedSources) for (const [structure, n] of Object.entries(source())) this.retained.set({ structure }, n);
+    },
+  });
+
+  /** Adds a source of md_retained_items. */
+  trackRetained(source: () => Record<string, number>): void {
+    this.retainedSources.push(source);
+  }
+
   // ---- WebSocket / SSE ----
   readonly wsClients = new Gauge({
     name: 'md_ws_clients',

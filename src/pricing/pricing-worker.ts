@@ -81,9 +81,8 @@ export class PricingWorker {
     private readonly log: Logger,
     private readonly tracing: Tracing = Tracing.disabled(),
   ) {
-    for (const s of cfg.sources) this.exchanges.set(s.id, createExchange(MAPPERS[s.id], Math.min(cfg.staleMs, 5000), cfg.exchangeBaseUrl));
     // every source's series exists from the start (-1: no quote yet), so an alert on its absence works
-    for (const id of this.exchanges.keys()) metrics.indexStaleness.set({ exchange: id }, -1);
+    for (const s of cfg.sources) metrics.indexStaleness.set({ exchange: s.id }, -1);
   }
 
   onOutput(listener: (out: PricingOutput) => void): void {
@@ -97,7 +96,13 @@ export class PricingWorker {
     return r;
   }
 
+  /** A ccxt instance per configured source (each exchange's module is imported on first use). */
+  async loadSources(): Promise<void> {
+    for (const s of this.cfg.sources) if (!this.exchanges.has(s.id)) this.exchanges.set(s.id, await createExchange(MAPPERS[s.id], Math.min(this.cfg.staleMs, 5000), this.cfg.exchangeBaseUrl));
+  }
+
   async start(): Promise<void> {
+    await this.loadSources();
     const admin = this.kafka.admin();
     await admin.connect();
     await ensureTopics(admin, [this.topics.index, this.topics.mark, this.topics.funding].map((topic) => ({ topic, numPartitions: 1 })));
@@ -205,13 +210,13 @@ export class PricingWorker {
     const staleness = new Map<SourceId, number>();
     for (const idx of indices) {
       const quotes: SourceQuote[] = [];
-      for (const id of this.exchanges.keys()) {
+      for (const { id } of this.cfg.sources) {
         const q = this.latest.get(`${idx.symbol}/${id}`);
         if (q) quotes.push(q);
         staleness.set(id, Math.max(staleness.get(id) ?? 0, q ? now - q.receivedAt : Infinity));
       }
       const r = indexPrice(quotes, now, this.cfg.staleMs, toFixed(this.cfg.maxDeviation));
-      for (const id of this.exchanges.keys()) if (!quotes.some((q) => q.source === id)) r.excluded.push({ source: id, reason: 'stale' });
+      for (const { id } of this.cfg.sources) if (!quotes.some((q) => q.source === id)) r.excluded.push({ source: id, reason: 'stale' });
       indexBySymbol.set(idx.symbol, { price: r.price, decimals: idx.decimals });
       out.indices.push({
         index_symbol: idx.symbol,

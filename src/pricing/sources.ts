@@ -2,7 +2,8 @@
 // exact decimal string sits in the exchange's own response. ccxt's unified fetchTicker would
 // hand back floats (and needs loadMarkets); the raw implicit endpoints keep the exchange's
 // strings, so no float ever touches a price.
-import ccxt, { type Exchange } from 'ccxt';
+import type { Exchange } from 'ccxt';
+import { ccxtExchangeClass } from '../runtime/ccxt-modules.js';
 
 export type SourceId = 'binance' | 'coinbase' | 'kraken' | 'okx';
 
@@ -54,8 +55,8 @@ export const MAPPERS: Record<SourceId, SourceMapper> = {
  * A ccxt exchange instance; with `baseUrl` every API host of the exchange is replaced by
  * `${baseUrl}/${ccxtId}` (the local stand-ins of src/sim/exchanges.ts, or a proxy).
  */
-export function createExchange(mapper: SourceMapper, timeoutMs: number, baseUrl?: string): Exchange {
-  const Ctor = (ccxt as unknown as Record<string, new (cfg: object) => Exchange>)[mapper.ccxtId]!;
+export async function createExchange(mapper: SourceMapper, timeoutMs: number, baseUrl?: string): Promise<Exchange> {
+  const Ctor = await ccxtExchangeClass(mapper.ccxtId, false);
   // ccxt's client-side rate limit protects the real exchanges; local stand-ins have none.
   const ex = new Ctor({ enableRateLimit: !baseUrl, timeout: timeoutMs });
   if (baseUrl) {

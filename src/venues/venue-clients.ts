@@ -1,6 +1,7 @@
 // One ccxt pro instance per venue, shared by that venue's streams, created on the first and
 // closed and dropped with the last (a retained instance keeps its sockets, caches and timers).
-import ccxt, { type Exchange } from 'ccxt';
+import type { Exchange } from 'ccxt';
+import { ccxtErrors, ccxtExchangeClass } from '../runtime/ccxt-modules.js';
 import type { VenueAdapter, VenueKind } from './venue.js';
 
 interface Entry {
@@ -28,10 +29,10 @@ export class VenueClients {
 
   /** The venue's instance, markets loaded; counted until release(). */
   async acquire(adapter: VenueAdapter): Promise<Exchange> {
+    const Pro = await ccxtExchangeClass(adapter.ccxtId, true); // before the lookup: nothing awaits between it and the entry's creation
     let e = this.entries.get(adapter.id);
     if (!e) {
-      const pro = (ccxt as unknown as { pro: Record<string, new (cfg: object) => Exchange> }).pro;
-      const ex = new pro[adapter.ccxtId]!({
+      const ex = new Pro({
         enableRateLimit: !this.baseUrl,
         timeout: 10_000,
         // ccxt's own redial backoff (1 s doubling, forgotten after 30 s quiet) off: each stream backs
@@ -47,7 +48,7 @@ export class VenueClients {
       raw.handleMessage = (client, message) => {
         this.frame(adapter.id);
         // a frame still arriving on a socket this process dropped: its book is being rebuilt on a new one
-        if ((client as { error?: unknown } | undefined)?.error instanceof ccxt.ExchangeClosedByUser) return undefined;
+        if ((client as { error?: unknown } | undefined)?.error instanceof ccxtErrors.ExchangeClosedByUser) return undefined;
         if (typeof message === 'string' && (message[0] === '{' || message[0] === '[')) return this.malformed(adapter.id, message);
         const failed = verifier?.check(message, (client as { url?: string } | undefined)?.url);
         if (failed) {
@@ -108,7 +109,7 @@ export class VenueClients {
     const ex = this.entries.get(adapter.id)?.ex as unknown as { clients?: Record<string, { error?: unknown; close(): Promise<unknown> }> } | undefined;
     const clients = Object.entries(ex?.clients ?? {});
     for (const [url, c] of clients) {
-      c.error = new ccxt.ExchangeClosedByUser(`${adapter.id} socket dropped by this service to redial`);
+      c.error = new ccxtErrors.ExchangeClosedByUser(`${adapter.id} socket dropped by this service to redial`);
       delete ex!.clients![url];
     }
     await Promise.allSettled(clients.map(([, c]) => c.close()));
@@ -122,5 +123,5 @@ export class VenueClients {
 
 /** A watch ended because this process closed its socket (a redial, a stop), not because the venue failed. */
 export function isOwnClose(err: Error): boolean {
-  return err instanceof ccxt.ExchangeClosedByUser || /closed by the user/.test(err.message);
+  return err instanceof ccxtErrors.ExchangeClosedByUser || /closed by the user/.test(err.message);
 }
