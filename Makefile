@@ -13,7 +13,7 @@ help:
 	@echo "make migrate      apply database migrations"
 	@echo "make bench        run the benchmarks, write bench/results and docs/BENCHMARKS.md"
 	@echo "make bench-node22 the WebSocket benchmarks on Node.js 22 beside them"
-	@echo "make chaos        the fault scenarios at full size (kill -9, broker/registry/store outages, bad input): bench/results/chaos-*.json, docs/RELIABILITY.md"
+	@echo "make chaos        the fault scenarios at full size (kill -9 of one process and across a cluster, broker/registry/store outages, bad input): bench/results/chaos-*.json, docs/RELIABILITY.md"
 	@echo "make clean-test-topics   delete the Kafka topics test runs left on a long-lived dev broker"
 
 # npm ci only when package-lock.json changed since the last install (idempotent, offline-friendly).

@@ -2,6 +2,7 @@
 // single-store outages are covered there by `stores`, all three at once).
 import type { ChaosOutcome, Size } from '../lib/outcome.js';
 import { badInput } from './bad-input.js';
+import { clusterCrashes } from './cluster-crashes.js';
 import { crashes } from './crashes.js';
 import { outage, OUTAGES } from './outage.js';
 import { soak } from './soak.js';
@@ -14,6 +15,7 @@ export interface Scenario {
 
 export const SCENARIOS: Record<string, Scenario> = {
   crashes: { run: crashes, inTests: true },
+  'cluster-crashes': { run: clusterCrashes, inTests: true },
   broker: { run: (s) => outage(OUTAGES.broker, s), inTests: true },
   registry: { run: (s) => outage(OUTAGES.registry, s), inTests: true },
   stores: { run: (s) => outage(OUTAGES.stores, s), inTests: true },
