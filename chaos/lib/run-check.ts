@@ -4,6 +4,7 @@
 // candle of every interval against a batch recomputation from the stored trades; each 24h ticker
 // against a recomputation; each served book against the engine's final snapshot.
 import type { Kafka } from 'kafkajs';
+import type { Target } from './outcome.js';
 import type { AvroDecoder } from '../../src/contract/avro-codec.js';
 import { candlesFromTrades, INTERVAL_NAMES } from '../../src/domain/candle.js';
 import type { Instrument } from '../../src/domain/instrument.js';
@@ -32,6 +33,9 @@ export interface RunFigures {
   /** Human-readable first differences, for the log (never more than a few). */
   examples: string[];
 }
+
+/** What checkRun's counts must be: nothing lost, doubled or differing. */
+export const EXACT_RUN: Target[] = ['trades_lost_stored', 'trades_doubled_stored', 'trades_lost_md', 'trades_doubled_md', 'candles_differing', 'tickers_differing', 'books_differing'].map((figure) => ({ figure, max: 0 }));
 
 export interface RunToCheck {
   kafka: Kafka;

@@ -17,7 +17,7 @@ import { testStores } from '../../test/support/stores.js';
 import { type ChaosOutcome, percentile, round, type Size, sleep } from '../lib/outcome.js';
 import { keepLog, resetLogs } from '../lib/logs.js';
 import { bookSeqs, knownSymbols, untilAdvancedPast } from '../lib/probes.js';
-import { checkRun } from '../lib/run-check.js';
+import { checkRun, EXACT_RUN } from '../lib/run-check.js';
 import { SIM_FAULTS } from './crashes.js';
 
 const SIZES = {
@@ -90,13 +90,7 @@ export async function clusterCrashes(size: Size): Promise<ChaosOutcome> {
       },
       targets: [
         { figure: 'kills', min: p.kills },
-        { figure: 'trades_lost_stored', max: 0 },
-        { figure: 'trades_doubled_stored', max: 0 },
-        { figure: 'trades_lost_md', max: 0 },
-        { figure: 'trades_doubled_md', max: 0 },
-        { figure: 'candles_differing', max: 0 },
-        { figure: 'tickers_differing', max: 0 },
-        { figure: 'books_differing', max: 0 },
+        ...EXACT_RUN,
         { figure: 'serve_again_s_max', max: 10 },
       ],
     };

@@ -14,7 +14,7 @@ import { testStores } from '../../test/support/stores.js';
 import { type ChaosOutcome, percentile, round, type Size, sleep } from '../lib/outcome.js';
 import { keepLog, resetLogs } from '../lib/logs.js';
 import { bookSeqs, knownSymbols, untilAdvancedPast } from '../lib/probes.js';
-import { checkRun } from '../lib/run-check.js';
+import { checkRun, EXACT_RUN } from '../lib/run-check.js';
 
 export const SIM_FAULTS = ['--gap-rate', '0.0005', '--dup-rate', '0.001', '--reorder-rate', '0.001', '--bad-rate', '0.0005', '--cross-rate', '0.0005'];
 
@@ -91,13 +91,7 @@ export async function crashes(size: Size): Promise<ChaosOutcome> {
       },
       targets: [
         { figure: 'kills', min: p.kills },
-        { figure: 'trades_lost_stored', max: 0 },
-        { figure: 'trades_doubled_stored', max: 0 },
-        { figure: 'trades_lost_md', max: 0 },
-        { figure: 'trades_doubled_md', max: 0 },
-        { figure: 'candles_differing', max: 0 },
-        { figure: 'tickers_differing', max: 0 },
-        { figure: 'books_differing', max: 0 },
+        ...EXACT_RUN,
         { figure: 'serve_again_s_max', max: 10 },
       ],
     };

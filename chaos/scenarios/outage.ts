@@ -18,7 +18,7 @@ import { TestClient } from '../../test/support/ws-client.js';
 import { keepLog, resetLogs } from '../lib/logs.js';
 import { type ChaosOutcome, round, type Size, sleep } from '../lib/outcome.js';
 import { bookSeqs, knownSymbols, metricSum, metricsText, rssSampler, untilAdvancedPast } from '../lib/probes.js';
-import { checkRun } from '../lib/run-check.js';
+import { checkRun, EXACT_RUN } from '../lib/run-check.js';
 
 /** A scenario that cannot run here (a component this checkout's stack did not start is not ours to stop). */
 export class ScenarioSkipped extends Error {}
@@ -156,7 +156,7 @@ export async function outage(spec: OutageSpec, size: Size): Promise<ChaosOutcome
       ...counts,
       examples,
     };
-    const exact = ['trades_lost_stored', 'trades_doubled_stored', 'trades_lost_md', 'trades_doubled_md', 'candles_differing', 'tickers_differing', 'books_differing', 'dlq_messages'].map((figure) => ({ figure, max: 0 }));
+    const exact = [...EXACT_RUN, { figure: 'dlq_messages', max: 0 }];
     const what = spec.components.join(', ');
     if (brokerDown) {
       return {
