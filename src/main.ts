@@ -284,9 +284,9 @@ async function main(): Promise<void> {
     registerRestRoutes(app, { view, hub, candles: candleReader, pricing: lastPricing, metrics });
     sse = new SseServer(app, hub, view, readers, metrics);
     sse.register();
-    ws = new WsServer(app, hub, view, readers, cfg.ws, metrics, log);
-    ws.register();
-    const wsServer = ws;
+    const wsServer = new WsServer(app, hub, view, readers, cfg.ws, metrics, log);
+    wsServer.register();
+    ws = wsServer;
     metrics.trackRetained(() => ({ ...hub.sizes(), ...wsServer.sizes() }));
     grpcServer = await startGrpc(cfg.bindHost, cfg.grpcPort, { state: view, pricing: lastPricing, candles: candleReader, clickhouse, database: cfg.clickhouse.database, log });
     log.info({ port: grpcServer.port }, 'grpc listening');

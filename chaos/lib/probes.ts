@@ -1,7 +1,7 @@
 // What the chaos scenarios watch from outside, as a user would: books advancing on REST, the
 // process's resident memory, and the service's own counters.
 import { readFileSync } from 'node:fs';
-import { promSample } from '../../test/support/metrics.js';
+import { promByLabel, promSample } from '../../test/support/metrics.js';
 import type { RunningService } from '../../test/support/service.js';
 import { sleep } from './outcome.js';
 
@@ -81,4 +81,4 @@ export function metricSum(text: string, name: string): number {
   return sum;
 }
 
-export { promSample };
+export { promByLabel, promSample };

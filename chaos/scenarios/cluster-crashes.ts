@@ -17,8 +17,8 @@ import { testStores } from '../../test/support/stores.js';
 import { type ChaosOutcome, percentile, round, type Size, sleep } from '../lib/outcome.js';
 import { keepLog, resetLogs } from '../lib/logs.js';
 import { bookSeqs, knownSymbols, untilAdvancedPast } from '../lib/probes.js';
-import { checkRun, EXACT_RUN } from '../lib/run-check.js';
-import { SIM_FAULTS } from './crashes.js';
+import { checkRun } from '../lib/run-check.js';
+import { crashTargets, SIM_FAULTS } from './crashes.js';
 
 const SIZES = {
   short: { kills: 4, symbols: 4, rate: 1000, duration: 75 },
@@ -88,11 +88,7 @@ export async function clusterCrashes(size: Size): Promise<ChaosOutcome> {
         ...counts,
         examples,
       },
-      targets: [
-        { figure: 'kills', min: p.kills },
-        ...EXACT_RUN,
-        { figure: 'serve_again_s_max', max: 10 },
-      ],
+      targets: crashTargets(p.kills),
     };
   } finally {
     for (const s of [...cluster.cores, ...cluster.edges]) keepLog('cluster-crashes', s);

@@ -11,12 +11,15 @@ import { Random } from '../../src/sim/random.js';
 import { isolatedEnv, startService, type RunningService } from '../../test/support/service.js';
 import { runSim } from '../../test/support/sim.js';
 import { testStores } from '../../test/support/stores.js';
-import { type ChaosOutcome, percentile, round, type Size, sleep } from '../lib/outcome.js';
+import { type ChaosOutcome, percentile, round, type Size, sleep, type Target } from '../lib/outcome.js';
 import { keepLog, resetLogs } from '../lib/logs.js';
 import { bookSeqs, knownSymbols, untilAdvancedPast } from '../lib/probes.js';
 import { checkRun, EXACT_RUN } from '../lib/run-check.js';
 
 export const SIM_FAULTS = ['--gap-rate', '0.0005', '--dup-rate', '0.001', '--reorder-rate', '0.001', '--bad-rate', '0.0005', '--cross-rate', '0.0005'];
+
+/** A crash run's targets: every kill made, the run exact, each time to serve again within 10 s. */
+export const crashTargets = (kills: number): Target[] => [{ figure: 'kills', min: kills }, ...EXACT_RUN, { figure: 'serve_again_s_max', max: 10 }];
 
 const SIZES = {
   short: { kills: 3, symbols: 4, rate: 2000, duration: 45 },
@@ -89,11 +92,7 @@ export async function crashes(size: Size): Promise<ChaosOutcome> {
         ...counts,
         examples,
       },
-      targets: [
-        { figure: 'kills', min: p.kills },
-        ...EXACT_RUN,
-        { figure: 'serve_again_s_max', max: 10 },
-      ],
+      targets: crashTargets(p.kills),
     };
   } finally {
     await svc.stop();

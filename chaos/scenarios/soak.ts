@@ -7,14 +7,12 @@ import { isolatedEnv, startService } from '../../test/support/service.js';
 import { runSim } from '../../test/support/sim.js';
 import { keepLog, resetLogs } from '../lib/logs.js';
 import { type ChaosOutcome, percentile, round, type Size, sleep } from '../lib/outcome.js';
-import { knownSymbols, metricsText, promSample, rssMiB } from '../lib/probes.js';
+import { knownSymbols, metricsText, promByLabel, promSample, rssMiB } from '../lib/probes.js';
 
 const SIZES = {
   short: { clients: 200, symbols: 10, rate: 5000, seconds: 40 },
   full: { clients: 1000, symbols: 10, rate: 5000, seconds: 3600 },
 } as const;
-
-const RETAINED = ['book_streams', 'book_history_deltas', 'trade_history', 'latest_values', 'pending_book_requests', 'ws_connections', 'ws_subscriptions', 'ws_catching_up'];
 
 /** Least-squares slope of y over x. */
 function slope(xs: number[], ys: number[]): number {
@@ -71,7 +69,7 @@ export async function soak(size: Size): Promise<ChaosOutcome> {
     }
     const messagesPerS = received / ((Date.now() - t0) / 1000);
     // what the structures held under load, and after the clients left (md_retained_items)
-    const retained = (m: string) => Object.fromEntries(RETAINED.map((k) => [k, promSample(m, `md_retained_items{structure="${k}"}`) ?? NaN]));
+    const retained = (m: string) => promByLabel(m, 'md_retained_items', 'structure');
     const retainedUnderLoad = retained(await metricsText(svc));
     for (const ws of clients) ws.terminate();
     await sleep(5000);
@@ -96,8 +94,8 @@ export async function soak(size: Size): Promise<ChaosOutcome> {
       event_loop_lag_ms_p99_median: round(percentile(points.map((x) => x.lagP99), 50), 1),
       rss_mib_after_clients_left: round(rssAfterClients, 0),
       ws_clients_after_they_left: wsClientsAfter,
-      ws_subscriptions_after_they_left: retainedAfter.ws_subscriptions!,
-      ws_catching_up_after_they_left: retainedAfter.ws_catching_up!,
+      ws_subscriptions_after_they_left: retainedAfter.ws_subscriptions ?? NaN,
+      ws_catching_up_after_they_left: retainedAfter.ws_catching_up ?? NaN,
       retained_under_load: retainedUnderLoad,
       retained_after_clients_left: retainedAfter,
       samples: points.length,
