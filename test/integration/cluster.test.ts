@@ -13,7 +13,7 @@ import { readTopics } from '../support/kafka.js';
 import { engineFinalBooks } from '../support/md-book.js';
 import { promSample } from '../support/metrics.js';
 import { isolatedEnv, type RunningService } from '../support/service.js';
-import { runSim } from '../support/sim.js';
+import { startSim, type RunningSim } from '../support/sim.js';
 import { waitUntil } from '../support/stack.js';
 import { assertCandlesExact, simInstrument, testStores } from '../support/stores.js';
 import { TestClient } from '../support/ws-client.js';
@@ -36,9 +36,17 @@ function grpcBook(svc: RunningService, symbol: string): Promise<{ sequence: numb
   const def = protoLoader.loadSync(repoPath('proto/marketdata.proto'), { keepCase: true, longs: Number, defaults: true });
   const pkg = grpc.loadPackageDefinition(def) as unknown as { marketdata: { v1: { MarketData: grpc.ServiceClientConstructor } } };
   const client = new pkg.marketdata.v1.MarketData(`127.0.0.1:${svc.grpcPort}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
-    GetOrderBook(req: object, cb: (err: Error | null, res: { sequence: number; bids: unknown[] }) => void): void;
+    GetOrderBook(req: object, opts: grpc.CallOptions, cb: (err: Error | null, res: { sequence: number; bids: unknown[] }) => void): void;
   };
-  return new Promise((resolve, reject) => client.GetOrderBook({ symbol, depth: 10 }, (err, res) => (client.close(), err ? reject(err) : resolve(res))));
+  return new Promise((resolve, reject) =>
+    client.GetOrderBook({ symbol, depth: 10 }, { deadline: Date.now() + 10_000 }, (err, res) => (client.close(), err ? reject(err) : resolve(res))),
+  );
+}
+
+/** A line in the test's output per step of a long run, so a run that hangs says where. */
+function phases(): (what: string) => void {
+  const t0 = Date.now();
+  return (what) => process.stdout.write(`# ${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}\n`);
 }
 
 /** Subscribes a client to every symbol's book and trades. */
@@ -60,7 +68,10 @@ async function untilAllAdvance(edge: RunningService, symbols: string[], timeoutM
   await waitUntil('every book advancing on the edge', async () => {
     for (const s of symbols) if (!moved.has(s) && (await depth(edge, s)).seq > at.get(s)!) moved.add(s);
     return moved.size === symbols.length;
-  }, timeoutMs, 50);
+  }, timeoutMs, 50).catch((err: Error) => {
+    const still = symbols.filter((s) => !moved.has(s));
+    assert.fail(`${err.message}: ${still.join(', ')} still at ${still.map((s) => at.get(s)).join(', ')}\n${edge.output().slice(-3000)}`);
+  });
   return Date.now() - started;
 }
 
@@ -70,9 +81,13 @@ describe('scale-out: two cores and two edges on Kafka (real processes, kill -9)'
     const stores = await testStores(prefix);
     // clients within their budget (conflation has tests of its own): every delta is compared
     const cluster = await startCluster({ ...env, ...stores.env, WS_RATE_MAX_MSGS_PER_SEC: '5000' }, 2, 2, { LOG_LEVEL: 'info' });
+    const phase = phases();
     const clients: TestClient[] = [];
+    let sim: RunningSim | undefined;
     try {
-      const sim = runSim(['--symbols', String(SYMBOLS), '--rate', '2000', '--duration', '40', '--seed', '91', '--engine-speed', '6',
+      // the engine runs until the rejoin has been seen (a fixed duration could end before a slow
+      // machine got there, and books that no longer move cannot show a takeover); 150 s caps it
+      sim = startSim(['--symbols', String(SYMBOLS), '--rate', '2000', '--duration', '150', '--seed', '91', '--engine-speed', '6',
         '--gap-rate', '0.0005', '--dup-rate', '0.001', '--reorder-rate', '0.001', '--bad-rate', '0.0005', '--cross-rate', '0.0005'], { ...env });
       let symbols: string[] = [];
       await waitUntil('the edges know every symbol', async () => {
@@ -93,8 +108,10 @@ describe('scale-out: two cores and two edges on Kafka (real processes, kill -9)'
       await cluster.startCore(0);
       const rejoinMs = await untilAllAdvance(cluster.edges[1]!, symbols, 60_000);
       process.stdout.write(`# failover: every symbol advancing on an edge ${takeoverMs} ms after kill -9 of a core (takeover), ${rejoinMs} ms after the restarted core joined (rebalance)\n`);
-
-      await sim;
+      await sleep(3000);
+      sim.stop();
+      await sim.done;
+      phase('the simulator ended');
       // the trades the engine published (a gap fault never publishes its event; bad messages decode to nothing)
       const published = new Set<string>();
       for (const m of await readTopics(kafka, [`${prefix}engine.event.v1`])) {
@@ -105,6 +122,7 @@ describe('scale-out: two cores and two edges on Kafka (real processes, kill -9)'
         const n = (await stores.trades()).length;
         assert.fail(`${err.message} (${n} there)\n${cluster.cores.map((c, i) => `core ${i}:\n${c.output().slice(-3000)}`).join('\n')}`);
       });
+      phase('every trade in ClickHouse');
       const rows = await stores.trades();
       assert.deepEqual(new Set(rows.map((r) => r.trade_id)), published, 'every published trade in ClickHouse');
 
@@ -115,6 +133,7 @@ describe('scale-out: two cores and two edges on Kafka (real processes, kill -9)'
       assert.deepEqual(new Set(ids), published, 'every trade on md.trades.v1.*');
 
       // books on both edges (REST, gRPC, WebSocket clients) equal the engine's final snapshots
+      phase('trades once on md.trades');
       const engine = await engineFinalBooks(kafka, decoder, prefix);
       for (const [symbol, snap] of engine) {
         const want = { seq: snap.sequence, bids: snap.bids.map((l) => [l.price, l.quantity]), asks: snap.asks.map((l) => [l.price, l.quantity]) };
@@ -132,6 +151,7 @@ describe('scale-out: two cores and two edges on Kafka (real processes, kill -9)'
         assert.deepEqual(c.checksumFailures, [], `edge ${i}: every book message passed its checksum`);
         for (const s of symbols) assert.equal(c.book(s)!.chainBreaks, 0, `edge ${i} ${s}: no chain break`);
       }
+      phase('books on both edges equal the engine');
       // the same chain on both edges: every delta both clients saw chains from the same seq, except
       // the first after a new base (a core that took a partition over publishes its book whole, and
       // an edge may join its chain at a different point)
@@ -171,6 +191,7 @@ describe('scale-out: two cores and two edges on Kafka (real processes, kill -9)'
       const tradesOf = (c: TestClient) => c.trades.filter((t) => t.seq > 0).map((t) => t.id);
       assert.equal(new Set(tradesOf(clients[0]!)).size, tradesOf(clients[0]!).length, 'no trade twice on an edge');
 
+      phase('one chain on both edges');
       // candles stored by the cores equal a recomputation from the stored trades
       for (const symbol of symbols) {
         await assertCandlesExact(stores.pg, simInstrument(symbol, SYMBOLS), rows, '1m', 2).catch(async (err: Error) => {
@@ -180,11 +201,13 @@ describe('scale-out: two cores and two edges on Kafka (real processes, kill -9)'
           assert.fail(`${err.message}\nlate trades on the live cores: ${late.join(', ')}\nkilled core 0:\n${events(killedLog)}\n${cluster.cores.map((c, i) => `core ${i}:\n${events(c.output())}`).join('\n')}`);
         });
       }
+      phase('candles exact');
       for (const edge of cluster.edges) {
         const text = await (await fetch(`${edge.baseUrl}/metrics`)).text();
         assert.equal(promSample(text, 'md_edge_problems_total{cause="checksum_mismatch"}') ?? 0, 0, 'no checksum mismatch on an edge');
       }
     } finally {
+      sim?.stop();
       for (const c of clients) await c.close();
       await cluster.stop();
       await stores.drop();
@@ -195,8 +218,10 @@ describe('scale-out: two cores and two edges on Kafka (real processes, kill -9)'
     const { prefix, env } = isolatedEnv({ MD_SNAPSHOT_INTERVAL_MS: '1000' });
     const cluster = await startCluster(env, 1, 2);
     const clients: TestClient[] = [];
+    let sim: RunningSim | undefined;
     try {
-      const sim = runSim(['--symbols', '2', '--rate', '1000', '--duration', '20', '--seed', '92'], env);
+      // until the last check of a moving book, as above
+      sim = startSim(['--symbols', '2', '--rate', '1000', '--duration', '120', '--seed', '92'], env);
       let symbols: string[] = [];
       await waitUntil('the edges know every symbol', async () => {
         const r = (await (await fetch(`${cluster.edges[0]!.baseUrl}/v1/symbols`)).json()) as { symbols: { symbol: string }[] };
@@ -235,7 +260,8 @@ describe('scale-out: two cores and two edges on Kafka (real processes, kill -9)'
       const before = second.book(symbols[0]!)!.seq;
       await waitUntil('the book moves on after the garbage', async () => second.book(symbols[0]!)!.seq > before, 10_000, 50);
       assert.equal(second.closed, undefined, 'the client never noticed');
-      await sim;
+      sim.stop();
+      await sim.done;
       for (const s of symbols) {
         // the edge may still be catching up after the simulator ends: compare one depth answer with the
         // client's book read in the same tick, once both stand at the same seq
@@ -249,6 +275,7 @@ describe('scale-out: two cores and two edges on Kafka (real processes, kill -9)'
         assert.deepEqual(same!.client, same!.edge, `${s} at ${same!.seq}`);
       }
     } finally {
+      sim?.stop();
       for (const c of clients) await c.close();
       await cluster.stop();
     }
