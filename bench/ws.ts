@@ -26,9 +26,9 @@ interface Run {
 }
 
 /** `edge`: clients on an edge (ROLE=edge) fed by one core through md.*, instead of one `all` process. */
-async function run(clients: number, channels: string[], seconds: number, measureLatency: boolean, edge = false): Promise<Run> {
+async function run(clients: number, channels: string[], seconds: number, measureLatency: boolean, edge = false, extraEnv: Record<string, string> = {}): Promise<Run> {
   // a budget high enough that the clients stay live: this measures the live fan-out, not conflation
-  const { env } = isolatedEnv({ LOG_LEVEL: 'error', WS_RATE_MAX_MSGS_PER_SEC: '1000' });
+  const { env } = isolatedEnv({ LOG_LEVEL: 'error', WS_RATE_MAX_MSGS_PER_SEC: '1000', ...extraEnv });
   const cluster = edge ? await startCluster(env, 1, 1) : undefined;
   const svc = cluster ? cluster.edges[0]! : await startService(env);
   const stopAll = () => (cluster ? cluster.stop() : svc.stop().then(() => undefined));
@@ -101,6 +101,27 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
 
+const figures = (r: Run) => ({ p50: pct(r.latenciesMs, 50), p99: pct(r.latenciesMs, 99), p999: pct(r.latenciesMs, 99.9), samples: r.latenciesMs.length });
+// the same one client through an edge (core → md.* → edge), beside the `all` run above; the edge
+// reading uncommitted records (its default) and committed ones
+async function edgeLatency(allOne: ReturnType<typeof figures>): Promise<void> {
+  const viaEdge = figures(await run(1, ['book', 'trades'], 10, true, true));
+  const committed = figures(await run(1, ['book', 'trades'], 10, true, true, { EDGE_ISOLATION: 'read_committed' }));
+  writeResult({
+    name: 'ws-latency-edge-p99',
+    metric: `engine → WebSocket latency p99 through an edge (core → md.* → edge, EDGE_ISOLATION=read_uncommitted), ${RATE.toLocaleString('en-US')} events/s over ${SYMBOLS} symbols, 1 client (book + trades)`,
+    value: viaEdge.p99,
+    unit: 'ms',
+    baseline: { name: 'the same client on one all process', value: allOne.p99 },
+    detail: { p50: viaEdge.p50, p99: viaEdge.p99, p999: viaEdge.p999, samples: viaEdge.samples, all_p50: allOne.p50, all_p99: allOne.p99, read_committed_p50: committed.p50, read_committed_p99: committed.p99, read_committed_p999: committed.p999, target_added_p99_ms: 25 },
+  });
+}
+
+if (process.env.WS_BENCH_PART === 'edge') {
+  // the edge latency alone (WS_BENCH_PART=edge), beside its one-client `all` baseline
+  await edgeLatency(figures(await run(1, ['book', 'trades'], 10, true)));
+  process.exit(0);
+}
 const delivery = await kafkaDelivery(SYMBOLS, RATE, 10);
 const floor = { kcat_p50: pct(delivery.kcat, 50), kcat_p99: pct(delivery.kcat, 99), kcat_p999: pct(delivery.kcat, 99.9), kafkajs_p50: pct(delivery.kafkajs, 50), kafkajs_p99: pct(delivery.kafkajs, 99), kafkajs_p999: pct(delivery.kafkajs, 99.9) };
 writeResult({
@@ -113,7 +134,6 @@ writeResult({
 });
 const one = await run(1, ['book', 'trades'], 10, true);
 const many = await run(1000, ['book', 'trades'], 10, true);
-const figures = (r: Run) => ({ p50: pct(r.latenciesMs, 50), p99: pct(r.latenciesMs, 99), p999: pct(r.latenciesMs, 99.9), samples: r.latenciesMs.length });
 const f1 = figures(one);
 const fN = figures(many);
 for (const [name, p] of [['p50', 'p50'], ['p99', 'p99'], ['p999', 'p999']] as const) {
@@ -126,16 +146,7 @@ for (const [name, p] of [['p50', 'p50'], ['p99', 'p99'], ['p999', 'p999']] as co
     detail: { clients: 1000, samples: fN.samples, baseline_samples: f1.samples, p50: fN.p50, p99: fN.p99, p999: fN.p999, target_p99_ms: 5, floor_kcat_p99_ms: floor.kcat_p99, floor_kafkajs_p99_ms: floor.kafkajs_p99, cpu: many.cpu, baseline_cpu: one.cpu },
   });
 }
-// the same one client through an edge (core → md.* → edge), beside the `all` run above
-const viaEdge = figures(await run(1, ['book', 'trades'], 10, true, true));
-writeResult({
-  name: 'ws-latency-edge-p99',
-  metric: `engine → WebSocket latency p99 through an edge (core → md.* → edge), ${RATE.toLocaleString('en-US')} events/s over ${SYMBOLS} symbols, 1 client (book + trades)`,
-  value: viaEdge.p99,
-  unit: 'ms',
-  baseline: { name: 'the same client on one all process', value: f1.p99 },
-  detail: { p50: viaEdge.p50, p99: viaEdge.p99, p999: viaEdge.p999, samples: viaEdge.samples, all_p50: f1.p50, all_p99: f1.p99, target_added_p99_ms: 25 },
-});
+await edgeLatency(f1);
 const big = await run(10_000, ['ticker', 'trades', 'book'], 10, false);
 const mid = await run(1000, ['ticker', 'trades', 'book'], 10, false);
 writeResult({

@@ -21,6 +21,8 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 /** all: one process does everything; core: engine topics in, md.* and stores out; edge: md.* in, the public API out. */
 export type Role = 'all' | 'core' | 'edge';
 export const ROLES: readonly Role[] = ['all', 'core', 'edge'];
+export type EdgeIsolation = 'read_uncommitted' | 'read_committed';
+export const EDGE_ISOLATIONS: readonly EdgeIsolation[] = ['read_uncommitted', 'read_committed'];
 
 export interface Config {
   role: Role;
@@ -36,6 +38,13 @@ export interface Config {
   /** Edge: a md.* fetch waits for this many bytes, or for EDGE_FETCH_MAX_WAIT_MS (fewer, larger fetches cost an idle edge less: kafkajs's cost is per fetch and partition). */
   edgeFetchMinBytes: number;
   edgeFetchMaxWaitMs: number;
+  /**
+   * Edge: which md.* records it reads. `read_uncommitted` (default) serves a core's outputs as soon
+   * as they are written, as an `all` process serves its own before they commit; the edge drops what
+   * a retried or taken-over transaction writes again by sequence. `read_committed` waits for each
+   * core transaction to commit (one commit round later).
+   */
+  edgeIsolation: EdgeIsolation;
   /** Prepended to every topic name (engine inputs and md.* outputs), to share a cluster between environments. */
   topicPrefix: string;
   /** Write trades (ClickHouse) and closed candles (PostgreSQL) before committing offsets. */
@@ -241,6 +250,7 @@ export function loadConfig(env: Env = process.env): Config {
     edgeStaleAfterMs: integer(env, 'EDGE_STALE_AFTER_MS', snapshotIntervalMs + 5000, 500, 86_400_000),
     edgeFetchMinBytes: integer(env, 'EDGE_FETCH_MIN_BYTES', 1, 1, 64 * 1024 * 1024),
     edgeFetchMaxWaitMs: integer(env, 'EDGE_FETCH_MAX_WAIT_MS', 50, 1, 10_000),
+    edgeIsolation: oneOf(env, 'EDGE_ISOLATION', 'read_uncommitted', EDGE_ISOLATIONS),
     topicPrefix: prefix,
     persistEnabled: role !== 'edge' && bool(env, 'PERSIST_ENABLED', true),
     topicPartitions: integer(env, 'TOPIC_PARTITIONS', 8, 1, 10_000),

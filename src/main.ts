@@ -147,7 +147,7 @@ async function main(): Promise<void> {
       },
       cfg.edgeStaleAfterMs,
     );
-    follower = new MdFollower(kafka, registry, market, { topicPrefix: cfg.topicPrefix, snapshotIntervalMs: cfg.mdSnapshotIntervalMs, recentTrades: 1000, fetchMinBytes: cfg.edgeFetchMinBytes, fetchMaxWaitMs: cfg.edgeFetchMaxWaitMs }, metrics, log);
+    follower = new MdFollower(kafka, registry, market, { topicPrefix: cfg.topicPrefix, snapshotIntervalMs: cfg.mdSnapshotIntervalMs, recentTrades: 1000, fetchMinBytes: cfg.edgeFetchMinBytes, fetchMaxWaitMs: cfg.edgeFetchMaxWaitMs, readUncommitted: cfg.edgeIsolation === 'read_uncommitted' }, metrics, log);
     const f = follower;
     // the venue streams an `all` process publishes (md.venue.*), in a market of their own
     const venueMarket = new EdgeMarket(
@@ -156,8 +156,7 @@ async function main(): Promise<void> {
         synced: () => metrics.edgeResyncs.inc(),
       },
       cfg.edgeStaleAfterMs,
-      Date.now,
-      instrumentOfVenueRecord,
+      { instrumentOf: instrumentOfVenueRecord, tradesBySequence: false },
     );
     venueFollower = new VenueFollower(kafka, registry, venueMarket, { topicPrefix: cfg.topicPrefix, snapshotIntervalMs: cfg.mdSnapshotIntervalMs }, metrics, log, (c, t, d) => f.problem(c, t, d));
     const vf = venueFollower;

@@ -4,6 +4,10 @@
 // returns the MarketOutput values to hand to the hub, the same values the core handed its own.
 // A book that breaks its chain or fails its checksum is `resyncing` (nothing more is output for
 // it) until a snapshot and the deltas after it rebuild it.
+// Records written again (a core's retried transaction, a new owner replaying from its committed
+// offsets: seen when the edge reads uncommitted records) change nothing: deltas and trades at or
+// below what was served are dropped, a candle never goes back to fewer trades, and a book is not
+// served from an older base until its deltas have carried it past what clients already have.
 import type { MdCandle, MdDelta, MdSnapshot, MdTicker, MdTrade } from '../contract/md-wire.js';
 import { INTERVAL_OF_AVRO } from '../contract/md-wire.js';
 import { instrumentOfWire, type WireInstrument, type WireInstrumentStatus } from '../contract/engine-wire.js';
@@ -37,6 +41,17 @@ interface EdgeBook {
   floor: number;
 }
 
+export interface EdgeMarketOptions {
+  clock?: () => number;
+  /** Reads an instrument record (an engine symbol's by default; a venue market passes its own). */
+  instrumentOf?: (w: WireInstrument) => Instrument;
+  /**
+   * Trades carry their engine sequence: one at or below the last served is a record written again
+   * (default). Venue trades are numbered by the publishing process, which starts again at 1.
+   */
+  tradesBySequence?: boolean;
+}
+
 /** Deltas kept per book while it waits for a snapshot (a busy book publishes ~100 a second). */
 const PENDING_MAX = 5_000;
 
@@ -45,15 +60,23 @@ export class EdgeMarket implements MarketView {
   private readonly states = new Map<string, EdgeBook>();
   private readonly tickers = new Map<string, TickerView>();
   private readonly candles = new Map<string, CandleView>();
+  /** The sequence of the last trade served per symbol. */
+  private readonly lastTrade = new Map<string, number>();
+
+  private readonly clock: () => number;
+  private readonly instrumentOf: (w: WireInstrument) => Instrument;
+  private readonly tradesBySequence: boolean;
 
   constructor(
     private readonly observer: EdgeObserver,
     /** A synced book without a message for this long is `stale` (its core is gone or stalled). */
     private readonly staleAfterMs: number,
-    private readonly clock: () => number = Date.now,
-    /** Reads an instrument record (an engine symbol's by default; a venue market passes its own). */
-    private readonly instrumentOf: (w: WireInstrument) => Instrument = instrumentOfWire,
-  ) {}
+    opts: EdgeMarketOptions = {},
+  ) {
+    this.clock = opts.clock ?? Date.now;
+    this.instrumentOf = opts.instrumentOf ?? instrumentOfWire;
+    this.tradesBySequence = opts.tradesBySequence ?? true;
+  }
 
   // ---- MarketView ----
 
@@ -140,8 +163,10 @@ export class EdgeMarket implements MarketView {
       this.observer.problem(m.symbol, 'checksum_mismatch', `periodic snapshot at ${m.sequence}: ${m.checksum} expected`);
     }
     if (s.synced && m.sequence < book.sequence) {
-      // a new owner's book behind what clients already have: wait for one at least as new
+      // a new owner's book behind what clients already have (it replays from its committed
+      // offsets): its deltas chain from this base, which is served once they pass the floor
       s.floor = book.sequence;
+      s.lastSnapshot = m;
       this.break(m.symbol, s, 'behind', `snapshot at ${m.sequence} (${m.reason}) behind the book at ${book.sequence}`);
       return undefined;
     }
@@ -155,7 +180,9 @@ export class EdgeMarket implements MarketView {
     const book = this.books.book(m.symbol)!;
     if (!s.synced) {
       this.hold(s, m);
-      return s.lastSnapshot && m.prev_sequence === s.lastSnapshot.sequence ? this.rebuild(m.symbol, s, 'resync') : undefined;
+      const snap = s.lastSnapshot;
+      // the first delta after the base, or (a base older than what was served) one that may carry it past that
+      return snap && (m.prev_sequence === snap.sequence || (snap.sequence < s.floor && m.sequence >= s.floor)) ? this.rebuild(m.symbol, s, 'resync') : undefined;
     }
     if (m.sequence <= book.sequence) return undefined; // read again (a rebalance of the core): already applied
     if (m.prev_sequence !== book.sequence) {
@@ -170,6 +197,7 @@ export class EdgeMarket implements MarketView {
   onTrade(m: MdTrade): MarketOutput | undefined {
     const inst = this.instrument(m.symbol);
     if (!inst) return undefined;
+    if (this.tradesBySequence && m.sequence <= (this.lastTrade.get(m.symbol) ?? -1)) return undefined; // written again: already served
     let price: string;
     let quantity: string;
     try {
@@ -179,6 +207,7 @@ export class EdgeMarket implements MarketView {
       this.observer.problem(m.symbol, 'bad_levels', `trade ${m.trade_id}: ${(err as Error).message}`);
       return undefined;
     }
+    if (this.tradesBySequence) this.lastTrade.set(m.symbol, m.sequence);
     return { ...emptyMarketOutput(), trades: [{ ...m, price, quantity }] };
   }
 
@@ -189,6 +218,7 @@ export class EdgeMarket implements MarketView {
     const key = `${m.symbol}|${interval}`;
     const open = this.candles.get(key);
     if (open && open.open_time > v.open_time) return undefined; // an older candle read late
+    if (open && open.open_time === v.open_time && open.trade_count > v.trade_count) return undefined; // an older state of it, written again
     if (v.closed) {
       if (open && open.open_time === v.open_time) this.candles.delete(key);
     } else this.candles.set(key, v);
@@ -227,7 +257,15 @@ export class EdgeMarket implements MarketView {
    */
   private rebuild(symbol: string, s: EdgeBook, reason: MdSnapshot['reason']): MarketOutput | undefined {
     const snap = s.lastSnapshot;
-    if (!snap || snap.sequence < s.floor) return undefined;
+    if (!snap) return undefined;
+    const held = s.pending.filter((d) => d.sequence > snap.sequence).sort((a, b) => a.sequence - b.sequence);
+    if (snap.sequence < s.floor) {
+      // a base older than what clients have: built only once its deltas chain past that (the live
+      // book, which REST reads, is not taken back meanwhile)
+      let head = snap.sequence;
+      for (const d of held) if (d.prev_sequence === head) head = d.sequence;
+      if (head < s.floor) return undefined;
+    }
     const inst = this.instrument(symbol)!;
     const err = this.books.applySnapshot(symbol, snap.bids, snap.asks, snap.sequence);
     if (err) {
@@ -242,7 +280,6 @@ export class EdgeMarket implements MarketView {
       return undefined;
     }
     s.synced = snap.status !== 'resyncing';
-    const held = s.pending.filter((d) => d.sequence > snap.sequence).sort((a, b) => a.sequence - b.sequence);
     s.pending = [];
     for (const d of held) {
       if (!s.synced) break;
@@ -251,7 +288,7 @@ export class EdgeMarket implements MarketView {
         if (d.prev_sequence > book.sequence) s.pending.push(d);
         continue;
       }
-      this.apply(symbol, s, d);
+      if (!this.apply(symbol, s, d)) return undefined; // broken again (counted): the next snapshot tries
     }
     if (s.pending.length) {
       // a hole between the snapshot and later deltas: wait for a newer snapshot

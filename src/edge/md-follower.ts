@@ -1,4 +1,4 @@
-// The edge's output source: follows the md.* topics (read_committed) of every symbol and feeds
+// The edge's output source: follows the md.* topics of every symbol (EDGE_ISOLATION) and feeds
 // the EdgeMarket, handing each resulting value to its listeners (the hub) as the in-process
 // ingest does on an `all` process. Start: every instrument, then each topic from where its
 // latest state is sure to be (a snapshot interval back for books, candles and tickers, the last
@@ -28,6 +28,8 @@ export interface FollowerOptions {
   /** Each fetch of md.* waits for this many bytes or this long, whichever comes first. */
   fetchMinBytes: number;
   fetchMaxWaitMs: number;
+  /** Reads records of transactions not committed yet (EDGE_ISOLATION): one commit round sooner; EdgeMarket drops what is written again. */
+  readUncommitted: boolean;
 }
 
 type Kind = 'snapshot' | 'delta' | 'candle' | 'ticker' | 'mark' | 'index' | 'funding' | 'trade';
@@ -144,7 +146,7 @@ export class MdFollower {
       this.followedKinds = new Set(topics);
       const subscribed = [...topics, ...this.tradeTopics];
       const seeks = resumeAt ? await this.resumeSeeks(admin, subscribed, resumeAt) : await this.startSeeks(admin, topics);
-      const consumer = this.kafka.consumer({ groupId: `edge-${randomUUID()}`, readUncommitted: false, minBytes: this.opts.fetchMinBytes, maxWaitTimeInMs: this.opts.fetchMaxWaitMs, allowAutoTopicCreation: false, maxBytesPerPartition: 8 * 1024 * 1024 });
+      const consumer = this.kafka.consumer({ groupId: `edge-${randomUUID()}`, readUncommitted: this.opts.readUncommitted, minBytes: this.opts.fetchMinBytes, maxWaitTimeInMs: this.opts.fetchMaxWaitMs, allowAutoTopicCreation: false, maxBytesPerPartition: 8 * 1024 * 1024 });
       await consumer.connect();
       if (subscribed.length) await consumer.subscribe({ topics: subscribed, fromBeginning: false });
       const next = new Map<string, string>();

@@ -31,6 +31,9 @@ function mergeTopics(all: TopicMessages[]): TopicMessages[] {
   return [...byTopic.values()];
 }
 
+/** The stages of a round, timed for md_publish_round_stage_ms. */
+export type RoundStage = 'store' | 'wait_previous' | 'produce' | 'commit';
+
 /** A drain call: resolved once every take pushed before it has settled. */
 interface Waiter {
   target: number;
@@ -66,6 +69,7 @@ export class CommitPipeline {
     private readonly target: { groupId: string; eventsTopic: string },
     private readonly log: Logger,
     private readonly persister?: Persister,
+    private readonly timed: (stage: RoundStage, ms: number) => void = () => undefined,
   ) {}
 
   /** Events handed to the state: they count as waiting until their take commits. */
@@ -144,16 +148,20 @@ export class CommitPipeline {
       const taken = this.queue.splice(0);
       // Stores first: the offsets below may only commit once these rows are durable.
       if (this.persister) {
+        const storing = performance.now();
         try {
           await this.persister.write(taken.flatMap((t) => (t.rows ? [t.rows] : [])), taken.find((t) => t.trace)?.trace);
         } catch (err) {
           await committing.catch(() => undefined); // the round before settles first
           throw err;
         }
+        this.timed('store', performance.now() - storing);
       }
       const previous = committing;
       committing = (async () => {
+        const waiting = performance.now();
         await previous;
+        this.timed('wait_previous', performance.now() - waiting);
         const topicMessages = mergeTopics(taken.flatMap((t) => t.messages));
         for (const t of taken) this.watermarks.note(t.trades);
         const merged = this.withTradePartitions(mergeOffsets(taken.map((t) => t.offsets)), taken);
@@ -178,11 +186,15 @@ export class CommitPipeline {
   private async commit(topicMessages: TopicMessages[], offsets: (PartitionOffset & { metadata: string })[], round: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
+        const producing = performance.now();
         const tx = await this.producer().transaction();
         try {
           for (const chunk of chunkByPartitionBytes(topicMessages)) await tx.sendBatch({ topicMessages: chunk });
+          const committing = performance.now();
+          this.timed('produce', committing - producing);
           if (offsets.length) await tx.sendOffsets({ consumerGroupId: this.target.groupId, topics: [{ topic: this.target.eventsTopic, partitions: offsets }] });
           await tx.commit();
+          this.timed('commit', performance.now() - committing);
         } catch (err) {
           await tx.abort().catch(() => undefined);
           throw err;

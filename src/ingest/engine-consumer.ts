@@ -69,7 +69,7 @@ export class EngineConsumer {
     private readonly tracing: Tracing = Tracing.disabled(),
   ) {
     this.step = new EventStep(state, tracing, log);
-    this.pipeline = new CommitPipeline(() => this.producer!, () => this.renewProducer(), () => this.committedOffsets(), this.offsets, this.watermarks, (ps) => state.symbolsByPartition(ps), (s) => state.partitionOfSymbol(s), opts, log, persister);
+    this.pipeline = new CommitPipeline(() => this.producer!, () => this.renewProducer(), () => this.committedOffsets(), this.offsets, this.watermarks, (ps) => state.symbolsByPartition(ps), (s) => state.partitionOfSymbol(s), opts, log, persister, (stage, ms) => metrics.roundStage.observe({ stage }, ms));
   }
 
   private newProducer(): Producer {

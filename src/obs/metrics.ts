@@ -115,6 +115,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly roundStage = new Histogram({
+    name: 'md_publish_round_stage_ms',
+    help: 'A core\'s commit rounds by stage: store (rows made durable), wait_previous (the round before still committing), produce (md.* messages sent in the transaction), commit (offsets and the transaction commit). md.* readers see a round after all four',
+    labelNames: ['stage'],
+    buckets: LATENCY_BUCKETS_MS,
+    registers: [this.registry],
+  });
+
   readonly candlesClosed = new Counter({
     name: 'md_ohlcv_candles_closed_total',
     help: 'Candles closed, by symbol and interval',

@@ -38,7 +38,7 @@ function core() {
 
 function edge(now = { t: 0 }) {
   const problems: EdgeProblem[] = [];
-  const m = new EdgeMarket({ problem: (_s, cause) => problems.push(cause), synced: () => undefined }, 15_000, () => now.t);
+  const m = new EdgeMarket({ problem: (_s, cause) => problems.push(cause), synced: () => undefined }, 15_000, { clock: () => now.t });
   m.onInstrument(wireInstrument);
   return { m, problems, now };
 }
@@ -152,6 +152,41 @@ describe('edge market (books rebuilt from md.*)', () => {
     const out = m.onSnapshot(c.snapshot());
     assert.equal(out?.snapshots[0]?.sequence, c.book.sequence);
     assert.equal(m.status('BTC-USDT'), 'in_sync');
+  });
+
+  it('a new owner replaying from an older base is served again as soon as its deltas pass what clients have, never going back meanwhile', () => {
+    // the old owner's records (read uncommitted) took the edge to seq 2; the new owner starts from seq 1
+    const dead = core();
+    const next = core();
+    const { m, problems } = edge();
+    m.onSnapshot(dead.snapshot('start'));
+    m.onDelta(dead.delta([['bid', 990, 1]]));
+    next.delta([['bid', 990, 1]]);
+    const base = next.snapshot();
+    m.onDelta(dead.delta([['bid', 991, 2]]));
+    assert.equal(m.onSnapshot({ ...base, reason: 'start' }), undefined);
+    assert.equal(m.publishedSequence('BTC-USDT'), 2, 'the book does not go back to the older base');
+    // its first delta merges what the old owner had sent and more: it chains from its own base
+    const out = m.onDelta(next.delta([['bid', 991, 2], ['ask', 1010, 1]]));
+    assert.equal(out?.snapshots[0]?.sequence, 3, 'served again without waiting for a newer snapshot');
+    assert.deepEqual(levels(m.book('BTC-USDT')!), levels(next.book));
+    assert.equal(m.status('BTC-USDT'), 'in_sync');
+    assert.deepEqual(problems, ['behind']);
+    assert.ok(m.onDelta(next.delta([['ask', 1011, 4]]))?.deltas.length, 'and its deltas after that');
+  });
+
+  it('trades and candles written again (a retried or taken-over transaction) are not served twice or taken back', () => {
+    const { m } = edge();
+    const trade = { symbol: 'BTC-USDT', trade_id: 't1', sequence: 10, price: '100.0', quantity: '0.001', taker_side: 'buy' as const, maker_order_id: 'a', taker_order_id: 'b', timestamp: 1, engine_send_time_us: 0 };
+    assert.equal(m.onTrade(trade)?.trades.length, 1);
+    assert.equal(m.onTrade(trade), undefined, 'the same trade again');
+    assert.equal(m.onTrade({ ...trade, trade_id: 't0', sequence: 8 }), undefined, 'an older one again');
+    assert.equal(m.onTrade({ ...trade, trade_id: 't2', sequence: 12 })?.trades[0]?.trade_id, 't2');
+    const candle = { symbol: 'BTC-USDT', interval: 'm1', open_time: 60_000, close_time: 119_999, open: '1.0', high: '2.0', low: '1.0', close: '2.0', volume: '3', quote_volume: '5', trade_count: 3, closed: false };
+    assert.ok(m.onCandle(candle));
+    assert.equal(m.onCandle({ ...candle, trade_count: 2, volume: '2' }), undefined, 'fewer trades: an older state of the same candle');
+    assert.equal(m.openCandle('BTC-USDT', '1m')?.trade_count, 3);
+    assert.ok(m.onCandle({ ...candle, trade_count: 4, volume: '4' }));
   });
 
   it('bad levels and unknown symbols are refused and counted, nothing else changes', () => {

@@ -427,7 +427,7 @@ describe('md.venue.* read back by an edge', () => {
     const market = new VenueMarket();
     market.open(perp.symbol, perp);
     market.setDepth(perp.symbol, 10);
-    const edge = new EdgeMarket({ problem: (s, cause, detail) => assert.fail(`${s}: ${cause} ${detail}`), synced: () => undefined }, 60_000, Date.now, instrumentOfVenueRecord);
+    const edge = new EdgeMarket({ problem: (s, cause, detail) => assert.fail(`${s}: ${cause} ${detail}`), synced: () => undefined }, 60_000, { instrumentOf: instrumentOfVenueRecord, tradesBySequence: false });
     edge.onInstrument(venueInstrumentRecord(perp, 1));
     const served: MarketOutput[] = [];
     const feed = (out: MarketOutput | undefined) => {
