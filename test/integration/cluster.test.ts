@@ -105,9 +105,15 @@ describe('scale-out: two cores and two edges on Kafka (real processes, kill -9)'
       const takeoverMs = await untilAllAdvance(cluster.edges[0]!, symbols, 60_000);
       await sleep(2000);
       // and back: its partitions move again on the rebalance
-      await cluster.startCore(0);
-      const rejoinMs = await untilAllAdvance(cluster.edges[1]!, symbols, 60_000);
-      process.stdout.write(`# failover: every symbol advancing on an edge ${takeoverMs} ms after kill -9 of a core (takeover), ${rejoinMs} ms after the restarted core joined (rebalance)\n`);
+      const restarted = await cluster.startCore(0);
+      // once the group has given it partitions back (it consumes engine events), every book moves on
+      const rejoinStarted = Date.now();
+      await waitUntil('the restarted core consuming engine events', async () => {
+        const text = await (await fetch(`${restarted.baseUrl}/metrics`)).text();
+        return (promSample(text, `md_kafka_messages_consumed_total{topic="${prefix}engine.event.v1"}`) ?? 0) > 0;
+      }, 60_000, 100);
+      const rejoinMs = Date.now() - rejoinStarted + (await untilAllAdvance(cluster.edges[1]!, symbols, 60_000));
+      process.stdout.write(`# failover: every symbol advancing on an edge ${takeoverMs} ms after kill -9 of a core (takeover); the restarted core consuming again and every symbol advancing ${rejoinMs} ms after it answered (rebalance)\n`);
       await sleep(3000);
       sim.stop();
       await sim.done;
