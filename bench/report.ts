@@ -137,16 +137,16 @@ ${chart}${profileText}
   p50 ~58–65 ms, p99 ~150–165 ms. \`detail.cpu\`: during the 1,000-client window the machine's two
   cores are ~99 % busy (service ~0.8, simulator ~0.6, clients ~0.4, broker ~0.2), so every
   millisecond of latency above the floor is time a runnable thread waited for a core.
-- **ws-latency-edge-p99**: the one-client run again, the client on an edge (ROLE=edge) fed by one core
-  through md.* (read_committed), beside the same client on one \`all\` process in the same benchmark
-  run. Target: the edge adds ≤ 25 ms at p99. Not met: measured p50 249 ms / p99 1,101 ms through the
-  edge against 28 / 243 ms (that run was a noisy one: the kafka-delivery floor itself was 33–46 ms
-  p99, three times the usual). An edge sees a delta only once the core's transaction that carries
-  it commits (group commit: one transaction per round of takes), so the edge's latency is the core's
-  commit cadence plus its own decode and fan-out, with core, edge, simulator and broker sharing two
-  cores. What would close it: shorter rounds (commit as soon as a take is queued rather than
-  overlapping with the next store write), or deltas published outside the transaction for edges
-  with a transactional confirmation, measured side by side.
+- **ws-latency-edge-p99** (\`WS_BENCH_PART=edge\` runs it alone): the one-client run again, the client
+  on an edge (ROLE=edge) fed by one core through md.*, the edge reading uncommitted records (its
+  default) and then committed ones, beside the same client on one \`all\` process in the same run.
+  Target: the edge adds ≤ 25 ms at p99. Not met. Two runs on 2026-12-05, quiet machine: \`all\` p50
+  9–11 ms / p99 74–83 ms; edge uncommitted p50 78–94 / p99 658–1,142; edge committed p50 98–101 /
+  p99 371–745. Reading uncommitted saves part of a commit round at p50 (the core's rounds at
+  20,000 events/s: produce ~64 ms, commit ~45 ms, \`md_publish_round_stage_ms\`); p99 is set by
+  stalls of 0.4–1.1 s that do not depend on the isolation (p99 ≈ p999), not found yet. Next: send
+  each take's md.* records into the open transaction as it is taken (the wait for the previous
+  round is most of p50), and profile the edge and core during a stall.
 - **failover-takeover / failover-restart**: two cores and an edge (takeover) or one core and an edge
   (restart), the simulator at 2,000 events/s over 10 symbols; \`kill -9\` of a core, then seconds until
   every symbol's book on the edge (REST) has moved past where it was at the kill; three rounds each.
