@@ -24,8 +24,23 @@ export interface RunningService {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts the compiled service (dist/src/main.js) on free ports and waits until it answers HTTP. */
+/**
+ * Starts the compiled service (dist/src/main.js) on free ports and waits until it answers HTTP. A
+ * port found free can be taken (an outgoing connection's ephemeral port) before the service binds
+ * it: then it starts again on others, unless the caller chose the ports.
+ */
 export async function startService(env: Record<string, string> = {}, timeoutMs = 60_000, nodeArgs: string[] = []): Promise<RunningService> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServiceOnce(env, timeoutMs, nodeArgs);
+    } catch (err) {
+      const chosen = env.HTTP_PORT !== undefined && env.GRPC_PORT !== undefined;
+      if (chosen || attempt >= 3 || !/is not free/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startServiceOnce(env: Record<string, string>, timeoutMs: number, nodeArgs: string[]): Promise<RunningService> {
   // a test that restarts a service on the same address passes HTTP_PORT / GRPC_PORT
   const httpPort = env.HTTP_PORT ? Number(env.HTTP_PORT) : await freePort();
   const grpcPort = env.GRPC_PORT ? Number(env.GRPC_PORT) : await freePort();
