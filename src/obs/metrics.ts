@@ -117,7 +117,7 @@ export class Metrics {
 
   readonly roundStage = new Histogram({
     name: 'md_publish_round_stage_ms',
-    help: 'A core\'s commit rounds by stage: store (rows made durable), wait_previous (the round before still committing), produce (md.* messages sent in the transaction), commit (offsets and the transaction commit). md.* readers see a round after all four',
+    help: 'A core\'s commit rounds by stage: store (rows made durable), wait_previous (the round before still committing), produce (md.* messages sent in the transaction), commit (offsets and the transaction commit). read_committed readers of md.* see a round after all four, edges reading uncommitted after produce',
     labelNames: ['stage'],
     buckets: LATENCY_BUCKETS_MS,
     registers: [this.registry],

@@ -138,8 +138,8 @@ describe('scale-out: two cores and two edges on Kafka (real processes, kill -9)'
       assert.equal(new Set(ids).size, ids.length, 'no trade twice on md.trades.v1.*');
       assert.deepEqual(new Set(ids), published, 'every trade on md.trades.v1.*');
 
-      // books on both edges (REST, gRPC, WebSocket clients) equal the engine's final snapshots
       phase('trades once on md.trades');
+      // books on both edges (REST, gRPC, WebSocket clients) equal the engine's final snapshots
       const engine = await engineFinalBooks(kafka, decoder, prefix);
       for (const [symbol, snap] of engine) {
         const want = { seq: snap.sequence, bids: snap.bids.map((l) => [l.price, l.quantity]), asks: snap.asks.map((l) => [l.price, l.quantity]) };
