@@ -57,6 +57,8 @@ export interface Config {
   mdSnapshotIntervalMs: number;
   /** Processed events allowed to wait for their store writes and commit before consumption pauses. */
   ingestMaxUncommittedEvents: number;
+  /** How long a core's md.* transaction stays open taking more outputs before it commits (edges reading uncommitted get each output as it is sent). */
+  mdTransactionMs: number;
   /** The heap may grow this many percent past what a full GC left live before the next one (0: V8 decides, up to 300). */
   heapGrowingPercent: number;
   pricing: {
@@ -257,6 +259,7 @@ export function loadConfig(env: Env = process.env): Config {
     kafkaTransactionalId: read(env, 'KAFKA_TRANSACTIONAL_ID', `${read(env, 'KAFKA_CLIENT_ID', 'market-data')}-${hostname()}`),
     mdSnapshotIntervalMs: snapshotIntervalMs,
     ingestMaxUncommittedEvents: integer(env, 'INGEST_MAX_UNCOMMITTED_EVENTS', 200_000, 1000, 10_000_000),
+    mdTransactionMs: integer(env, 'MD_TRANSACTION_MS', 100, 0, 10_000),
     heapGrowingPercent: integer(env, 'HEAP_GROWING_PERCENT', 100, 0, 300),
     pricing: {
       enabled: bool(env, 'PRICING_ENABLED', true),

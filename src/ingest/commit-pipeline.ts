@@ -2,7 +2,7 @@
 // then their md.* messages and consumed offsets commit in one Kafka transaction (group commit:
 // every take queued meanwhile goes in the next round). See docs/INGEST.md.
 import type { Context } from '@opentelemetry/api';
-import type { Producer, TopicMessages } from 'kafkajs';
+import type { Producer, TopicMessages, Transaction } from 'kafkajs';
 import type { Logger } from '../obs/logger.js';
 import type { PersistRows, Persister } from '../store/persister.js';
 import { mergeOffsets, type OffsetTracker, type PartitionOffset } from './offset-tracker.js';
@@ -54,6 +54,8 @@ export class CommitPipeline {
   /** Each transaction's offsets carry a round id: after a failure it tells whether that transaction committed. */
   private readonly roundPrefix = `${process.pid.toString(36)}.${Date.now().toString(36)}.`;
   private rounds = 0;
+  /** Ends the wait of an open round for more takes. */
+  private wake: (() => void) | undefined;
 
   constructor(
     private readonly producer: () => Producer,
@@ -70,6 +72,8 @@ export class CommitPipeline {
     private readonly log: Logger,
     private readonly persister?: Persister,
     private readonly timed: (stage: RoundStage, ms: number) => void = () => undefined,
+    /** How long a round's transaction stays open for more takes before it commits. */
+    private readonly roundMs = 0,
   ) {}
 
   /** Events handed to the state: they count as waiting until their take commits. */
@@ -92,6 +96,7 @@ export class CommitPipeline {
   push(taken: Taken): void {
     this.queue.push(taken);
     this.pushed++;
+    this.wake?.();
   }
 
   /**
@@ -137,54 +142,130 @@ export class CommitPipeline {
   }
 
   /**
-   * Stores, then publishes and commits, everything queued: one transaction per round. Two stages
-   * overlap: a round's rows are stored while the previous round's transaction commits. Each stage
-   * stays in order: stored rows are always a prefix of the stream (what the restart restore relies
-   * on), and offsets only commit after their rows are stored.
+   * One transaction per round. A round opens once the previous one has committed and stays open
+   * `roundMs`: every take queued meanwhile is sent into it at once (readers of uncommitted md.*
+   * get it without waiting for a store or a commit) and its rows stored, in push order. Then the
+   * round's offsets commit with its messages, once its rows are stored: stored rows are always a
+   * prefix of the stream (what the restart restore relies on). A round whose sends fail is aborted
+   * and published again whole (`commit`), as a failed commit is.
    */
   private async drainLoop(): Promise<void> {
+    let storing: Promise<void> = Promise.resolve();
     let committing: Promise<void> = Promise.resolve();
     while (this.queue.length) {
-      const taken = this.queue.splice(0);
-      // Stores first: the offsets below may only commit once these rows are durable.
-      if (this.persister) {
-        const storing = performance.now();
-        try {
-          await this.persister.write(taken.flatMap((t) => (t.rows ? [t.rows] : [])), taken.find((t) => t.trace)?.trace);
-        } catch (err) {
-          await committing.catch(() => undefined); // the round before settles first
-          throw err;
+      // what queued during the previous round's commit is stored meanwhile
+      let taken = this.queue.splice(0);
+      storing = this.store(taken, storing);
+      const waiting = performance.now();
+      await committing;
+      this.timed('wait_previous', performance.now() - waiting);
+      const opened = performance.now();
+      const takes: Taken[] = [];
+      let failed: Error | undefined;
+      let tx: Transaction | undefined;
+      for (;;) {
+        if (taken.length) {
+          takes.push(...taken);
+          if (!failed) {
+            try {
+              tx ??= await this.producer().transaction();
+              for (const chunk of chunkByPartitionBytes(mergeTopics(taken.flatMap((t) => t.messages)))) await tx.sendBatch({ topicMessages: chunk });
+            } catch (err) {
+              failed = err as Error;
+            }
+          }
         }
-        this.timed('store', performance.now() - storing);
+        taken = this.queue.splice(0);
+        if (taken.length) {
+          storing = this.store(taken, storing);
+          continue;
+        }
+        const left = this.roundMs - (performance.now() - opened);
+        if (left <= 0) break;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          this.wake = () => (clearTimeout(timer), resolve());
+        });
+        this.wake = undefined;
       }
-      const previous = committing;
-      committing = (async () => {
-        const waiting = performance.now();
-        await previous;
-        this.timed('wait_previous', performance.now() - waiting);
-        const topicMessages = mergeTopics(taken.flatMap((t) => t.messages));
-        for (const t of taken) this.watermarks.note(t.trades);
-        const merged = this.withTradePartitions(mergeOffsets(taken.map((t) => t.offsets)), taken);
-        // a round that moves no offset (outputs of the clock: candle closes, tickers) commits one
-        // unchanged, so that its round id, too, can be found after a failure
-        const carrier = merged.length === 0 && topicMessages.length ? this.offsets.anyCommitted() : undefined;
-        if (carrier) merged.push(carrier);
-        const symbols = this.symbolsByPartition(merged.map((o) => o.partition));
-        const round = this.roundPrefix + ++this.rounds;
-        const offsets = merged.map((o) => ({ ...o, metadata: this.watermarks.metadata(symbols.get(o.partition) ?? [], round) }));
-        if (topicMessages.length || offsets.length) await this.commit(topicMessages, offsets, round);
-        const events = taken.reduce((a, t) => a + t.events, 0);
-        this.queuedEvents -= events;
-        this.uncommitted -= events;
-        this.settled += taken.length;
-        this.release();
-      })();
+      this.timed('produce', performance.now() - opened);
+      try {
+        await storing;
+      } catch (err) {
+        await tx?.abort().catch(() => undefined);
+        throw err;
+      }
+      committing = this.close(takes, tx, failed);
     }
     await committing;
   }
 
-  private async commit(topicMessages: TopicMessages[], offsets: (PartitionOffset & { metadata: string })[], round: string): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
+  /** Stores a take's rows after those of every earlier take. */
+  private store(taken: Taken[], previous: Promise<void>): Promise<void> {
+    const stored = this.storeAfter(taken, previous);
+    stored.catch(() => undefined); // awaited when its round closes, which may be a while
+    return stored;
+  }
+
+  private async storeAfter(taken: Taken[], previous: Promise<void>): Promise<void> {
+    await previous;
+    if (!this.persister) return;
+    const storing = performance.now();
+    await this.persister.write(taken.flatMap((t) => (t.rows ? [t.rows] : [])), taken.find((t) => t.trace)?.trace);
+    this.timed('store', performance.now() - storing);
+  }
+
+  /** Commits a round's offsets with the messages already sent in its transaction. */
+  private async close(takes: Taken[], tx: Transaction | undefined, failed: Error | undefined): Promise<void> {
+    const topicMessages = mergeTopics(takes.flatMap((t) => t.messages));
+    for (const t of takes) this.watermarks.note(t.trades);
+    const merged = this.withTradePartitions(mergeOffsets(takes.map((t) => t.offsets)), takes);
+    // a round that moves no offset (outputs of the clock: candle closes, tickers) commits one
+    // unchanged, so that its round id, too, can be found after a failure
+    const carrier = merged.length === 0 && topicMessages.length ? this.offsets.anyCommitted() : undefined;
+    if (carrier) merged.push(carrier);
+    const symbols = this.symbolsByPartition(merged.map((o) => o.partition));
+    const round = this.roundPrefix + ++this.rounds;
+    const offsets = merged.map((o) => ({ ...o, metadata: this.watermarks.metadata(symbols.get(o.partition) ?? [], round) }));
+    if (topicMessages.length || offsets.length) {
+      if (tx && !failed) {
+        try {
+          const committing = performance.now();
+          if (offsets.length) await tx.sendOffsets({ consumerGroupId: this.target.groupId, topics: [{ topic: this.target.eventsTopic, partitions: offsets }] });
+          await tx.commit();
+          this.timed('commit', performance.now() - committing);
+          this.offsets.committedAt(offsets);
+          tx = undefined;
+        } catch (err) {
+          failed = err as Error;
+        }
+      }
+      if (tx || failed) await this.recover(topicMessages, offsets, round, tx, failed);
+    } else {
+      await tx?.commit(); // nothing was sent: kafkajs ends it without a request
+    }
+    const events = takes.reduce((a, t) => a + t.events, 0);
+    this.queuedEvents -= events;
+    this.uncommitted -= events;
+    this.settled += takes.length;
+    this.release();
+  }
+
+  /** A round whose transaction failed: it is settled, then published again whole unless it had committed. */
+  private async recover(topicMessages: TopicMessages[], offsets: (PartitionOffset & { metadata: string })[], round: string, tx: Transaction | undefined, failed: Error | undefined): Promise<void> {
+    await tx?.abort().catch(() => undefined);
+    this.log.warn({ err: failed?.message, attempt: 1 }, 'publish transaction failed; retrying');
+    for (let asked = 1; ; asked++) {
+      await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** Math.min(asked, 10))));
+      const outcome = await this.settle(offsets, round);
+      if (outcome === 'committed') return;
+      if (outcome === 'aborted') break;
+    }
+    await this.commit(topicMessages, offsets, round, 2);
+  }
+
+  private async commit(topicMessages: TopicMessages[], offsets: (PartitionOffset & { metadata: string })[], round: string, firstAttempt = 1): Promise<void> {
+    for (let attempt = firstAttempt; ; attempt++) {
       try {
         const producing = performance.now();
         const tx = await this.producer().transaction();

@@ -33,6 +33,8 @@ export interface EngineConsumerOptions {
   sessionTimeoutMs: number;
   /** An open transaction of a dead producer is aborted after this (edges read md.* committed: they wait for it). */
   transactionTimeoutMs: number;
+  /** How long a md.* transaction stays open taking more outputs before it commits. */
+  transactionMs: number;
   /** Rebuilds candles and tickers of these symbols from stored trades (partitions this instance gains). */
   restore?: (state: MarketState, symbols: string[]) => Promise<number>;
 }
@@ -69,7 +71,7 @@ export class EngineConsumer {
     private readonly tracing: Tracing = Tracing.disabled(),
   ) {
     this.step = new EventStep(state, tracing, log);
-    this.pipeline = new CommitPipeline(() => this.producer!, () => this.renewProducer(), () => this.committedOffsets(), this.offsets, this.watermarks, (ps) => state.symbolsByPartition(ps), (s) => state.partitionOfSymbol(s), opts, log, persister, (stage, ms) => metrics.roundStage.observe({ stage }, ms));
+    this.pipeline = new CommitPipeline(() => this.producer!, () => this.renewProducer(), () => this.committedOffsets(), this.offsets, this.watermarks, (ps) => state.symbolsByPartition(ps), (s) => state.partitionOfSymbol(s), opts, log, persister, (stage, ms) => metrics.roundStage.observe({ stage }, ms), opts.transactionMs);
   }
 
   private newProducer(): Producer {

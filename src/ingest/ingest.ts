@@ -97,6 +97,7 @@ export class Ingest {
       maxUncommittedEvents: this.cfg.ingestMaxUncommittedEvents,
       sessionTimeoutMs: this.cfg.kafkaSessionTimeoutMs,
       transactionTimeoutMs: this.cfg.kafkaTransactionTimeoutMs,
+      transactionMs: this.cfg.mdTransactionMs,
       restore: this.restore,
     }, this.outputs, this.persister, this.tracing);
     this.consumer = consumer;

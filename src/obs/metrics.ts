@@ -117,7 +117,7 @@ export class Metrics {
 
   readonly roundStage = new Histogram({
     name: 'md_publish_round_stage_ms',
-    help: 'A core\'s commit rounds by stage: store (rows made durable), wait_previous (the round before still committing), produce (md.* messages sent in the transaction), commit (offsets and the transaction commit). read_committed readers of md.* see a round after all four, edges reading uncommitted after produce',
+    help: 'A core\'s commit rounds by stage: store (rows made durable), wait_previous (the round before still committing), produce (the transaction open, each output sent into it as it comes, MD_TRANSACTION_MS), commit (offsets and the transaction commit). read_committed readers of md.* see an output after its round commits, edges reading uncommitted as soon as it is sent',
     labelNames: ['stage'],
     buckets: LATENCY_BUCKETS_MS,
     registers: [this.registry],

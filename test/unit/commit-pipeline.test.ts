@@ -14,6 +14,10 @@ import { createLogger } from '../../src/obs/logger.js';
  */
 class FakeBroker {
   readonly published: string[] = [];
+  /** Everything sent, committed or not (what a read_uncommitted reader sees). */
+  readonly sent: string[] = [];
+  /** The next send fails (the connection to the partition leader lost). */
+  failNextSend = false;
   readonly offsets = new Map<number, string>();
   readonly metadata = new Map<number, string>();
   failNextCommit: 'lost' | 'landed' | undefined;
@@ -32,7 +36,14 @@ class FakeBroker {
         const msgs: string[] = [];
         const offs = new Map<number, { offset: string; metadata: string }>();
         return {
-          sendBatch: async ({ topicMessages }: { topicMessages: { messages: { value: string }[] }[] }) => void topicMessages.forEach((t) => t.messages.forEach((m) => msgs.push(m.value))),
+          sendBatch: async ({ topicMessages }: { topicMessages: { messages: { value: string }[] }[] }) => {
+            if (this.failNextSend) {
+              this.failNextSend = false;
+              stuck = true;
+              throw new Error('Connection error: read ECONNRESET');
+            }
+            topicMessages.forEach((t) => t.messages.forEach((m) => (msgs.push(m.value), this.sent.push(m.value))));
+          },
           sendOffsets: async ({ topics }: { topics: { partitions: { partition: number; offset: string; metadata: string }[] }[] }) =>
             void topics[0]!.partitions.forEach((p) => offs.set(p.partition, { offset: p.offset, metadata: p.metadata })),
           commit: async () => {
@@ -58,7 +69,7 @@ class FakeBroker {
   }
 }
 
-function pipeline(broker: FakeBroker): CommitPipeline {
+function pipeline(broker: FakeBroker, roundMs = 0): CommitPipeline {
   let producer = broker.producer();
   return new CommitPipeline(
     () => producer,
@@ -73,6 +84,9 @@ function pipeline(broker: FakeBroker): CommitPipeline {
     () => 0,
     { groupId: 'g', eventsTopic: 'engine.event.v1' },
     createLogger('silent'),
+    undefined,
+    undefined,
+    roundMs,
   );
 }
 
@@ -176,6 +190,39 @@ describe('commit pipeline: a transaction that fails in flight', () => {
     p.push(take('b', 11));
     await p.drain();
     assert.deepEqual(broker.published, ['a', 'b']);
+  });
+});
+
+describe('commit pipeline: a round open for more takes (MD_TRANSACTION_MS)', () => {
+  it('sends each take into the open transaction as it comes, and commits them together once the round has been open long enough', async () => {
+    const broker = new FakeBroker();
+    const p = pipeline(broker, 200);
+    p.push(take('a', 1));
+    const first = p.drain();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(broker.sent, ['a'], 'a is sent at once');
+    p.push(take('b', 2));
+    const second = p.drain();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(broker.sent, ['a', 'b'], 'b is sent into the same open round, before any commit');
+    assert.deepEqual(broker.published, [], 'nothing is committed before the round has been open 200 ms');
+    await Promise.all([first, second]);
+    assert.deepEqual(broker.published, ['a', 'b']);
+    assert.equal(broker.offsets.get(0), '2');
+  });
+
+  it('a send that fails in an open round: the round is published again whole, once, and later takes follow it', async () => {
+    const broker = new FakeBroker();
+    const p = pipeline(broker, 100);
+    p.push(take('a', 1));
+    await new Promise((r) => setTimeout(r, 20));
+    broker.failNextSend = true;
+    p.push(take('b', 2));
+    await p.drain();
+    p.push(take('c', 3));
+    await p.drain();
+    assert.deepEqual(broker.published, ['a', 'b', 'c']);
+    assert.equal(broker.offsets.get(0), '3');
   });
 });
 
