@@ -1,6 +1,7 @@
-// The commit pipeline of a core: takes of the state's output queue here, their rows are stored,
-// then their md.* messages and consumed offsets commit in one Kafka transaction (group commit:
-// every take queued meanwhile goes in the next round). See docs/INGEST.md.
+// The commit pipeline of a core: takes of the state's output queue here; their md.* messages are
+// sent into the open Kafka transaction at once, their rows stored, and the consumed offsets commit
+// with the messages once the rows are stored (group commit: every take of a round in one
+// transaction). See docs/INGEST.md.
 import type { Context } from '@opentelemetry/api';
 import type { Producer, TopicMessages, Transaction } from 'kafkajs';
 import type { Logger } from '../obs/logger.js';
@@ -217,32 +218,22 @@ export class CommitPipeline {
 
   /** Commits a round's offsets with the messages already sent in its transaction. */
   private async close(takes: Taken[], tx: Transaction | undefined, failed: Error | undefined): Promise<void> {
-    const topicMessages = mergeTopics(takes.flatMap((t) => t.messages));
+    const sent = takes.some((t) => t.messages.length > 0);
     for (const t of takes) this.watermarks.note(t.trades);
     const merged = this.withTradePartitions(mergeOffsets(takes.map((t) => t.offsets)), takes);
     // a round that moves no offset (outputs of the clock: candle closes, tickers) commits one
     // unchanged, so that its round id, too, can be found after a failure
-    const carrier = merged.length === 0 && topicMessages.length ? this.offsets.anyCommitted() : undefined;
+    const carrier = merged.length === 0 && sent ? this.offsets.anyCommitted() : undefined;
     if (carrier) merged.push(carrier);
     const symbols = this.symbolsByPartition(merged.map((o) => o.partition));
     const round = this.roundPrefix + ++this.rounds;
     const offsets = merged.map((o) => ({ ...o, metadata: this.watermarks.metadata(symbols.get(o.partition) ?? [], round) }));
-    if (topicMessages.length || offsets.length) {
-      if (tx && !failed) {
-        try {
-          const committing = performance.now();
-          if (offsets.length) await tx.sendOffsets({ consumerGroupId: this.target.groupId, topics: [{ topic: this.target.eventsTopic, partitions: offsets }] });
-          await tx.commit();
-          this.timed('commit', performance.now() - committing);
-          this.offsets.committedAt(offsets);
-          tx = undefined;
-        } catch (err) {
-          failed = err as Error;
-        }
-      }
-      if (tx || failed) await this.recover(topicMessages, offsets, round, tx, failed);
-    } else {
+    if (!sent && !offsets.length) {
       await tx?.commit(); // nothing was sent: kafkajs ends it without a request
+    } else {
+      const notCommitted = await this.commitOpen(tx, failed, offsets);
+      if (notCommitted) await tx?.abort().catch(() => undefined);
+      if (notCommitted && !(await this.settledAfterFailure(notCommitted, 1, offsets, round))) await this.commit(mergeTopics(takes.flatMap((t) => t.messages)), offsets, round, 2);
     }
     const events = takes.reduce((a, t) => a + t.events, 0);
     this.queuedEvents -= events;
@@ -251,17 +242,34 @@ export class CommitPipeline {
     this.release();
   }
 
-  /** A round whose transaction failed: it is settled, then published again whole unless it had committed. */
-  private async recover(topicMessages: TopicMessages[], offsets: (PartitionOffset & { metadata: string })[], round: string, tx: Transaction | undefined, failed: Error | undefined): Promise<void> {
-    await tx?.abort().catch(() => undefined);
-    this.log.warn({ err: failed?.message, attempt: 1 }, 'publish transaction failed; retrying');
-    for (let asked = 1; ; asked++) {
-      await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** Math.min(asked, 10))));
-      const outcome = await this.settle(offsets, round);
-      if (outcome === 'committed') return;
-      if (outcome === 'aborted') break;
+  /** Commits the open transaction of a round whose sends all went through; the failure when it did not commit. */
+  private async commitOpen(tx: Transaction | undefined, failed: Error | undefined, offsets: (PartitionOffset & { metadata: string })[]): Promise<Error | undefined> {
+    if (failed || !tx) return failed ?? new Error('the round has no transaction');
+    try {
+      const committing = performance.now();
+      if (offsets.length) await tx.sendOffsets({ consumerGroupId: this.target.groupId, topics: [{ topic: this.target.eventsTopic, partitions: offsets }] });
+      await tx.commit();
+      this.timed('commit', performance.now() - committing);
+    } catch (err) {
+      return err as Error;
     }
-    await this.commit(topicMessages, offsets, round, 2);
+    this.offsets.committedAt(offsets);
+    return undefined;
+  }
+
+  /**
+   * After a failed attempt, waits until the broker says how it ended: true when it had committed
+   * (publishing again would double it), false when it must be published again.
+   */
+  private async settledAfterFailure(err: Error, attempt: number, offsets: (PartitionOffset & { metadata: string })[], round: string): Promise<boolean> {
+    // The outputs are already taken from the state: keep them and try again rather than lose them,
+    // but only once the broker has said the failed attempt did not commit.
+    this.log.warn({ err: err.message, attempt }, 'publish transaction failed; retrying');
+    for (let asked = 1; ; asked++) {
+      await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** Math.min(attempt + asked - 1, 10))));
+      const outcome = await this.settle(offsets, round);
+      if (outcome !== 'unknown') return outcome === 'committed';
+    }
   }
 
   private async commit(topicMessages: TopicMessages[], offsets: (PartitionOffset & { metadata: string })[], round: string, firstAttempt = 1): Promise<void> {
@@ -283,15 +291,7 @@ export class CommitPipeline {
         this.offsets.committedAt(offsets);
         return;
       } catch (err) {
-        // The outputs are already taken from the state: keep them and try again rather than lose them,
-        // but only once the broker has said the failed attempt did not commit.
-        this.log.warn({ err: (err as Error).message, attempt }, 'publish transaction failed; retrying');
-        for (let asked = 1; ; asked++) {
-          await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** Math.min(attempt + asked - 1, 10))));
-          const outcome = await this.settle(offsets, round);
-          if (outcome === 'committed') return;
-          if (outcome === 'aborted') break;
-        }
+        if (await this.settledAfterFailure(err as Error, attempt, offsets, round)) return;
       }
     }
   }
