@@ -1,14 +1,16 @@
 // WebSocket abuse while good clients keep verified books: fuzzed frames, oversized frames,
 // subscribe/unsubscribe floods, clients that never read, and connection churn, all at once in one
 // window; the good clients' engine → client latency in that window beside the calm window before.
-import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { LocalBook, type BookFrame } from '@market-data/client';
 import { isolatedEnv, startService } from '../../test/support/service.js';
 import { startSim } from '../../test/support/sim.js';
+import type { WsAbuseArgs, WsAbuseReport } from '../load/ws-abuser.js';
+import { startLoad, type LoadProcess } from '../lib/load-process.js';
 import { keepLog, resetLogs } from '../lib/logs.js';
 import { type ChaosOutcome, latenciesIn, nowUs, percentile, round, type Size, sleep } from '../lib/outcome.js';
 import { knownSymbols, metricsText, promSample, rssSampler } from '../lib/probes.js';
+import { opened } from '../lib/ws-wait.js';
 
 const SIZES = {
   short: { good: 50, goodBudget: 1000, fuzzFrames: 10_000, fuzzers: 5, oversized: 10, flooders: 5, nonReaders: 50, churnPerMin: 600, symbols: 4, rate: 2000, windowS: 10 },
@@ -47,28 +49,6 @@ class GoodClient {
   }
 }
 
-const opened = (ws: WebSocket) => new Promise<void>((resolve) => (ws.readyState === WebSocket.OPEN ? resolve() : (ws.once('open', () => resolve()), ws.once('error', () => resolve()))));
-const closed = (ws: WebSocket, timeoutMs = 5000) =>
-  new Promise<number | undefined>((resolve) => {
-    if (ws.readyState === WebSocket.CLOSED) return resolve(undefined);
-    const t = setTimeout(() => resolve(undefined), timeoutMs);
-    ws.once('close', (code) => (clearTimeout(t), resolve(code)));
-  });
-
-/** One fuzzed frame: random bytes, broken JSON, JSON of the wrong shape, or a valid op with absurd values. */
-function fuzzFrame(i: number): string | Buffer {
-  switch (i % 8) {
-    case 0: return randomBytes(1 + (i % 300));
-    case 1: return `{"op":"subscribe","channel":"book","symbol":${'['.repeat(i % 50)}`;
-    case 2: return JSON.stringify({ op: 'subscribe', channel: 'kline:7m', symbol: 'BTCUSDT' });
-    case 3: return JSON.stringify({ op: 'subscribe', channel: 'book', symbol: 'NOPE' + i, depth: -5 });
-    case 4: return JSON.stringify({ op: 'subscribe', channel: 'book', symbol: 'BTCUSDT', seq: 'x', prec: { a: 1 } });
-    case 5: return JSON.stringify({ op: 'rate', maxMsgsPerSec: -1 });
-    case 6: return JSON.stringify([1, 2, 3]);
-    default: return JSON.stringify({ op: 'ping', id: 'x'.repeat(i % 1000) });
-  }
-}
-
 export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
   const p = SIZES[size];
   resetLogs('ws-abuse');
@@ -78,7 +58,7 @@ export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
   const rss = rssSampler(() => svc.proc.pid);
   const samples: { at: number; ms: number }[] = [];
   const good: GoodClient[] = [];
-  const sockets: WebSocket[] = [];
+  let abuser: LoadProcess<WsAbuseReport> | undefined;
   // the market keeps moving until the clients that never read have been closed (their kernel buffers
   // must fill first: on a slower runtime that outlasts the abuse window), then it is stopped
   const sim = startSim(['--symbols', String(p.symbols), '--rate', String(p.rate), '--duration', String(2 * p.windowS + 30 + Math.ceil(p.good / 200) + 130), '--seed', '14'], env, 400_000);
@@ -91,81 +71,14 @@ export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
     }
     await Promise.all(good.map((g) => opened(g.ws)));
     await sleep(4000);
-    const calmFrom = Date.now();
-    await sleep(p.windowS * 1000);
-    const abuseFrom = Date.now();
-    const rssCalm = Math.max(...rss.samples.filter((s) => s.at >= calmFrom).map((s) => s.mib));
-    const end = abuseFrom + p.windowS * 1000;
-
-    // clients that never read: subscribed to every book, their socket paused at the TCP level
-    const nonReaders: WebSocket[] = [];
-    for (let i = 0; i < p.nonReaders; i++) {
-      const ws = new WebSocket(url);
-      nonReaders.push(ws);
-      ws.on('error', () => undefined);
-      ws.on('open', () => {
-        for (const symbol of symbols) for (const channel of ['book', 'trades']) ws.send(JSON.stringify({ op: 'subscribe', channel, symbol }));
-        (ws as unknown as { _socket: { pause(): void } })._socket.pause();
-      });
-      if (i % 200 === 199) await sleep(50);
-    }
-    sockets.push(...nonReaders);
-
-    // oversized frames and floods: each offender should be closed with its code
-    const offenders = async (n: number, act: (ws: WebSocket) => void) =>
-      Promise.all(
-        Array.from({ length: n }, async () => {
-          const ws = new WebSocket(url);
-          ws.on('error', () => undefined);
-          sockets.push(ws);
-          await opened(ws);
-          act(ws);
-          return closed(ws);
-        }),
-      );
-    const oversized = offenders(p.oversized, (ws) => ws.send('x'.repeat(64 * 1024)));
-    const floods = offenders(p.flooders, (ws) => {
-      for (let k = 0; k < 1000; k++) ws.send(JSON.stringify({ op: k % 2 ? 'unsubscribe' : 'subscribe', channel: 'book', symbol: symbols[k % symbols.length] }));
-    });
-
-    // fuzzers: under the flood limit each, so they stay connected and get an error for each bad frame
-    let fuzzSent = 0;
-    let fuzzAnswers = 0;
-    let fuzzClosed = 0;
-    const fuzz = Array.from({ length: p.fuzzers }, async () => {
-      const ws = new WebSocket(url);
-      sockets.push(ws);
-      ws.on('error', () => undefined);
-      ws.on('message', () => fuzzAnswers++);
-      ws.on('close', () => fuzzClosed++);
-      await opened(ws);
-      const perFuzzer = Math.ceil(p.fuzzFrames / p.fuzzers);
-      const perTick = Math.max(1, Math.floor(perFuzzer / (p.windowS * 10)));
-      for (let sent = 0; sent < perFuzzer && ws.readyState === WebSocket.OPEN; ) {
-        for (let k = 0; k < perTick && sent < perFuzzer; k++, sent++, fuzzSent++) ws.send(fuzzFrame(fuzzSent));
-        await sleep(100);
-      }
-    });
-
-    // churn: connect, subscribe, leave
-    let churned = 0;
-    const churn = (async () => {
-      const every = 60_000 / p.churnPerMin;
-      for (let next = Date.now(); Date.now() < end; next += every) {
-        await sleep(Math.max(0, next - Date.now()));
-        const ws = new WebSocket(url);
-        ws.on('error', () => undefined);
-        ws.on('open', () => {
-          ws.send(JSON.stringify({ op: 'subscribe', channel: 'book', symbol: symbols[churned % symbols.length] }));
-          setTimeout(() => ws.terminate(), 200);
-        });
-        churned++;
-      }
-    })();
-
-    const [oversizedCodes, floodCodes] = await Promise.all([oversized, floods, ...fuzz, churn]);
-    await sleep(Math.max(0, end - Date.now()));
-    const abuseTo = Date.now();
+    // the offenders come from a process of its own, started (given 3 s to load) before the calm window
+    const calmFrom = Date.now() + 3000;
+    const abuseAt = calmFrom + p.windowS * 1000;
+    abuser = startLoad<WsAbuseArgs, WsAbuseReport>('ws-abuser', { url, symbols, startAt: abuseAt, windowS: p.windowS, nonReaders: p.nonReaders, oversized: p.oversized, flooders: p.flooders, fuzzers: p.fuzzers, fuzzFrames: p.fuzzFrames, churnPerMin: p.churnPerMin });
+    const report = await abuser.report;
+    const abuseFrom = report.from;
+    const abuseTo = report.to;
+    const rssCalm = Math.max(...rss.samples.filter((s) => s.at >= calmFrom && s.at < abuseFrom).map((s) => s.mib));
     // a client that never reads is closed once its unsent data passes WS_MAX_BUFFERED_BYTES, after
     // the kernel's socket buffers (megabytes on loopback) have filled: that can outlast the window
     const slowClosed = async () => promSample(await metricsText(svc), 'md_ws_dropped_connections_total{reason="slow_consumer"}') ?? 0;
@@ -182,17 +95,17 @@ export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
       good_clients_closed: good.filter((g) => g.closedWith !== undefined).length,
       chain_breaks: good.reduce((a, g) => a + g.chainBreaks, 0),
       checksum_failures: good.reduce((a, g) => a + g.checksumFailures, 0),
-      fuzz_frames_sent: fuzzSent,
-      fuzz_error_answers: fuzzAnswers,
-      fuzzers_closed: fuzzClosed,
+      fuzz_frames_sent: report.fuzzSent,
+      fuzz_error_answers: report.fuzzAnswers,
+      fuzzers_closed: report.fuzzClosed,
       oversized_sent: p.oversized,
-      oversized_closed_1009: oversizedCodes.filter((c) => c === 1009).length,
+      oversized_closed_1009: report.oversizedCodes.filter((c) => c === 1009).length,
       flooders: p.flooders,
-      flooders_closed_4029: floodCodes.filter((c) => c === 4029).length,
+      flooders_closed_4029: report.floodCodes.filter((c) => c === 4029).length,
       non_readers: p.nonReaders,
       non_readers_closed_4008: promSample(metrics, 'md_ws_dropped_connections_total{reason="slow_consumer"}') ?? 0,
       non_readers_all_closed_after_s: round(nonReadersClosedS, 1),
-      churn_connections: churned,
+      churn_connections: report.churned,
       service_alive: svc.proc.exitCode === null ? 1 : 0,
       rss_mib_calm: round(rssCalm, 0),
       rss_mib_abuse_peak: round(rssAbuse, 0),
@@ -203,7 +116,7 @@ export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
     };
     return {
       name: 'chaos-ws-abuse',
-      metric: `engine → WebSocket latency p99 of ${p.good.toLocaleString('en-US')} good clients during ${fuzzSent.toLocaleString('en-US')} fuzzed frames, oversized frames, floods, ${p.nonReaders.toLocaleString('en-US')} clients that never read and ${p.churnPerMin.toLocaleString('en-US')} connects/min`,
+      metric: `engine → WebSocket latency p99 of ${p.good.toLocaleString('en-US')} good clients during ${report.fuzzSent.toLocaleString('en-US')} fuzzed frames, oversized frames, floods, ${p.nonReaders.toLocaleString('en-US')} clients that never read and ${p.churnPerMin.toLocaleString('en-US')} connects/min`,
       value: figures.latency_ms_p99_abuse,
       unit: 'ms',
       baseline: { name: 'the same clients in the calm window before', value: figures.latency_ms_p99_calm },
@@ -215,7 +128,7 @@ export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
         { figure: 'chain_breaks', max: 0 },
         { figure: 'checksum_failures', max: 0 },
         { figure: 'fuzzers_closed', max: 0 },
-        { figure: 'fuzz_error_answers', min: Math.floor(fuzzSent * 0.9) },
+        { figure: 'fuzz_error_answers', min: Math.floor(report.fuzzSent * 0.9) },
         { figure: 'oversized_closed_1009', min: p.oversized },
         { figure: 'flooders_closed_4029', min: p.flooders },
         { figure: 'non_readers_closed_4008', min: p.nonReaders },
@@ -228,7 +141,7 @@ export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
     sim.stop();
     rss.stop();
     for (const g of good) g.ws.terminate();
-    for (const ws of sockets) ws.terminate();
+    await abuser?.stop();
     await svc.stop();
     keepLog('ws-abuse', svc);
   }

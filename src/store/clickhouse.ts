@@ -34,5 +34,16 @@ export async function insertTsv(ch: ClickHouseClient, table: string, columns: re
   await ch.insert({ table, values: Readable.from([text], { objectMode: false }), format: 'TabSeparated', columns: [...columns] as [string, ...string[]] });
 }
 
-/** The UTC date of an epoch-ms time, for Date partition columns. */
-export const utcDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+const DAY_MS = 86_400_000;
+let lastDay = NaN;
+let lastDate = '';
+
+/** The UTC date of an epoch-ms time, for Date partition columns (one row after another is nearly always the same day: formatted once per day). */
+export function utcDate(ms: number): string {
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== lastDay) {
+    lastDate = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    lastDay = day;
+  }
+  return lastDate;
+}
