@@ -100,7 +100,9 @@ ${chart}${profileText}
   splits the run: \`read_events_per_s\` (events decoded, applied and out to clients) was 61 k in
   the last run and \`commit_tail_ms\` (until the last offset was committed after the last event was
   read) 1.3 s; so reading itself is the slow part, not the end of the pipeline. Raising or lowering
-  INGEST_MAX_UNCOMMITTED_EVENTS (50 k, 200 k, 1 M) changed nothing.
+  INGEST_MAX_UNCOMMITTED_EVENTS (50 k, 200 k, 1 M) changed nothing. Two runs on 2026-12-06, after
+  the open-transaction commit loop: 92–101 k events/s against 767–917 k for the plain consumer
+  (ratio 0.11–0.12); the profile: idle 25 %, kafkajs 16 %, Node internals 15 %, GC 14 %.
 - **ingest-profile** (\`bench/results/ingest-profile.json\`): the service of a second ingest run under
   \`--cpu-prof\`, summed by self time (whole process life, start-up included: module compilation is
   ~4 %). In three runs: idle 31–40 % (the JavaScript thread waiting while events are still to
@@ -140,13 +142,15 @@ ${chart}${profileText}
 - **ws-latency-edge-p99** (\`WS_BENCH_PART=edge\` runs it alone): the one-client run again, the client
   on an edge (ROLE=edge) fed by one core through md.*, the edge reading uncommitted records (its
   default) and then committed ones, beside the same client on one \`all\` process in the same run.
-  Target: the edge adds ≤ 25 ms at p99. Not met. Two runs on 2026-12-05, quiet machine: \`all\` p50
-  9–11 ms / p99 74–83 ms; edge uncommitted p50 78–94 / p99 658–1,142; edge committed p50 98–101 /
-  p99 371–745. Reading uncommitted saves part of a commit round at p50 (the core's rounds at
-  20,000 events/s: produce ~64 ms, commit ~45 ms, \`md_publish_round_stage_ms\`); p99 is set by
-  stalls of 0.4–1.1 s that do not depend on the isolation (p99 ≈ p999), not found yet. Next: send
-  each take's md.* records into the open transaction as it is taken (the wait for the previous
-  round is most of p50), and profile the edge and core during a stall.
+  Target: the edge adds ≤ 25 ms at p99. Not met. Two runs on 2026-12-05 with the old commit loop
+  (each take's md.* sent after its store and the previous round's commit): \`all\` p50 9–11 ms / p99
+  74–83 ms; edge uncommitted p50 78–94 / p99 658–1,142. Since the round's transaction stays open
+  (\`MD_TRANSACTION_MS\`, 100 ms) and each take is sent into it at once, three runs on 2026-12-06
+  (a noisier machine: \`all\` p50 18–33 / p99 89–411 in the same runs): edge uncommitted p50 84–179 /
+  p99 400–1,195; committed p50 195–214 / p99 408–578. The windows are 10 s (~1,700 samples), so one
+  stall of the core sets p99. A CPU profile of the same load (core + edge, 25 s): the edge is 51 %
+  idle (it waits for md.* records, not for its CPU), the core ~80 % busy; in both the top-25
+  checksum after every delta (decimal formatting of 100 levels and the CRC) is ~9 % of the time.
 - **failover-takeover / failover-restart**: two cores and an edge (takeover) or one core and an edge
   (restart), the simulator at 2,000 events/s over 10 symbols; \`kill -9\` of a core, then seconds until
   every symbol's book on the edge (REST) has moved past where it was at the kill; three rounds each.
