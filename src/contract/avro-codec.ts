@@ -59,7 +59,19 @@ export class TopicEncoder<T> {
 
 export async function registerTopicSchema<T>(registry: SchemaRegistry, topic: string, file: string): Promise<TopicEncoder<T>> {
   const schema = readSchemaFile(file);
-  const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject: `${topic}-value` });
+  const confluent = { type: SchemaType.AVRO, schema: JSON.stringify(schema) } as const;
+  const subject = `${topic}-value`;
+  let id: number;
+  try {
+    ({ id } = await registry.register(confluent, { subject }));
+  } catch (err) {
+    // The library registers, then sets the subject's compatibility in a second request. When that
+    // second step did not happen (an attempt that timed out on our side, another process registering
+    // the same subject at that moment), every later register refuses: the subject shows the
+    // registry's default level. The schema itself is registered: take its id.
+    if ((err as Error).name !== 'ConfluentSchemaRegistryCompatibilityError') throw err;
+    id = await registry.getRegistryIdBySchema(subject, confluent).catch(() => Promise.reject(err));
+  }
   return new TopicEncoder<T>(topic, id, avro.Type.forSchema(schema as avro.Schema));
 }
 

@@ -5,6 +5,8 @@ import { after, describe, it } from 'node:test';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Partitioners } from 'kafkajs';
 import { loadConfig } from '../../src/config.js';
+import { readSchemaFile, registerTopicSchema } from '../../src/contract/avro-codec.js';
+import { SCHEMA_FILE } from '../../src/contract/topics.js';
 import { createKafka } from '../../src/ingest/kafka-client.js';
 import { createSchemaRegistry } from '../../src/ingest/schema-registry.js';
 import { createLogger } from '../../src/obs/logger.js';
@@ -62,6 +64,24 @@ describe('the real stack round trips', () => {
       await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
       await admin.disconnect();
     }
+  });
+
+  it('a schema registered without its compatibility step (a timed-out or concurrent first attempt) is still taken by the next registration', async () => {
+    const registry = createSchemaRegistry(cfg.schemaRegistryUrl);
+    const topic = `test.half-registered.${randomUUID()}`;
+    // what a first attempt cut short leaves: the schema under the subject, no compatibility set on it
+    const raw = await fetch(`${cfg.schemaRegistryUrl}/subjects/${topic}-value/versions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ schema: JSON.stringify(readSchemaFile(SCHEMA_FILE.events)) }),
+    });
+    const body = await raw.text();
+    assert.equal(raw.status, 200, body);
+    const { id } = JSON.parse(body) as { id: number };
+    const encoder = await registerTopicSchema(registry, topic, SCHEMA_FILE.events);
+    assert.equal(encoder.schemaId, id);
+    // a schema that is not there is still refused while the subject's level differs
+    await assert.rejects(registry.register({ type: SchemaType.AVRO, schema: JSON.stringify({ type: 'record', name: 'Other', fields: [{ name: 'x', type: 'int' }] }) }, { subject: `${topic}-value` }));
   });
 
   it('exact decimals into and out of ClickHouse', async () => {
