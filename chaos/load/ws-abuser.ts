@@ -1,6 +1,6 @@
 // The ws-abuse scenario's offenders, all at once in one window: clients that never read, oversized
 // frames, subscribe floods, fuzzed frames and connection churn. Runs in its own process
-// (startLoad); it keeps its sockets (the non-readers must be closed by the server) until stopped.
+// (startLoad) until stopped, its sockets open (the non-readers must be closed by the server).
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { serveLoad } from '../lib/load-process.js';
@@ -47,8 +47,6 @@ function fuzzFrame(i: number): string | Buffer {
   }
 }
 
-const sockets: WebSocket[] = [];
-
 serveLoad<WsAbuseArgs, WsAbuseReport>(async (a) => {
   await sleep(Math.max(0, a.startAt - Date.now()));
   const from = Date.now();
@@ -57,7 +55,6 @@ serveLoad<WsAbuseArgs, WsAbuseReport>(async (a) => {
   // clients that never read: subscribed to every book, their socket paused at the TCP level
   for (let i = 0; i < a.nonReaders; i++) {
     const ws = new WebSocket(a.url);
-    sockets.push(ws);
     ws.on('error', () => undefined);
     ws.on('open', () => {
       for (const symbol of a.symbols) for (const channel of ['book', 'trades']) ws.send(JSON.stringify({ op: 'subscribe', channel, symbol }));
@@ -72,7 +69,6 @@ serveLoad<WsAbuseArgs, WsAbuseReport>(async (a) => {
       Array.from({ length: n }, async () => {
         const ws = new WebSocket(a.url);
         ws.on('error', () => undefined);
-        sockets.push(ws);
         await opened(ws);
         act(ws);
         return closed(ws);
@@ -89,7 +85,6 @@ serveLoad<WsAbuseArgs, WsAbuseReport>(async (a) => {
   let fuzzClosed = 0;
   const fuzz = Array.from({ length: a.fuzzers }, async () => {
     const ws = new WebSocket(a.url);
-    sockets.push(ws);
     ws.on('error', () => undefined);
     ws.on('message', () => fuzzAnswers++);
     ws.on('close', () => fuzzClosed++);
