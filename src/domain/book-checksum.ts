@@ -1,4 +1,4 @@
-import { crc32, crc32Finish, crc32Update, CRC32_START } from './crc32.js';
+import { crc32, crc32Append, crc32Finish, crc32Shift, crc32Unfeed, crc32Update, CRC32_START } from './crc32.js';
 import type { Increment } from './decimal.js';
 import type { BookSide, OrderBook } from './order-book.js';
 import { checksumPayload } from './checksum-payload.js';
@@ -24,26 +24,73 @@ export function checksumOfStrings(bids: readonly (readonly [string, string])[], 
   return crc32(checksumPayload(bids, asks, depth));
 }
 
+/** ":price:size" of one level as a CRC segment: its raw CRC and the table that shifts a running CRC past it. */
+interface Segment {
+  size: number;
+  crc: number;
+  shift: Uint32Array;
+}
+
+/** A side's segments by price, made with one pair of increments. */
+interface SideSegments {
+  tick: Increment;
+  lot: Increment;
+  byPrice: Map<number, Segment>;
+}
+
+const COLON = crc32Update(0, ':');
+/** The running value a ":" turns into the CRC's start: every level is then fed as ":price:size". */
+const START_AFTER_COLON = crc32Unfeed(CRC32_START, 0x3a);
+const segmentsOf = new WeakMap<BookSide, SideSegments>();
+
+function sideSegments(side: BookSide, tick: Increment, lot: Increment): SideSegments {
+  let s = segmentsOf.get(side);
+  if (s === undefined || s.tick !== tick || s.lot !== lot) {
+    s = { tick, lot, byPrice: new Map() };
+    segmentsOf.set(side, s);
+  }
+  return s;
+}
+
+function feedLevel(crc: number, side: BookSide, i: number, segs: SideSegments, limit: number): number {
+  const price = side.priceOfLevel(i);
+  const size = side.sizeOfLevel(i);
+  let seg = segs.byPrice.get(price);
+  if (seg === undefined || seg.size !== size) {
+    const p = segs.tick.format(price);
+    const q = segs.lot.format(size);
+    const segCrc = crc32Update(crc32Update(crc32Update(COLON, p), ':'), q);
+    const shift = crc32Shift(2 + p.length + q.length); // the strings are ASCII digits
+    if (seg === undefined) {
+      // levels that left the covered depth are dropped all at once, not tracked one by one
+      if (segs.byPrice.size >= limit) segs.byPrice.clear();
+      seg = { size, crc: segCrc, shift };
+      segs.byPrice.set(price, seg);
+    } else {
+      seg.size = size;
+      seg.crc = segCrc;
+      seg.shift = shift;
+    }
+  }
+  return crc32Append(crc, seg.crc, seg.shift);
+}
+
 /**
  * The checksum of a book held in ticks and lots, formatted with the instrument's increments.
  * Same value as checksumOfStrings over the formatted levels, without building them: it runs for
- * every book message, so the CRC is fed string by string.
+ * every book message, so each level's segment is made once per size and the CRC is combined from
+ * the segments (four table lookups per level; crc32Append).
  */
 export function bookChecksum(book: OrderBook, tick: Increment, lot: Increment, depth = 0): number {
   const most = Math.max(book.bids.length, book.asks.length);
   const n = depth > 0 ? Math.min(depth, most) : most;
-  let crc = CRC32_START;
-  let first = true;
-  const level = (side: BookSide, i: number) => {
-    if (!first) crc = crc32Update(crc, ':');
-    first = false;
-    crc = crc32Update(crc, tick.format(side.priceOfLevel(i)));
-    crc = crc32Update(crc, ':');
-    crc = crc32Update(crc, lot.format(side.sizeOfLevel(i)));
-  };
+  const limit = 2 * n + 64;
+  const bidSegs = sideSegments(book.bids, tick, lot);
+  const askSegs = sideSegments(book.asks, tick, lot);
+  let crc = START_AFTER_COLON;
   for (let i = 0; i < n; i++) {
-    if (i < book.bids.length) level(book.bids, i);
-    if (i < book.asks.length) level(book.asks, i);
+    if (i < book.bids.length) crc = feedLevel(crc, book.bids, i, bidSegs, limit);
+    if (i < book.asks.length) crc = feedLevel(crc, book.asks, i, askSegs, limit);
   }
-  return crc32Finish(crc);
+  return n === 0 ? 0 : crc32Finish(crc);
 }

@@ -149,6 +149,25 @@ describe('book checksum (crc32-interleaved-v1)', () => {
     assert.notEqual(bookChecksum(book, tick, lot), c1);
   });
 
+  it('property: bookChecksum stays equal to the formatted strings\' checksum after every change to the same book (its level segments are reused)', () => {
+    const incs = [Increment.parse('0.25'), Increment.parse('0.0001'), Increment.parse('5')];
+    fc.assert(
+      fc.property(fc.array(delta, { maxLength: 400 }), fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 2 }), (deltas, depth, swapAt) => {
+        const book = new OrderBook();
+        const n = depth > 0 ? depth : Infinity;
+        deltas.forEach((d, k) => {
+          book.set(d.side, d.price, d.size);
+          // now and then the same book is checked with other increments (an instrument update)
+          const tick = incs[(k >> 5) % 2 === 0 ? 0 : swapAt]!;
+          const lot = incs[1]!;
+          const strings = (levels: Level[]) => levels.map(([p, q]) => [tick.format(p), lot.format(q)] as const);
+          assert.equal(bookChecksum(book, tick, lot, depth), checksumOfStrings(strings(book.bids.top(n)), strings(book.asks.top(n)), depth));
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('property: bookChecksum equals the checksum of the formatted level strings, at any depth', () => {
     const tick = Increment.parse('0.25');
     const lot = Increment.parse('0.0001');
