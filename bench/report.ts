@@ -151,6 +151,13 @@ ${chart}${profileText}
   stall of the core sets p99. A CPU profile of the same load (core + edge, 25 s): the edge is 51 %
   idle (it waits for md.* records, not for its CPU), the core ~80 % busy; in both the top-25
   checksum after every delta (decimal formatting of 100 levels and the CRC) is ~9 % of the time.
+- **edge-idle, core-profile, edge-profile** (\`bench/edge-profile.ts\`): one core and one edge, both under
+  \`--cpu-prof\`, the simulator at 20,000 events/s over 50 symbols for 25 s with one client on the
+  edge (book + trades); each profile summed by self time (whole process life). The figure is the
+  edge's idle share beside the core's: where the edge latency comes from. On 2026-12-06 (after the
+  checksum was made from cached level segments): edge 55 % idle, core 23 %; the book checksum
+  (\`feedLevel\`) 3.8 % of the core and 2.8 % of the edge, where formatting and feeding 100 strings
+  per delta had been ~9 % of each.
 - **failover-takeover / failover-restart**: two cores and an edge (takeover) or one core and an edge
   (restart), the simulator at 2,000 events/s over 10 symbols; \`kill -9\` of a core, then seconds until
   every symbol's book on the edge (REST) has moved past where it was at the kill; three rounds each.

@@ -24,7 +24,15 @@ function areaOf(url: string, fn: string): string {
   return own ? own[1]! : 'other';
 }
 
-export function writeProfileSummary(name: string, file: string, detail: Record<string, unknown>, top = 40): void {
+export interface ProfileSummary {
+  name: string;
+  profiled_ms: number;
+  detail: Record<string, unknown>;
+  by_area: { area: string; percent: number }[];
+  top_self_time: { function: string; where: string; area: string; percent: number }[];
+}
+
+export function writeProfileSummary(name: string, file: string, detail: Record<string, unknown>, top = 40): ProfileSummary {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
@@ -47,7 +55,7 @@ export function writeProfileSummary(name: string, file: string, detail: Record<s
     areas.set(area, (areas.get(area) ?? 0) + us);
   }
   const share = (us: number) => Number(((100 * us) / total).toFixed(2));
-  const out = {
+  const out: ProfileSummary = {
     name,
     profiled_ms: Math.round(total / 1000),
     detail,
@@ -56,4 +64,5 @@ export function writeProfileSummary(name: string, file: string, detail: Record<s
   };
   writeFileSync(repoPath('bench/results', `${name}.json`), `${JSON.stringify(out, null, 2)}\n`);
   process.stdout.write(`${name}: ${out.by_area.slice(0, 8).map((a) => `${a.area} ${a.percent}%`).join(', ')}\n`);
+  return out;
 }

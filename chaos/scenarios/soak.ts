@@ -55,15 +55,24 @@ export async function soak(size: Size): Promise<ChaosOutcome> {
       if (i % 100 === 99) await sleep(50);
     }
     const t0 = Date.now();
-    const points: { s: number; rss: number; heap: number; lagP99: number }[] = [];
+    const points: { s: number; rss: number; heap: number; heapTotal: number; external: number; native: number; sendBuffered: number; lagP99: number }[] = [];
     const every = size === 'full' ? 10_000 : 2000;
     while (Date.now() - t0 < p.seconds * 1000) {
       await sleep(every);
       const m = await metricsText(svc);
+      const rss = rssMiB(svc.proc.pid);
+      const heapTotal = (promSample(m, 'nodejs_heap_size_total_bytes') ?? NaN) / 2 ** 20;
+      const external = (promSample(m, 'nodejs_external_memory_bytes') ?? NaN) / 2 ** 20;
       points.push({
         s: (Date.now() - t0) / 1000,
-        rss: rssMiB(svc.proc.pid),
+        rss,
         heap: (promSample(m, 'nodejs_heap_size_used_bytes') ?? NaN) / 2 ** 20,
+        heapTotal,
+        external,
+        // what RSS holds beyond V8's heap and the buffers it knows of: native allocations (uWS, libuv, malloc)
+        native: rss - heapTotal - external,
+        // of which: bytes waiting in the clients' send buffers
+        sendBuffered: (promSample(m, 'md_ws_send_buffered_bytes') ?? NaN) / 2 ** 20,
         lagP99: (promSample(m, 'nodejs_eventloop_lag_p99_seconds') ?? NaN) * 1000,
       });
     }
@@ -78,7 +87,7 @@ export async function soak(size: Size): Promise<ChaosOutcome> {
     const wsClientsAfter = promSample(after, 'md_ws_clients') ?? NaN;
     const retainedAfter = retained(after);
     const second = points.slice(Math.floor(points.length / 2));
-    const perHour = (k: 'rss' | 'heap') => round(slope(second.map((x) => x.s), second.map((x) => x[k])) * 3600, 1);
+    const perHour = (k: 'rss' | 'heap' | 'heapTotal' | 'external' | 'native') => round(slope(second.map((x) => x.s), second.map((x) => x[k])) * 3600, 1);
     const figures = {
       seconds: p.seconds,
       clients: p.clients,
@@ -90,6 +99,15 @@ export async function soak(size: Size): Promise<ChaosOutcome> {
       rss_slope_mib_per_hour: perHour('rss'),
       heap_mib_max: round(Math.max(...points.map((x) => x.heap)), 0),
       heap_slope_mib_per_hour: perHour('heap'),
+      // where RSS is: V8's heap as reserved, external buffers, and the rest (native)
+      heap_total_mib_end: round(points[points.length - 1]!.heapTotal, 0),
+      heap_total_slope_mib_per_hour: perHour('heapTotal'),
+      external_mib_end: round(points[points.length - 1]!.external, 0),
+      external_slope_mib_per_hour: perHour('external'),
+      native_mib_end: round(points[points.length - 1]!.native, 0),
+      native_slope_mib_per_hour: perHour('native'),
+      ws_send_buffered_mib_max: round(Math.max(...points.map((x) => x.sendBuffered)), 0),
+      ws_send_buffered_mib_end: round(points[points.length - 1]!.sendBuffered, 0),
       event_loop_lag_ms_p99_max: round(Math.max(...points.map((x) => x.lagP99)), 1),
       event_loop_lag_ms_p99_median: round(percentile(points.map((x) => x.lagP99), 50), 1),
       rss_mib_after_clients_left: round(rssAfterClients, 0),

@@ -272,14 +272,18 @@ export class WsServer {
 
   /** A client that does not read: closed with 4008 once its unsent data passes the limit. */
   private checkBuffers(): void {
+    let total = 0;
     for (const ws of this.conns) {
       const c = ws.getUserData();
-      if (c.open && ws.getBufferedAmount() > this.cfg.maxBufferedBytes) {
+      const buffered = ws.getBufferedAmount();
+      total += buffered;
+      if (c.open && buffered > this.cfg.maxBufferedBytes) {
         c.open = false;
         this.metrics.wsDropped.inc({ reason: 'slow_consumer' });
         ws.end(CLOSE.slowConsumer, `send buffer over ${this.cfg.maxBufferedBytes} bytes: the client does not read fast enough`);
       }
     }
+    this.metrics.wsSendBuffered.set(total);
   }
 
   /** Closes every client with 1001 (shutdown). */

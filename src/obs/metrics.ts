@@ -168,6 +168,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly wsSendBuffered = new Gauge({
+    name: 'md_ws_send_buffered_bytes',
+    help: 'Bytes accepted for WebSocket clients and not yet sent, all connections (uWS buffers, outside the JavaScript heap; each connection closed with 4008 past WS_MAX_BUFFERED_BYTES)',
+    registers: [this.registry],
+  });
+
   readonly wsMessagesSent = new Counter({
     name: 'md_ws_messages_sent_total',
     help: 'Messages sent to WebSocket clients (live: published once, counted per subscriber; catchup: merged for a client over its budget)',

@@ -11,6 +11,7 @@ import { engineFinalBooks } from '../support/md-book.js';
 import { isolatedEnv, startService, waitForMarket } from '../support/service.js';
 import { runSim } from '../support/sim.js';
 import { waitUntil } from '../support/stack.js';
+import { promSample } from '../support/metrics.js';
 import { TestClient } from '../support/ws-client.js';
 
 const cfg = loadConfig();
@@ -191,12 +192,18 @@ describe('WebSocket, REST and SSE with the simulator running (real clients)', ()
         // four different streams, each answered with a full snapshot
         for (const [symbol, prec] of [['BTCUSDT-PERP', '0.1'], ['ETHUSDT-PERP', '0.01'], ['BTCUSDT-PERP', '0.2'], ['ETHUSDT-PERP', '0.02']]) deaf.send({ op: 'subscribe', channel: 'book', symbol, prec });
       }, 100);
+      let bufferedMax = 0;
       await waitUntil(
         'the server closing the client that never reads',
-        async () => /md_ws_dropped_connections_total\{reason="slow_consumer"\} 1/.test(await (await fetch(`${svc.baseUrl}/metrics`)).text()),
+        async () => {
+          const text = await (await fetch(`${svc.baseUrl}/metrics`)).text();
+          bufferedMax = Math.max(bufferedMax, promSample(text, 'md_ws_send_buffered_bytes') ?? 0);
+          return /md_ws_dropped_connections_total\{reason="slow_consumer"\} 1/.test(text);
+        },
         60_000,
-        500,
+        250,
       ).finally(() => clearInterval(deafTimer));
+      assert.ok(bufferedMax > 0, 'the unread snapshots are seen waiting in the send buffers (md_ws_send_buffered_bytes)');
       deaf.ws.resume(); // now read, to see the close frame
       await sim;
       await sleep(1500);
@@ -223,6 +230,7 @@ describe('WebSocket, REST and SSE with the simulator running (real clients)', ()
       assert.match(metrics, /md_ws_dropped_connections_total\{reason="slow_consumer"\} 1/);
       assert.match(metrics, /md_ws_dropped_connections_total\{reason="flood"\} 1/);
       assert.match(metrics, /md_ws_errors_total\{code="bad_json"\} 1/);
+      assert.ok((promSample(metrics, 'md_ws_send_buffered_bytes') ?? Infinity) < 65_536, 'the send buffers drained once the client that never read was gone');
     } finally {
       await Promise.all([good, bad, big, flood, deaf].map((c) => c.close()));
       await svc.stop();
