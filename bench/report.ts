@@ -112,13 +112,24 @@ ${chart}${profileText}
   take's output values, in process (no Kafka, no stores), beside Avro decode alone of the same
   400,000 messages: ~4.0–4.4 µs per event (230–250 k events/s on one core) against 1.0–1.2 µs for
   the decode (three runs). The in-process path alone would allow ~4× today's end-to-end rate: what
-  is lost is between the consumer, the md.* producer and the broker, not in the domain code.
+  is lost is between the consumer, the md.* producer and the broker, not in the domain code. Three
+  runs on 2026-12-06 (a faster day for this machine: decode 0.62–0.64 µs), after the checksum from
+  cached level segments and the ticker's columns: 2.2–2.8 µs per event, ratio 3.6–4.4.
 - **candles-ticker**: one million trades (random walk, 0–20 ms apart) through the six candle intervals
   and the rolling 24h ticker of one symbol, per trade; beside decoding one engine trade event from Avro.
   The exact quote volume (BigInt) is most of the cost.
 - **index-worker**: the pricing worker in-process, its sources pointed at the exchange stand-ins running
   in a child process (not counted), CPU over 10 s after a 2 s warm-up, with 50 indices (400 ccxt
   requests/s) against the same with 5.
+- **retained-memory** (\`bench/retained-memory.ts\`): what one busy symbol holds with every structure at
+  its cap, from V8's heap and array buffers after forced GCs, 8 symbols averaged: its raw book
+  stream's 10,000 deltas for resumes (60 s; messages built), 10,000 trades, a day of 24h-ticker
+  seconds, the undo log's 65,536 level changes; beside its order book alone (2 × 1,000 levels). On
+  2026-12-06: 13.7 MiB per symbol (deltas 6.0 at 624 bytes each, ticker 4.6 at 56 bytes a second,
+  undo log 1.6, trades 1.5 at 159 bytes each). Before the changes of that day: 984 bytes a delta
+  (levels held as strings, in arrays grown by push), 12.1 MiB for the ticker's day (an object and a
+  BigInt per second), the undo log's 1.6 MiB taken at once even by a quiet symbol. A grouped book
+  stream (\`prec\`) that someone reads adds its own history, at most as much again.
 - **book-memory**: V8 heap growth (after forced GC) for 500 books of 2 × 1,000 levels built level by
   level; ratio below 1 means less memory than ccxt.
 - **store-clickhouse-trades / store-postgres-candles**: the service's own store classes into
@@ -147,8 +158,12 @@ ${chart}${profileText}
   74–83 ms; edge uncommitted p50 78–94 / p99 658–1,142. Since the round's transaction stays open
   (\`MD_TRANSACTION_MS\`, 100 ms) and each take is sent into it at once, three runs on 2026-12-06
   (a noisier machine: \`all\` p50 18–33 / p99 89–411 in the same runs): edge uncommitted p50 84–179 /
-  p99 400–1,195; committed p50 195–214 / p99 408–578. The windows are 10 s (~1,700 samples), so one
-  stall of the core sets p99. A CPU profile of the same load (core + edge, 25 s): the edge is 51 %
+  p99 400–1,195; committed p50 195–214 / p99 408–578. The windows were 10 s (~1,700 samples), so one
+  stall of the core set p99; they are 30 s now. One run on 2026-12-06 with 30 s windows, after the
+  cheaper checksum: \`all\` p50 9 / p99 97 ms; edge uncommitted p50 47 / p99 375 / p999 588;
+  committed p50 154 / p99 387. Within a round the core sends each take as soon as the previous send
+  is acknowledged, but while a round commits (offsets, end of transaction) nothing is sent: a take
+  that arrives then waits for the commit, which is the likeliest source of the edge's added p50. A CPU profile of the same load (core + edge, 25 s): the edge is 51 %
   idle (it waits for md.* records, not for its CPU), the core ~80 % busy; in both the top-25
   checksum after every delta (decimal formatting of 100 levels and the CRC) is ~9 % of the time.
 - **edge-idle, core-profile, edge-profile** (\`bench/edge-profile.ts\`): one core and one edge, both under

@@ -9,6 +9,7 @@ import { startCluster } from '../test/support/cluster.js';
 import { isolatedEnv, startService } from '../test/support/service.js';
 import { runSim } from '../test/support/sim.js';
 import { cpuWindow, stackPid } from './lib/cpu-usage.js';
+import { buckets, windowQuantile } from './lib/histogram-window.js';
 import { kafkaDelivery } from './lib/kafka-delivery.js';
 import { writeResult } from './lib/result.js';
 
@@ -23,6 +24,8 @@ interface Run {
   seconds: number;
   /** Cores busy during the window: machine, service, broker, this process (the clients). */
   cpu: Record<string, number>;
+  /** Through an edge: where its book deltas spent their time in the window (md_edge_lag_ms, ms). */
+  edgeStages?: Record<string, number | undefined>;
 }
 
 /** `edge`: clients on an edge (ROLE=edge) fed by one core through md.*, instead of one `all` process. */
@@ -81,6 +84,8 @@ async function run(clients: number, channels: string[], seconds: number, measure
     if (i % 500 === 499) await sleep(50); // do not open thousands of sockets in one tick
   }
   await sleep(4000); // connected, subscribed, warmed up
+  const edgeMetrics = async () => (await fetch(`${svc.baseUrl}/metrics`)).text();
+  const edgeBefore = edge ? await edgeMetrics() : '';
   counting = true;
   windowStartUs = nowUs();
   const t0 = performance.now();
@@ -88,11 +93,21 @@ async function run(clients: number, channels: string[], seconds: number, measure
   await sleep(seconds * 1000);
   counting = false;
   const cpu = usage.stop();
+  let edgeStages: Record<string, number | undefined> | undefined;
+  if (edge) {
+    const after = await edgeMetrics();
+    edgeStages = {};
+    for (const stage of ['core', 'transport']) {
+      const b = buckets(edgeBefore, 'md_edge_lag_ms', `stage="${stage}"`);
+      const a = buckets(after, 'md_edge_lag_ms', `stage="${stage}"`);
+      for (const [q, label] of [[0.5, 'p50'], [0.99, 'p99']] as const) edgeStages[`${stage}_${label}`] = windowQuantile(b, a, q);
+    }
+  }
   const elapsed = (performance.now() - t0) / 1000;
   await sim;
   for (const ws of sockets) ws.terminate();
   await stopAll();
-  return { latenciesMs, messages, seconds: elapsed, cpu };
+  return { latenciesMs, messages, seconds: elapsed, cpu, edgeStages };
 }
 
 const pct = (xs: number[], p: number) => {
@@ -101,7 +116,7 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
 
-const figures = (r: Run) => ({ p50: pct(r.latenciesMs, 50), p99: pct(r.latenciesMs, 99), p999: pct(r.latenciesMs, 99.9), samples: r.latenciesMs.length });
+const figures = (r: Run) => ({ p50: pct(r.latenciesMs, 50), p99: pct(r.latenciesMs, 99), p999: pct(r.latenciesMs, 99.9), samples: r.latenciesMs.length, stages: r.edgeStages });
 // the same one client through an edge (core → md.* → edge), beside the `all` run above; the edge
 // reading uncommitted records (its default) and committed ones. 30 s windows: in 10 s (~1,700
 // samples) one stall of this 2-core machine decides the p99.
@@ -115,7 +130,7 @@ async function edgeLatency(allOne: ReturnType<typeof figures>): Promise<void> {
     value: viaEdge.p99,
     unit: 'ms',
     baseline: { name: 'the same client on one all process', value: allOne.p99 },
-    detail: { window_s: EDGE_WINDOW_S, p50: viaEdge.p50, p99: viaEdge.p99, p999: viaEdge.p999, samples: viaEdge.samples, all_p50: allOne.p50, all_p99: allOne.p99, all_samples: allOne.samples, read_committed_p50: committed.p50, read_committed_p99: committed.p99, read_committed_p999: committed.p999, target_added_p99_ms: 25 },
+    detail: { window_s: EDGE_WINDOW_S, p50: viaEdge.p50, p99: viaEdge.p99, p999: viaEdge.p999, samples: viaEdge.samples, all_p50: allOne.p50, all_p99: allOne.p99, all_samples: allOne.samples, read_committed_p50: committed.p50, read_committed_p99: committed.p99, read_committed_p999: committed.p999, target_added_p99_ms: 25, edge_stages_ms: viaEdge.stages, read_committed_stages_ms: committed.stages },
   });
 }
 

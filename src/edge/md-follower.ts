@@ -240,8 +240,13 @@ export class MdFollower {
     switch (kind) {
       case 'snapshot':
         return this.emit(this.market.onSnapshot(value as MdSnapshot));
-      case 'delta':
+      case 'delta': {
+        const sent = Number(m.timestamp); // the core's producer stamps each record as it sends it
+        this.metrics.edgeLag.observe({ stage: 'transport' }, Date.now() - sent);
+        const engineSentUs = (value as MdDelta).engine_send_time_us;
+        if (engineSentUs > 0) this.metrics.edgeLag.observe({ stage: 'core' }, sent - engineSentUs / 1000);
         return this.emit(this.market.onDelta(value as MdDelta));
+      }
       case 'trade':
         return this.emit(this.market.onTrade(value as MdTrade));
       case 'candle':

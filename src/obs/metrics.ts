@@ -241,6 +241,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly edgeLag = new Histogram({
+    name: 'md_edge_lag_ms',
+    help: 'Where an edge\'s book deltas spent their time, in milliseconds: core (engine send time to the core sending the md.* record: its ingest and commit round) and transport (the record\'s send to this edge reading it: broker, fetch, queueing)',
+    labelNames: ['stage'] as const,
+    buckets: LATENCY_BUCKETS_MS,
+    registers: [this.registry],
+  });
+
   readonly edgeProblems = new Counter({
     name: 'md_edge_problems_total',
     help: 'md.* records an edge could not use or books it had to rebuild, by cause (chain_break, checksum_mismatch, bad_levels, unknown_symbol, bad_instrument, undecodable)',

@@ -211,6 +211,8 @@ describe('scale-out: two cores and two edges on Kafka (real processes, kill -9)'
       for (const edge of cluster.edges) {
         const text = await (await fetch(`${edge.baseUrl}/metrics`)).text();
         assert.equal(promSample(text, 'md_edge_problems_total{cause="checksum_mismatch"}') ?? 0, 0, 'no checksum mismatch on an edge');
+        // where the edge's deltas spent their time, both stages timed
+        for (const stage of ['core', 'transport']) assert.ok((promSample(text, `md_edge_lag_ms_count{stage="${stage}"}`) ?? 0) > 0, `md_edge_lag_ms{stage="${stage}"} observed`);
       }
     } finally {
       sim?.stop();
