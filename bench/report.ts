@@ -163,7 +163,14 @@ ${chart}${profileText}
   cheaper checksum: \`all\` p50 9 / p99 97 ms; edge uncommitted p50 47 / p99 375 / p999 588;
   committed p50 154 / p99 387. Within a round the core sends each take as soon as the previous send
   is acknowledged, but while a round commits (offsets, end of transaction) nothing is sent: a take
-  that arrives then waits for the commit, which is the likeliest source of the edge's added p50. A CPU profile of the same load (core + edge, 25 s): the edge is 51 %
+  that arrives then waits for the commit. A second run the same day, with the edge's own stage timing
+  (\`md_edge_lag_ms\`, \`detail.edge_stages_ms\`): edge p50 55 / p99 175 / p999 258 beside \`all\` 10 /
+  72; the core stage (engine send to the core's md.* send) p50 27 / p99 164, transport (that send to
+  the edge reading it) p50 14 / p99 58; read_committed: core 19 / 99, transport 111 / 445 (the
+  round's commit). Most of what the edge adds is spent in the core before the record leaves it: its
+  sends within a round are serial (kafkajs's idempotent producer takes a lock per broker for each
+  produce request, src/producer/sendMessages.js), and nothing is sent while the previous round
+  commits. A CPU profile of the same load (core + edge, 25 s): the edge is 51 %
   idle (it waits for md.* records, not for its CPU), the core ~80 % busy; in both the top-25
   checksum after every delta (decimal formatting of 100 levels and the CRC) is ~9 % of the time.
 - **edge-idle, core-profile, edge-profile** (\`bench/edge-profile.ts\`): one core and one edge, both under
