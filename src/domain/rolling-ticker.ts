@@ -86,13 +86,13 @@ class BucketRing {
   }
 
   quoteOf(id: number): bigint {
-    return this.bigQuote.get(id) ?? this.quote[this.at(id)]!;
+    return (this.bigQuote.size && this.bigQuote.get(id)) || this.quote[this.at(id)]!;
   }
 
   setQuote(id: number, q: bigint): void {
     if (q <= U64_MAX) {
       this.quote[this.at(id)] = q;
-      this.bigQuote.delete(id);
+      if (this.bigQuote.size) this.bigQuote.delete(id);
     } else {
       this.quote[this.at(id)] = 0n;
       this.bigQuote.set(id, q);
@@ -237,13 +237,14 @@ export class RollingTicker {
 
   private pushExtremes(id: number): void {
     const r = this.ring;
-    const q = [this.maxQ, this.minQ] as const;
-    if (!q[0].empty && q[0].back() === id) q[0].popBack();
-    while (!q[0].empty && r.high[r.at(q[0].back())]! <= r.high[r.at(id)]!) q[0].popBack();
-    q[0].push(id);
-    if (!q[1].empty && q[1].back() === id) q[1].popBack();
-    while (!q[1].empty && r.low[r.at(q[1].back())]! >= r.low[r.at(id)]!) q[1].popBack();
-    q[1].push(id);
+    const high = r.high[r.at(id)]!;
+    const low = r.low[r.at(id)]!;
+    if (!this.maxQ.empty && this.maxQ.back() === id) this.maxQ.popBack();
+    while (!this.maxQ.empty && r.high[r.at(this.maxQ.back())]! <= high) this.maxQ.popBack();
+    this.maxQ.push(id);
+    if (!this.minQ.empty && this.minQ.back() === id) this.minQ.popBack();
+    while (!this.minQ.empty && r.low[r.at(this.minQ.back())]! >= low) this.minQ.popBack();
+    this.minQ.push(id);
   }
 
   private evict(upToSec: number): void {
