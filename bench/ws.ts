@@ -85,7 +85,9 @@ async function run(clients: number, channels: string[], seconds: number, measure
   }
   await sleep(4000); // connected, subscribed, warmed up
   const edgeMetrics = async () => (await fetch(`${svc.baseUrl}/metrics`)).text();
+  const coreMetrics = async () => (cluster ? (await fetch(`${cluster.cores[0]!.baseUrl}/metrics`)).text() : '');
   const edgeBefore = edge ? await edgeMetrics() : '';
+  const coreBefore = await coreMetrics();
   counting = true;
   windowStartUs = nowUs();
   const t0 = performance.now();
@@ -101,6 +103,18 @@ async function run(clients: number, channels: string[], seconds: number, measure
       const b = buckets(edgeBefore, 'md_edge_lag_ms', `stage="${stage}"`);
       const a = buckets(after, 'md_edge_lag_ms', `stage="${stage}"`);
       for (const [q, label] of [[0.5, 'p50'], [0.99, 'p99']] as const) edgeStages[`${stage}_${label}`] = windowQuantile(b, a, q);
+    }
+    // the core stage seen from the core: engine send to its processing of the event (md_ingest_lag_ms),
+    // and its commit rounds' stages (md_publish_round_stage_ms)
+    const coreAfter = await coreMetrics();
+    const series: [string, string, string][] = [
+      ['core_ingest', 'md_ingest_lag_ms', 'engine.event.v1"'],
+      ...(['store', 'wait_previous', 'produce', 'commit'] as const).map((st): [string, string, string] => [`core_round_${st}`, 'md_publish_round_stage_ms', `stage="${st}"`]),
+    ];
+    for (const [key, name, labels] of series) {
+      const b = buckets(coreBefore, name, labels);
+      const a = buckets(coreAfter, name, labels);
+      for (const [q, label] of [[0.5, 'p50'], [0.99, 'p99']] as const) edgeStages[`${key}_${label}`] = windowQuantile(b, a, q);
     }
   }
   const elapsed = (performance.now() - t0) / 1000;

@@ -117,6 +117,8 @@ export async function soak(size: Size): Promise<ChaosOutcome> {
       retained_under_load: retainedUnderLoad,
       retained_after_clients_left: retainedAfter,
       samples: points.length,
+      // the allocator's arenas (glibc keeps freed memory per arena): unset means glibc's default (8 per core)
+      malloc_arena_max: process.env.MALLOC_ARENA_MAX ?? 'default',
     };
     await sim.catch(() => undefined);
     return {

@@ -32,6 +32,20 @@ function mergeTopics(all: TopicMessages[]): TopicMessages[] {
   return [...byTopic.values()];
 }
 
+/**
+ * The transactional producers rounds take turns on: round N sends on one while round N-1 commits
+ * on another (one open transaction per transactional id), so nothing waits for a commit to send.
+ */
+export interface RoundProducers {
+  readonly count: number;
+  get(slot: number): Producer;
+  /** Replaces a slot's producer after a failed transaction (same transactional id: the old one is settled and fenced). */
+  renew(slot: number): Promise<void>;
+}
+
+/** How a round ended: committed as sent, or published again after the rounds sent behind it. */
+type RoundEnd = 'committed' | 'republished';
+
 /** The stages of a round, timed for md_publish_round_stage_ms. */
 export type RoundStage = 'store' | 'wait_previous' | 'produce' | 'commit';
 
@@ -55,14 +69,13 @@ export class CommitPipeline {
   /** Each transaction's offsets carry a round id: after a failure it tells whether that transaction committed. */
   private readonly roundPrefix = `${process.pid.toString(36)}.${Date.now().toString(36)}.`;
   private rounds = 0;
+  /** Rounds opened so far (round n goes to producer n mod count). */
+  private opened = 0;
   /** Ends the wait of an open round for more takes. */
   private wake: (() => void) | undefined;
 
   constructor(
-    private readonly producer: () => Producer,
-    /** Replaces the producer after a failed transaction (same transactional id: the old one is settled and fenced). */
-    private readonly renewProducer: () => Promise<void>,
-    /** The group's committed offsets by partition, with their metadata, as the broker has them. */
+    private readonly producers: RoundProducers,
     private readonly committedOffsets: () => Promise<Map<number, { offset: string; metadata: string | null }>>,
     private readonly offsets: OffsetTracker,
     private readonly watermarks: TradeWatermarks,
@@ -143,23 +156,37 @@ export class CommitPipeline {
   }
 
   /**
-   * One transaction per round. A round opens once the previous one has committed and stays open
-   * `roundMs`: every take queued meanwhile is sent into it at once (readers of uncommitted md.*
-   * get it without waiting for a store or a commit) and its rows stored, in push order. Then the
-   * round's offsets commit with its messages, once its rows are stored: stored rows are always a
-   * prefix of the stream (what the restart restore relies on). A round whose sends fail is aborted
-   * and published again whole (`commit`), as a failed commit is.
+   * One transaction per round. A round opens once its producer's previous round has committed
+   * (the round before it may still be committing on the other producer) and stays open `roundMs`:
+   * every take queued meanwhile is sent into it at once (readers of uncommitted md.* get it without
+   * waiting for a store or a commit) and its rows stored, in push order. Then the round's offsets
+   * commit with its messages, once its rows are stored and the round before it has committed:
+   * rounds commit in the order they were sent, and stored rows are always a prefix of the stream
+   * (what the restart restore relies on). A round whose sends fail is aborted and published again
+   * whole (`commit`), as a failed commit is; and since that puts it behind the round sent after it,
+   * that one is aborted and published again too (read_committed readers see the log's order).
    */
   private async drainLoop(): Promise<void> {
     let storing: Promise<void> = Promise.resolve();
-    let committing: Promise<void> = Promise.resolve();
-    while (this.queue.length) {
+    let previous: Promise<RoundEnd> = Promise.resolve('committed');
+    // per producer, the end of the last round it carried (its next round waits for it)
+    const freed: Promise<unknown>[] = Array.from({ length: this.producers.count }, () => Promise.resolve());
+    let closeFailed: Error | undefined;
+    for (;;) {
+      if (!this.queue.length) {
+        // nothing queued: the loop ends with the last round's close, unless a take comes first
+        const more = await Promise.race([previous.then(() => false, () => false), new Promise<boolean>((resolve) => (this.wake = () => resolve(true)))]);
+        this.wake = undefined;
+        if (!more && !this.queue.length) break;
+      }
       // what queued during the previous round's commit is stored meanwhile
       let taken = this.queue.splice(0);
       storing = this.store(taken, storing);
+      const slot = this.opened++ % this.producers.count;
       const waiting = performance.now();
-      await committing;
+      await freed[slot];
       this.timed('wait_previous', performance.now() - waiting);
+      if (closeFailed) throw closeFailed;
       const opened = performance.now();
       const takes: Taken[] = [];
       let failed: Error | undefined;
@@ -169,7 +196,7 @@ export class CommitPipeline {
           takes.push(...taken);
           if (!failed) {
             try {
-              tx ??= await this.producer().transaction();
+              tx ??= await this.producers.get(slot).transaction();
               for (const chunk of chunkByPartitionBytes(mergeTopics(taken.flatMap((t) => t.messages)))) await tx.sendBatch({ topicMessages: chunk });
             } catch (err) {
               failed = err as Error;
@@ -194,11 +221,14 @@ export class CommitPipeline {
         await storing;
       } catch (err) {
         await tx?.abort().catch(() => undefined);
+        await previous.catch(() => undefined);
         throw err;
       }
-      committing = this.close(takes, tx, failed);
+      previous = this.close(takes, tx, failed, slot, previous);
+      // a failed close ends the loop at its next wait (the takes it held are lost: see startLoop)
+      freed[slot] = previous.catch((err: Error) => (closeFailed ??= err));
     }
-    await committing;
+    await previous;
   }
 
   /** Stores a take's rows after those of every earlier take. */
@@ -216,8 +246,19 @@ export class CommitPipeline {
     this.timed('store', performance.now() - storing);
   }
 
-  /** Commits a round's offsets with the messages already sent in its transaction. */
-  private async close(takes: Taken[], tx: Transaction | undefined, failed: Error | undefined): Promise<void> {
+  /**
+   * Commits a round's offsets with the messages already sent in its transaction, after the round
+   * before it has ended. When that one was published again, this one's messages are behind it in
+   * the log: it is aborted and published again after it.
+   */
+  private async close(takes: Taken[], tx: Transaction | undefined, failed: Error | undefined, slot: number, previous: Promise<RoundEnd>): Promise<RoundEnd> {
+    try {
+      if ((await previous) === 'republished' && !failed && tx) failed = new Error('the round before was published again behind this one');
+    } catch (err) {
+      await tx?.abort().catch(() => undefined);
+      throw err;
+    }
+    let end: RoundEnd = 'committed';
     const sent = takes.some((t) => t.messages.length > 0);
     for (const t of takes) this.watermarks.note(t.trades);
     const merged = this.withTradePartitions(mergeOffsets(takes.map((t) => t.offsets)), takes);
@@ -233,13 +274,17 @@ export class CommitPipeline {
     } else {
       const notCommitted = await this.commitOpen(tx, failed, offsets);
       if (notCommitted) await tx?.abort().catch(() => undefined);
-      if (notCommitted && !(await this.settledAfterFailure(notCommitted, 1, offsets, round))) await this.commit(mergeTopics(takes.flatMap((t) => t.messages)), offsets, round, 2);
+      if (notCommitted && !(await this.settledAfterFailure(notCommitted, 1, offsets, round, slot))) {
+        await this.commit(mergeTopics(takes.flatMap((t) => t.messages)), offsets, round, slot, 2);
+        end = 'republished';
+      }
     }
     const events = takes.reduce((a, t) => a + t.events, 0);
     this.queuedEvents -= events;
     this.uncommitted -= events;
     this.settled += takes.length;
     this.release();
+    return end;
   }
 
   /** Commits the open transaction of a round whose sends all went through; the failure when it did not commit. */
@@ -261,22 +306,22 @@ export class CommitPipeline {
    * After a failed attempt, waits until the broker says how it ended: true when it had committed
    * (publishing again would double it), false when it must be published again.
    */
-  private async settledAfterFailure(err: Error, attempt: number, offsets: (PartitionOffset & { metadata: string })[], round: string): Promise<boolean> {
+  private async settledAfterFailure(err: Error, attempt: number, offsets: (PartitionOffset & { metadata: string })[], round: string, slot: number): Promise<boolean> {
     // The outputs are already taken from the state: keep them and try again rather than lose them,
     // but only once the broker has said the failed attempt did not commit.
     this.log.warn({ err: err.message, attempt }, 'publish transaction failed; retrying');
     for (let asked = 1; ; asked++) {
       await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** Math.min(attempt + asked - 1, 10))));
-      const outcome = await this.settle(offsets, round);
+      const outcome = await this.settle(offsets, round, slot);
       if (outcome !== 'unknown') return outcome === 'committed';
     }
   }
 
-  private async commit(topicMessages: TopicMessages[], offsets: (PartitionOffset & { metadata: string })[], round: string, firstAttempt = 1): Promise<void> {
+  private async commit(topicMessages: TopicMessages[], offsets: (PartitionOffset & { metadata: string })[], round: string, slot: number, firstAttempt = 1): Promise<void> {
     for (let attempt = firstAttempt; ; attempt++) {
       try {
         const producing = performance.now();
-        const tx = await this.producer().transaction();
+        const tx = await this.producers.get(slot).transaction();
         try {
           for (const chunk of chunkByPartitionBytes(topicMessages)) await tx.sendBatch({ topicMessages: chunk });
           const committing = performance.now();
@@ -291,7 +336,7 @@ export class CommitPipeline {
         this.offsets.committedAt(offsets);
         return;
       } catch (err) {
-        if (await this.settledAfterFailure(err as Error, attempt, offsets, round)) return;
+        if (await this.settledAfterFailure(err as Error, attempt, offsets, round, slot)) return;
       }
     }
   }
@@ -303,9 +348,9 @@ export class CommitPipeline {
    * it committed. Unknown while the broker cannot be asked: the caller asks again, and never
    * publishes on a guess.
    */
-  private async settle(offsets: PartitionOffset[], round: string): Promise<'committed' | 'aborted' | 'unknown'> {
+  private async settle(offsets: PartitionOffset[], round: string, slot: number): Promise<'committed' | 'aborted' | 'unknown'> {
     try {
-      await this.renewProducer();
+      await this.producers.renew(slot);
       // a round that carries no offset (nothing committed yet) leaves no trace to read: publish again
       if (!offsets.length) return 'aborted';
       const committed = await this.committedOffsets();

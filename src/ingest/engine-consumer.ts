@@ -3,7 +3,7 @@
 // messages, store rows and safe offsets to the commit pipeline (one Kafka transaction per round;
 // see commit-pipeline.ts, offset-tracker.ts and docs/INGEST.md). Rebalances: what was processed
 // commits before partitions move; gained partitions start from their committed offsets.
-import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { WireFormatError, type AvroDecoder } from '../contract/avro-codec.js';
 import type { WireEngineEvent } from '../contract/engine-wire.js';
 import { symbolPartitioner } from '../contract/symbol-partition.js';
@@ -22,6 +22,7 @@ import type { Persister } from '../store/persister.js';
 import type { OutputBus } from '../market/output-bus.js';
 import { CommitPipeline } from './commit-pipeline.js';
 import { OffsetTracker } from './offset-tracker.js';
+import { KafkaRoundProducers } from './round-producers.js';
 
 export interface EngineConsumerOptions {
   eventsTopic: string;
@@ -44,7 +45,7 @@ const REVOKE_DRAIN_MS = 20_000;
 
 export class EngineConsumer {
   private consumer: Consumer | undefined;
-  private producer: Producer | undefined;
+  private readonly producers: KafkaRoundProducers;
   private readonly offsets = new OffsetTracker();
   private readonly watermarks = new TradeWatermarks();
   private readonly pipeline: CommitPipeline;
@@ -71,36 +72,8 @@ export class EngineConsumer {
     private readonly tracing: Tracing = Tracing.disabled(),
   ) {
     this.step = new EventStep(state, tracing, log);
-    this.pipeline = new CommitPipeline(() => this.producer!, () => this.renewProducer(), () => this.committedOffsets(), this.offsets, this.watermarks, (ps) => state.symbolsByPartition(ps), (s) => state.partitionOfSymbol(s), opts, log, persister, (stage, ms) => metrics.roundStage.observe({ stage }, ms), opts.transactionMs);
-  }
-
-  private newProducer(): Producer {
-    return this.kafka.producer({
-      transactionalId: this.opts.transactionalId,
-      transactionTimeout: this.opts.transactionTimeoutMs,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      // Right after a commit the coordinator answers CONCURRENT_TRANSACTIONS until its markers are
-      // written (a few ms): retry at once, not after kafkajs's default 300 ms.
-      retry: { initialRetryTime: 5, maxRetryTime: 500, retries: Number.MAX_SAFE_INTEGER, factor: 0.2, multiplier: 1.5 },
-      createPartitioner: Partitioners.DefaultPartitioner,
-      allowAutoTopicCreation: false,
-    });
-  }
-
-  /**
-   * A transaction that failed in flight can leave kafkajs's producer in a state it never leaves
-   * (COMMITTING): a new producer with the same transactional id settles the old transaction at
-   * the coordinator (completed or aborted) and fences it.
-   */
-  private async renewProducer(): Promise<void> {
-    await this.producer?.disconnect().catch(() => undefined);
-    const next = this.newProducer();
-    await next.connect();
-    // kafkajs asks for the producer id (which settles the old transaction) only at the first
-    // transaction: begin and abort an empty one, so the committed offsets read next are final
-    await (await next.transaction()).abort();
-    this.producer = next;
+    this.producers = new KafkaRoundProducers(kafka, opts);
+    this.pipeline = new CommitPipeline(this.producers, () => this.committedOffsets(), this.offsets, this.watermarks, (ps) => state.symbolsByPartition(ps), (s) => state.partitionOfSymbol(s), opts, log, persister, (stage, ms) => metrics.roundStage.observe({ stage }, ms), opts.transactionMs);
   }
 
   /** The group's committed offsets of `partitions` (what a settled transaction left). */
@@ -116,8 +89,7 @@ export class EngineConsumer {
   }
 
   async start(): Promise<void> {
-    this.producer = this.newProducer();
-    await this.producer.connect();
+    await this.producers.start();
     this.consumer = this.kafka.consumer({
       groupId: this.opts.groupId,
       readUncommitted: false,
@@ -293,7 +265,7 @@ export class EngineConsumer {
   }
 
   private async collect(): Promise<void> {
-    if (!this.producer) return;
+    if (!this.producers.started) return;
     await this.publisher.prepareSymbols(this.state.symbols()); // a map lookup per symbol once prepared
     // From here to the end nothing awaits: outputs, offsets and the books that snapshots,
     // checksums and stored rows are read from are all taken at the same instant.
@@ -315,7 +287,7 @@ export class EngineConsumer {
     setRebalanceHooks(this.opts.groupId, undefined);
     await this.consumer?.disconnect().catch((err: Error) => this.log.warn({ err: err.message }, 'consumer disconnect failed; flushing what was taken'));
     await this.flush();
-    await this.producer?.disconnect().catch(() => undefined);
+    await this.producers.stop();
     this.log.info({ committed: this.offsets.committedByPartition(), processed: this.offsets.processedByPartition(), waiting: this.pipeline.waiting }, 'engine consumer stopped');
   }
 }

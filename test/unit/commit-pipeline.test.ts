@@ -7,15 +7,15 @@ import { TradeWatermarks } from '../../src/ingest/trade-watermarks.js';
 import { createLogger } from '../../src/obs/logger.js';
 
 /**
- * A broker's view of transactions: what was committed (messages and group offsets). A producer
- * whose commit fails is stuck (kafkajs stays in COMMITTING and refuses every new transaction),
- * as after a broker outage; `commitLandsThenFails` is a commit the broker applied but whose answer
- * was lost.
+ * A broker's view of transactions: its log (every message sent, in order, with its transaction)
+ * and the group's committed offsets. A producer whose commit fails is stuck (kafkajs stays in
+ * COMMITTING and refuses every new transaction), as after a broker outage;
+ * `commitLandsThenFails` is a commit the broker applied but whose answer was lost.
  */
 class FakeBroker {
-  readonly published: string[] = [];
-  /** Everything sent, committed or not (what a read_uncommitted reader sees). */
-  readonly sent: string[] = [];
+  private readonly log: { value: string; tx: number }[] = [];
+  private readonly committedTx = new Set<number>();
+  private transactions = 0;
   /** The next send fails (the connection to the partition leader lost). */
   failNextSend = false;
   readonly offsets = new Map<number, string>();
@@ -27,13 +27,23 @@ class FakeBroker {
   commitDelayMs = 0;
   producers = 0;
 
+  /** Everything sent, committed or not (what a read_uncommitted reader sees). */
+  get sent(): string[] {
+    return this.log.map((m) => m.value);
+  }
+
+  /** What a read_committed reader sees: the committed transactions' messages in log order. */
+  get published(): string[] {
+    return this.log.filter((m) => this.committedTx.has(m.tx)).map((m) => m.value);
+  }
+
   producer(): Producer {
     this.producers++;
     let stuck = false;
     return {
       transaction: async () => {
         if (stuck) throw new Error('Transaction state exception: Cannot call "beginTransaction" in state "COMMITTING"');
-        const msgs: string[] = [];
+        const tx = ++this.transactions;
         const offs = new Map<number, { offset: string; metadata: string }>();
         return {
           sendBatch: async ({ topicMessages }: { topicMessages: { messages: { value: string }[] }[] }) => {
@@ -42,7 +52,7 @@ class FakeBroker {
               stuck = true;
               throw new Error('Connection error: read ECONNRESET');
             }
-            topicMessages.forEach((t) => t.messages.forEach((m) => (msgs.push(m.value), this.sent.push(m.value))));
+            topicMessages.forEach((t) => t.messages.forEach((m) => this.log.push({ value: m.value, tx })));
           },
           sendOffsets: async ({ topics }: { topics: { partitions: { partition: number; offset: string; metadata: string }[] }[] }) =>
             void topics[0]!.partitions.forEach((p) => offs.set(p.partition, { offset: p.offset, metadata: p.metadata })),
@@ -51,7 +61,7 @@ class FakeBroker {
             const fail = this.failNextCommit;
             this.failNextCommit = undefined;
             if (fail !== 'lost') {
-              this.published.push(...msgs);
+              this.committedTx.add(tx);
               for (const [p, o] of offs) {
                 this.offsets.set(p, o.offset);
                 this.metadata.set(p, o.metadata);
@@ -69,11 +79,11 @@ class FakeBroker {
   }
 }
 
-function pipeline(broker: FakeBroker, roundMs = 0): CommitPipeline {
-  let producer = broker.producer();
+/** A pipeline on `count` producers taking turns (1: every round waits for the one before to commit). */
+function pipeline(broker: FakeBroker, roundMs = 0, count = 2): CommitPipeline {
+  const producers = Array.from({ length: count }, () => broker.producer());
   return new CommitPipeline(
-    () => producer,
-    async () => void (producer = broker.producer()),
+    { count, get: (slot) => producers[slot]!, renew: async (slot) => void (producers[slot] = broker.producer()) },
     async () => {
       if (broker.failOffsetReads > 0 && broker.failOffsetReads--) throw new Error('The coordinator is loading and hence can\'t process requests');
       return new Map([...broker.offsets].map(([p, offset]) => [p, { offset, metadata: broker.metadata.get(p) ?? null }]));
@@ -112,7 +122,7 @@ describe('commit pipeline: a transaction that fails in flight', () => {
     await p.drain();
     assert.deepEqual(broker.published, ['a', 'b', 'c']);
     assert.equal(broker.offsets.get(0), '3');
-    assert.ok(broker.producers >= 2, 'the stuck producer was replaced');
+    assert.ok(broker.producers >= 3, 'the stuck producer was replaced');
   });
 
   it('applied by the broker but its answer lost: not published a second time', async () => {
@@ -270,5 +280,94 @@ describe('commit pipeline: drains', () => {
     const p = pipeline(broker);
     await p.drain();
     assert.deepEqual(broker.published, []);
+  });
+});
+
+describe('commit pipeline: rounds taking turns on two producers', () => {
+  it('a round sends while the round before it commits, and they commit in order', async () => {
+    const broker = new FakeBroker();
+    broker.commitDelayMs = 50;
+    const p = pipeline(broker);
+    p.push(take('a', 1));
+    const first = p.drain();
+    await new Promise((r) => setTimeout(r, 10));
+    p.push(take('b', 2));
+    const second = p.drain();
+    await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(broker.sent, ['a', 'b'], 'b is sent while a commits');
+    assert.deepEqual(broker.published, [], 'a\'s commit is still in flight');
+    await Promise.all([first, second]);
+    assert.deepEqual(broker.published, ['a', 'b']);
+    assert.equal(broker.offsets.get(0), '2');
+  });
+
+  it('on one producer a round waits for the commit before it sends', async () => {
+    const broker = new FakeBroker();
+    broker.commitDelayMs = 50;
+    const p = pipeline(broker, 0, 1);
+    p.push(take('a', 1));
+    const first = p.drain();
+    await new Promise((r) => setTimeout(r, 10));
+    p.push(take('b', 2));
+    const second = p.drain();
+    await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(broker.sent, ['a']);
+    await Promise.all([first, second]);
+    assert.deepEqual(broker.published, ['a', 'b']);
+  });
+
+  it('a round lost by the broker while the next was sent behind it: both published again, in order, once', async () => {
+    const broker = new FakeBroker();
+    broker.commitDelayMs = 30;
+    const p = pipeline(broker);
+    p.push(take('z', 1));
+    await p.drain();
+    broker.failNextCommit = 'lost';
+    p.push(take('a', 2));
+    const first = p.drain();
+    await new Promise((r) => setTimeout(r, 10));
+    p.push(take('b', 3));
+    const second = p.drain();
+    await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(broker.sent, ['z', 'a', 'b'], 'b went out while a was committing');
+    await Promise.all([first, second]);
+    p.push(take('c', 4));
+    await p.drain();
+    // a read_committed reader sees the log's order: b's first copy must not commit ahead of a's second
+    assert.deepEqual(broker.published, ['z', 'a', 'b', 'c']);
+    assert.equal(broker.offsets.get(0), '4');
+  });
+
+  it('a round applied by the broker, its answer lost, while the next was sent: neither published twice', async () => {
+    const broker = new FakeBroker();
+    broker.commitDelayMs = 30;
+    const p = pipeline(broker);
+    p.push(take('z', 1));
+    await p.drain();
+    broker.failNextCommit = 'landed';
+    p.push(take('a', 2));
+    const first = p.drain();
+    await new Promise((r) => setTimeout(r, 10));
+    p.push(take('b', 3));
+    await Promise.all([first, p.drain()]);
+    assert.deepEqual(broker.published, ['z', 'a', 'b']);
+    assert.deepEqual(broker.sent, ['z', 'a', 'b'], 'nothing was sent again');
+  });
+
+  it('a send that fails while the round before commits: published again after it, and the round after follows', async () => {
+    const broker = new FakeBroker();
+    broker.commitDelayMs = 30;
+    const p = pipeline(broker);
+    p.push(take('a', 1));
+    const first = p.drain();
+    await new Promise((r) => setTimeout(r, 10));
+    broker.failNextSend = true;
+    p.push(take('b', 2));
+    const second = p.drain();
+    await new Promise((r) => setTimeout(r, 10));
+    p.push(take('c', 3));
+    await Promise.all([first, second, p.drain()]);
+    assert.deepEqual(broker.published, ['a', 'b', 'c']);
+    assert.equal(broker.offsets.get(0), '3');
   });
 });
