@@ -173,6 +173,16 @@ ${chart}${profileText}
   commits. A CPU profile of the same load (core + edge, 25 s): the edge is 51 %
   idle (it waits for md.* records, not for its CPU), the core ~80 % busy; in both the top-25
   checksum after every delta (decimal formatting of 100 levels and the CRC) is ~9 % of the time.
+  Since then rounds alternate between two transactional producers (a round sends while the one
+  before commits; docs/INGEST.md), and \`detail.edge_stages_ms\` also holds the core's own view:
+  \`core_ingest\` (engine send to the core processing the event, \`md_ingest_lag_ms\`) and its round
+  stages. Side by side on 2026-12-06 (30 s windows, one build each way): one producer, two runs,
+  edge p99 294 and 903 (\`all\` 65 and 103 in the same runs), \`wait_previous\` p50 15–17 / p99 95–238
+  ms; two producers, four runs, edge p50 46–70 / p99 173–265 (\`all\` p99 83–149), \`wait_previous\`
+  0.1 ms, core stage p50 22–35 / p99 137–214, of which \`core_ingest\` p50 14–20 / p99 93–196. So what
+  is left of the core stage is mostly before the core processes an event (the engine's producer,
+  the broker, the core's fetch) on a machine whose two cores run the broker, the simulator, the
+  core, the edge and the client; an \`all\` process pays the same ingest lag but no second hop.
 - **edge-idle, core-profile, edge-profile** (\`bench/edge-profile.ts\`): one core and one edge, both under
   \`--cpu-prof\`, the simulator at 20,000 events/s over 50 symbols for 25 s with one client on the
   edge (book + trades); each profile summed by self time (whole process life). The figure is the

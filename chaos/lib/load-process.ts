@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 const NICENESS = 10;
 
 export interface LoadProcess<Report> {
+  pid: number | undefined;
   /** The generator's report once it has done its work (it keeps its connections until `stop`). */
   report: Promise<Report>;
   stop(): Promise<void>;
@@ -33,6 +34,7 @@ export function startLoad<Args, Report>(name: string, args: Args): LoadProcess<R
   report.catch(() => undefined);
   child.send({ args });
   return {
+    pid: child.pid,
     report,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

@@ -13,6 +13,8 @@ import { readTopics } from '../../test/support/kafka.js';
 import { isolatedEnv, startService } from '../../test/support/service.js';
 import { runSim } from '../../test/support/sim.js';
 import type { EngineFloodArgs, EngineFloodReport } from '../load/engine-flood.js';
+import { stackPid } from '../../bench/lib/cpu-usage.js';
+import { cpuBetween } from '../lib/cpu-windows.js';
 import { startLoad, type LoadProcess } from '../lib/load-process.js';
 import { keepLog, resetLogs } from '../lib/logs.js';
 import { type ChaosOutcome, latenciesIn, nowUs, percentile, round, type Size, sleep } from '../lib/outcome.js';
@@ -65,7 +67,11 @@ export async function badInput(size: Size): Promise<ChaosOutcome> {
     const calmFrom = Date.now() + 3000;
     const floodAt = calmFrom + p.windowS * 1000;
     flood = startLoad<EngineFloodArgs, EngineFloodReport>('engine-flood', { prefix, symbols, messages: p.messages, windowS: p.windowS, startAt: floodAt, kinds: KINDS });
+    // what the cores did in each window: the flood's generator shares them with the service
+    const pids = () => ({ service: svc.proc.pid, kafka: stackPid('kafka', 9092), flood: flood?.pid, client: process.pid });
+    const cpu = Promise.all([cpuBetween(calmFrom, p.windowS * 1000, pids), cpuBetween(floodAt, p.windowS * 1000, pids)]);
     const report = await flood.report;
+    const [cpuCalm, cpuFlood] = await cpu;
     const sent = report.sent as Record<Kind, number>;
     const floodFrom = report.from;
     const floodTo = report.to;
@@ -100,6 +106,8 @@ export async function badInput(size: Size): Promise<ChaosOutcome> {
       latency_ms_p50_flood: round(percentile(flooded, 50), 1),
       latency_ms_p99_flood: round(percentile(flooded, 99), 1),
       latency_samples: calm.length + flooded.length,
+      cpu_calm: cpuCalm,
+      cpu_flood: cpuFlood,
     };
     return {
       name: 'chaos-bad-input',

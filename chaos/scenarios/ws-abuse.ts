@@ -6,6 +6,8 @@ import { LocalBook, type BookFrame } from '@market-data/client';
 import { isolatedEnv, startService } from '../../test/support/service.js';
 import { startSim } from '../../test/support/sim.js';
 import type { WsAbuseArgs, WsAbuseReport } from '../load/ws-abuser.js';
+import { stackPid } from '../../bench/lib/cpu-usage.js';
+import { cpuBetween } from '../lib/cpu-windows.js';
 import { startLoad, type LoadProcess } from '../lib/load-process.js';
 import { keepLog, resetLogs } from '../lib/logs.js';
 import { type ChaosOutcome, latenciesIn, nowUs, percentile, round, type Size, sleep } from '../lib/outcome.js';
@@ -75,7 +77,10 @@ export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
     const calmFrom = Date.now() + 3000;
     const abuseAt = calmFrom + p.windowS * 1000;
     abuser = startLoad<WsAbuseArgs, WsAbuseReport>('ws-abuser', { url, symbols, startAt: abuseAt, windowS: p.windowS, nonReaders: p.nonReaders, oversized: p.oversized, flooders: p.flooders, fuzzers: p.fuzzers, fuzzFrames: p.fuzzFrames, churnPerMin: p.churnPerMin });
+    const pids = () => ({ service: svc.proc.pid, kafka: stackPid('kafka', 9092), abuser: abuser?.pid, good_clients: process.pid });
+    const cpu = Promise.all([cpuBetween(calmFrom, p.windowS * 1000, pids), cpuBetween(abuseAt, p.windowS * 1000, pids)]);
     const report = await abuser.report;
+    const [cpuCalm, cpuAbuse] = await cpu;
     const abuseFrom = report.from;
     const abuseTo = report.to;
     const rssCalm = Math.max(...rss.samples.filter((s) => s.at >= calmFrom && s.at < abuseFrom).map((s) => s.mib));
@@ -113,6 +118,9 @@ export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
       latency_ms_p99_calm: round(percentile(calm, 99), 1),
       latency_ms_p50_abuse: round(percentile(abuse, 50), 1),
       latency_ms_p99_abuse: round(percentile(abuse, 99), 1),
+      // the cores in each window: the abuser's process shares them with the service and the good clients
+      cpu_calm: cpuCalm,
+      cpu_abuse: cpuAbuse,
     };
     return {
       name: 'chaos-ws-abuse',

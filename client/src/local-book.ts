@@ -2,7 +2,7 @@
 // the book's seq, and after every message the CRC-32 of its top 25 levels compared with the
 // server's. A book that fails either check is emptied: it is never read in a state the server did
 // not have.
-import { crc32Append, crc32Finish, crc32Shift, crc32Unfeed, crc32Update, CRC32_START, utf8Length } from '../../src/domain/crc32.js';
+import { crc32Append, crc32Finish, crc32Shift, CRC32_START, LEVELS_START, levelSegmentCrc, utf8Length } from '../../src/domain/crc32.js';
 import type { BookFrame, BookLevel, BookStatus } from '../../src/contract/ws-frames.js';
 import { addDecimal, compareDecimal, isZero, subtractDecimal } from './decimal.js';
 
@@ -33,9 +33,6 @@ export interface Level {
   shift: Uint32Array | undefined;
 }
 
-const COLON = crc32Update(0, ':');
-/** The running value a ":" turns into the CRC's start. */
-const START_AFTER_COLON = crc32Unfeed(CRC32_START, 0x3a);
 
 /** One side: levels by price, and in an array best first (exported for the benchmark's unverified baseline). */
 export class Side {
@@ -91,7 +88,7 @@ export class Side {
   feed(crc: number, i: number): number {
     const l = this.order[i]!;
     if (l.shift === undefined) {
-      l.crc = crc32Update(crc32Update(crc32Update(COLON, l.price), ':'), l.size);
+      l.crc = levelSegmentCrc(l.price, l.size);
       l.shift = crc32Shift(1 + utf8Length(l.price) + 1 + utf8Length(l.size));
     }
     return crc32Append(crc, l.crc, l.shift);
@@ -230,7 +227,7 @@ export class LocalBook implements VerifiedBook {
     const an = this.asks.length;
     const n = Math.min(CHECKSUM_DEPTH, Math.max(bn, an));
     const before = this.before;
-    before[0] = START_AFTER_COLON;
+    before[0] = LEVELS_START;
     let crc = before[this.unchangedPairs]!;
     for (let i = this.unchangedPairs; i < n; i++) {
       if (i < bn) crc = this.bids.feed(crc, i);

@@ -1,4 +1,4 @@
-import { crc32, crc32Append, crc32Finish, crc32Shift, crc32Unfeed, crc32Update, CRC32_START } from './crc32.js';
+import { crc32, crc32Append, crc32Finish, crc32Shift, LEVELS_START, levelSegmentCrc } from './crc32.js';
 import type { Increment } from './decimal.js';
 import type { BookSide, OrderBook } from './order-book.js';
 import { checksumPayload } from './checksum-payload.js';
@@ -38,9 +38,6 @@ interface SideSegments {
   byPrice: Map<number, Segment>;
 }
 
-const COLON = crc32Update(0, ':');
-/** The running value a ":" turns into the CRC's start: every level is then fed as ":price:size". */
-const START_AFTER_COLON = crc32Unfeed(CRC32_START, 0x3a);
 const segmentsOf = new WeakMap<BookSide, SideSegments>();
 
 function sideSegments(side: BookSide, tick: Increment, lot: Increment): SideSegments {
@@ -59,7 +56,7 @@ function feedLevel(crc: number, side: BookSide, i: number, segs: SideSegments, l
   if (seg === undefined || seg.size !== size) {
     const p = segs.tick.format(price);
     const q = segs.lot.format(size);
-    const segCrc = crc32Update(crc32Update(crc32Update(COLON, p), ':'), q);
+    const segCrc = levelSegmentCrc(p, q);
     const shift = crc32Shift(2 + p.length + q.length); // the strings are ASCII digits
     if (seg === undefined) {
       // levels that left the covered depth are dropped all at once, not tracked one by one
@@ -87,7 +84,7 @@ export function bookChecksum(book: OrderBook, tick: Increment, lot: Increment, d
   const limit = 2 * n + 64;
   const bidSegs = sideSegments(book.bids, tick, lot);
   const askSegs = sideSegments(book.asks, tick, lot);
-  let crc = START_AFTER_COLON;
+  let crc = LEVELS_START;
   for (let i = 0; i < n; i++) {
     if (i < book.bids.length) crc = feedLevel(crc, book.bids, i, bidSegs, limit);
     if (i < book.asks.length) crc = feedLevel(crc, book.asks, i, askSegs, limit);

@@ -126,3 +126,14 @@ export function crc32Unfeed(crc: number, byte: number): number {
   const idx = TOP_BYTE_INDEX[crc >>> 24]!;
   return ((((crc ^ TABLE[idx]!) << 8) | (idx ^ byte)) & 0xffffffff) >>> 0;
 }
+
+const COLON = crc32Update(0, ':');
+
+/**
+ * The CRC of one level's segment of a checksum payload, ":price:size", from a zero start, to be
+ * combined with crc32Append: the payload's levels are joined by ":", so each carries its leading one.
+ */
+export const levelSegmentCrc = (price: string, size: string): number => crc32Update(crc32Update(crc32Update(COLON, price), ':'), size);
+
+/** The running value a ":" turns into the CRC's start: a payload fed as segments then cancels the first level's ":". */
+export const LEVELS_START = crc32Unfeed(CRC32_START, 0x3a);
