@@ -97,23 +97,19 @@ async function run(clients: number, channels: string[], seconds: number, measure
   const cpu = usage.stop();
   let edgeStages: Record<string, number | undefined> | undefined;
   if (edge) {
-    const after = await edgeMetrics();
-    edgeStages = {};
-    for (const stage of ['core', 'transport']) {
-      const b = buckets(edgeBefore, 'md_edge_lag_ms', `stage="${stage}"`);
-      const a = buckets(after, 'md_edge_lag_ms', `stage="${stage}"`);
-      for (const [q, label] of [[0.5, 'p50'], [0.99, 'p99']] as const) edgeStages[`${stage}_${label}`] = windowQuantile(b, a, q);
-    }
-    // the core stage seen from the core: engine send to its processing of the event (md_ingest_lag_ms),
-    // and its commit rounds' stages (md_publish_round_stage_ms)
-    const coreAfter = await coreMetrics();
-    const series: [string, string, string][] = [
-      ['core_ingest', 'md_ingest_lag_ms', 'engine.event.v1"'],
-      ...(['store', 'wait_previous', 'produce', 'commit'] as const).map((st): [string, string, string] => [`core_round_${st}`, 'md_publish_round_stage_ms', `stage="${st}"`]),
+    const [edgeAfter, coreAfter] = [await edgeMetrics(), await coreMetrics()];
+    // [key, scrapes before and after, histogram, labels]: the edge's two stages of a delta
+    // (md_edge_lag_ms), and the core's own view of its stage: engine send to its processing of the
+    // event (md_ingest_lag_ms) and its commit rounds (md_publish_round_stage_ms)
+    const series: [string, string, string, string, string][] = [
+      ...['core', 'transport'].map((st): [string, string, string, string, string] => [st, edgeBefore, edgeAfter, 'md_edge_lag_ms', `stage="${st}"`]),
+      ['core_ingest', coreBefore, coreAfter, 'md_ingest_lag_ms', 'engine.event.v1"'],
+      ...['store', 'wait_previous', 'produce', 'commit'].map((st): [string, string, string, string, string] => [`core_round_${st}`, coreBefore, coreAfter, 'md_publish_round_stage_ms', `stage="${st}"`]),
     ];
-    for (const [key, name, labels] of series) {
-      const b = buckets(coreBefore, name, labels);
-      const a = buckets(coreAfter, name, labels);
+    edgeStages = {};
+    for (const [key, before, after, name, labels] of series) {
+      const b = buckets(before, name, labels);
+      const a = buckets(after, name, labels);
       for (const [q, label] of [[0.5, 'p50'], [0.99, 'p99']] as const) edgeStages[`${key}_${label}`] = windowQuantile(b, a, q);
     }
   }

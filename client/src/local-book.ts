@@ -33,7 +33,6 @@ export interface Level {
   shift: Uint32Array | undefined;
 }
 
-
 /** One side: levels by price, and in an array best first (exported for the benchmark's unverified baseline). */
 export class Side {
   readonly levels = new Map<string, Level>();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Producer } from 'kafkajs';
 import { CommitPipeline, type Taken } from '../../src/ingest/commit-pipeline.js';
 import { OffsetTracker } from '../../src/ingest/offset-tracker.js';
@@ -57,7 +58,7 @@ class FakeBroker {
           sendOffsets: async ({ topics }: { topics: { partitions: { partition: number; offset: string; metadata: string }[] }[] }) =>
             void topics[0]!.partitions.forEach((p) => offs.set(p.partition, { offset: p.offset, metadata: p.metadata })),
           commit: async () => {
-            if (this.commitDelayMs) await new Promise((r) => setTimeout(r, this.commitDelayMs));
+            if (this.commitDelayMs) await sleep(this.commitDelayMs);
             const fail = this.failNextCommit;
             this.failNextCommit = undefined;
             if (fail !== 'lost') {
@@ -209,11 +210,11 @@ describe('commit pipeline: a round open for more takes (MD_TRANSACTION_MS)', () 
     const p = pipeline(broker, 200);
     p.push(take('a', 1));
     const first = p.drain();
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     assert.deepEqual(broker.sent, ['a'], 'a is sent at once');
     p.push(take('b', 2));
     const second = p.drain();
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     assert.deepEqual(broker.sent, ['a', 'b'], 'b is sent into the same open round, before any commit');
     assert.deepEqual(broker.published, [], 'nothing is committed before the round has been open 200 ms');
     await Promise.all([first, second]);
@@ -225,7 +226,7 @@ describe('commit pipeline: a round open for more takes (MD_TRANSACTION_MS)', () 
     const broker = new FakeBroker();
     const p = pipeline(broker, 100);
     p.push(take('a', 1));
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     broker.failNextSend = true;
     p.push(take('b', 2));
     await p.drain();
@@ -264,7 +265,7 @@ describe('commit pipeline: drains', () => {
     // a batch every 5 ms, each draining as the consumer does: the loop never runs dry
     const drains: Promise<void>[] = [];
     for (; n < 40; n++) {
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
       p.push(take(`t${n}`, n + 1));
       drains.push(p.drain());
     }
@@ -286,14 +287,14 @@ describe('commit pipeline: drains', () => {
 describe('commit pipeline: rounds taking turns on two producers', () => {
   it('a round sends while the round before it commits, and they commit in order', async () => {
     const broker = new FakeBroker();
-    broker.commitDelayMs = 50;
+    broker.commitDelayMs = 200; // far longer than the waits below, on a loaded machine too
     const p = pipeline(broker);
     p.push(take('a', 1));
     const first = p.drain();
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
     p.push(take('b', 2));
     const second = p.drain();
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
     assert.deepEqual(broker.sent, ['a', 'b'], 'b is sent while a commits');
     assert.deepEqual(broker.published, [], 'a\'s commit is still in flight');
     await Promise.all([first, second]);
@@ -303,14 +304,14 @@ describe('commit pipeline: rounds taking turns on two producers', () => {
 
   it('on one producer a round waits for the commit before it sends', async () => {
     const broker = new FakeBroker();
-    broker.commitDelayMs = 50;
+    broker.commitDelayMs = 200; // far longer than the waits below, on a loaded machine too
     const p = pipeline(broker, 0, 1);
     p.push(take('a', 1));
     const first = p.drain();
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
     p.push(take('b', 2));
     const second = p.drain();
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
     assert.deepEqual(broker.sent, ['a']);
     await Promise.all([first, second]);
     assert.deepEqual(broker.published, ['a', 'b']);
@@ -325,10 +326,10 @@ describe('commit pipeline: rounds taking turns on two producers', () => {
     broker.failNextCommit = 'lost';
     p.push(take('a', 2));
     const first = p.drain();
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
     p.push(take('b', 3));
     const second = p.drain();
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
     assert.deepEqual(broker.sent, ['z', 'a', 'b'], 'b went out while a was committing');
     await Promise.all([first, second]);
     p.push(take('c', 4));
@@ -347,7 +348,7 @@ describe('commit pipeline: rounds taking turns on two producers', () => {
     broker.failNextCommit = 'landed';
     p.push(take('a', 2));
     const first = p.drain();
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
     p.push(take('b', 3));
     await Promise.all([first, p.drain()]);
     assert.deepEqual(broker.published, ['z', 'a', 'b']);
@@ -360,11 +361,11 @@ describe('commit pipeline: rounds taking turns on two producers', () => {
     const p = pipeline(broker);
     p.push(take('a', 1));
     const first = p.drain();
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
     broker.failNextSend = true;
     p.push(take('b', 2));
     const second = p.drain();
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
     p.push(take('c', 3));
     await Promise.all([first, second, p.drain()]);
     assert.deepEqual(broker.published, ['a', 'b', 'c']);
