@@ -2,7 +2,7 @@
 // process (`sim --rate 0`), beside kafkajs alone publishing pre-encoded messages of the same size
 // in the same batches (the producer's ceiling on this machine), both into the real local Kafka.
 import { randomUUID } from 'node:crypto';
-import { Partitioners } from 'kafkajs';
+import { Partitioners } from '../src/ingest/kafkajs.js';
 import { loadConfig } from '../src/config.js';
 import { engineTopics } from '../src/contract/topics.js';
 import { ensureEngineTopics } from '../src/contract/topic-setup.js';

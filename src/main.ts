@@ -1,7 +1,5 @@
 // The composition root: the one place that builds every part of the service and wires them together.
-import './ingest/kafkajs-linear-grouping.js'; // first: before kafkajs loads (see the file)
-import './ingest/kafkajs-rebalance-hooks.js'; // likewise
-import './ingest/kafkajs-member-reuse.js'; // likewise
+import './ingest/kafkajs.js'; // first: kafkajs's patches before kafkajs loads (see the file)
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createApp, listen, registerMethodNotAllowed, registerNotFound, registerOpsRoutes } from './api/http-server.js';
 import { OPENAPI } from './api/openapi.js';

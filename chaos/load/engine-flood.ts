@@ -1,7 +1,7 @@
 // Malformed engine messages produced onto engine.event.v1 (the bad-input scenario's flood), spread
 // over a window in batches every 100 ms, each kind in turn. Runs in its own process (startLoad).
 import { randomBytes } from 'node:crypto';
-import { Partitioners } from 'kafkajs';
+import { Partitioners } from '../../src/ingest/kafkajs.js';
 import { loadConfig } from '../../src/config.js';
 import { registerTopicSchema } from '../../src/contract/avro-codec.js';
 import type { WireEngineEvent, WireInstrument } from '../../src/contract/engine-wire.js';

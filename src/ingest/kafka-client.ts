@@ -1,8 +1,12 @@
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import type { LogEntry } from 'kafkajs';
+import { kafkajsAbortFilterIsCorrect } from './kafkajs-aborted-filter.js';
+import { Kafka, logLevel } from './kafkajs.js';
 import type { Logger } from '../obs/logger.js';
 
 /** One kafkajs client for the process, logging through pino. */
 export function createKafka(brokers: string[], clientId: string, log: Logger, retries = 8): Kafka {
+  // read_committed consumers (edges on md.*, the engine consumer) would otherwise pass on aborted rounds
+  if (!kafkajsAbortFilterIsCorrect()) throw new Error('kafkajs loaded before src/ingest/kafkajs-aborted-filter.ts (or a kafkajs layout it does not know): read_committed would deliver aborted transactions');
   const kafkaLog = log.child({ component: 'kafkajs' });
   return new Kafka({
     clientId,

@@ -1,6 +1,7 @@
 // The md.* transactional producers of a core: commit rounds take turns on them (commit-pipeline.ts),
 // each with its own transactional id, derived from the configured one.
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
+import { Partitioners } from './kafkajs.js';
 import type { RoundProducers } from './commit-pipeline.js';
 
 /** Round N sends while round N-1 commits: two producers are enough for that. */

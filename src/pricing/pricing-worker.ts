@@ -2,7 +2,8 @@
 // track from a live venue stream where one runs (src/venues/), else polls it (ccxt REST, exact strings), keeps the raw quotes for the audit trail, and once a
 // second computes index, mark and funding and publishes them (md.index.v1, md.mark.v1,
 // md.funding.v1, and the in-process listeners).
-import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import type { Kafka, Message, Producer } from 'kafkajs';
+import { Partitioners } from '../ingest/kafkajs.js';
 import type { Exchange } from 'ccxt';
 import { ensureTopics } from '../contract/topic-setup.js';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';

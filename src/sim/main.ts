@@ -2,7 +2,8 @@
 // Publishes instruments, then trades and book deltas, periodic full snapshots and book hashes to
 // the real Kafka in the engine contract's Avro, and prints a JSON summary line on exit.
 import { parseArgs } from 'node:util';
-import { Partitioners, type TopicMessages } from 'kafkajs';
+import type { TopicMessages } from 'kafkajs';
+import { Partitioners } from '../ingest/kafkajs.js';
 import { loadConfig } from '../config.js';
 import { registerTopicSchema } from '../contract/avro-codec.js';
 import type { WireBookHash, WireBookSnapshot, WireEngineEvent, WireInstrument } from '../contract/engine-wire.js';

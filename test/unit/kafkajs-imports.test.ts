@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { repoPath } from '../../src/paths.js';
+
+// kafkajs's patches are installed by src/ingest/kafkajs.ts before kafkajs loads; a module that
+// imports kafkajs's values directly can load it first, and consumers would then run unpatched.
+const ALLOWED = new Set(['src/ingest/kafkajs.ts', 'bench/lib/group-member.ts' /* the plain kafkajs floor, in its own process */]);
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(repoPath(dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+}
+
+describe('kafkajs imports', () => {
+  it("no module but src/ingest/kafkajs.ts imports kafkajs's values (types are fine)", () => {
+    const offenders = ['src', 'test', 'bench', 'chaos']
+      .flatMap(tsFiles)
+      .filter((f) => !ALLOWED.has(f))
+      .filter((f) => /^import\s+(?!type\b)[^;]*from\s+'kafkajs'/m.test(readFileSync(repoPath(f), 'utf8')));
+    assert.deepEqual(offenders, []);
+  });
+});
