@@ -1,8 +1,8 @@
 // kafkajs as this service runs it. Its patches (see each file) must be installed before kafkajs
 // loads, so kafkajs's values are imported from here, never from 'kafkajs' itself (types may be);
 // test/unit/kafkajs-imports.test.ts holds every module to that.
+import './kafkajs-aborted-filter.js'; // first: the others load kafkajs's consumer group, which loads the filter
 import './kafkajs-linear-grouping.js';
 import './kafkajs-rebalance-hooks.js';
 import './kafkajs-member-reuse.js';
-import './kafkajs-aborted-filter.js';
 export { Kafka, Partitioners, logLevel } from 'kafkajs';

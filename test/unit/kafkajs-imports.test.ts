@@ -13,6 +13,15 @@ function tsFiles(dir: string): string[] {
 }
 
 describe('kafkajs imports', () => {
+  it('importing src/ingest/kafkajs.ts (what the service does first) puts every patch in effect', async () => {
+    await import('../../src/ingest/kafkajs.js');
+    const { kafkajsAbortFilterIsCorrect } = await import('../../src/ingest/kafkajs-aborted-filter.js');
+    const { kafkajsGroupingIsLinear } = await import('../../src/ingest/kafkajs-linear-grouping.js');
+    const { rebalanceHooksInstalled } = await import('../../src/ingest/kafkajs-rebalance-hooks.js');
+    const { memberReuseInstalled } = await import('../../src/ingest/kafkajs-member-reuse.js');
+    assert.deepEqual([kafkajsAbortFilterIsCorrect(), kafkajsGroupingIsLinear(), rebalanceHooksInstalled(), memberReuseInstalled()], [true, true, true, true]);
+  });
+
   it("no module but src/ingest/kafkajs.ts imports kafkajs's values (types are fine)", () => {
     const offenders = ['src', 'test', 'bench', 'chaos']
       .flatMap(tsFiles)
