@@ -7,9 +7,7 @@
 // transaction whose first offset is at or before the message counts, in first-offset order; a
 // producer's abort marker ends it) in the module cache before kafkajs loads the module that
 // requires it: import it before kafkajs, as kafkajs-linear-grouping.ts.
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
+import { kafkajsModule, kafkajsModuleIs, replaceKafkajsModule } from './kafkajs-internals.js';
 
 interface Message {
   offset: string;
@@ -41,14 +39,7 @@ export function filterAbortedMessages({ messages, abortedTransactions }: { messa
   });
 }
 
-let path: string | undefined;
-try {
-  path = require.resolve('kafkajs/src/consumer/filterAbortedMessages.js');
-  require(path); // load it, then replace what later requires of it get
-  require.cache[path]!.exports = filterAbortedMessages;
-} catch {
-  path = undefined;
-}
+const path = replaceKafkajsModule('src/consumer/filterAbortedMessages.js', filterAbortedMessages);
 
 type BatchClass = new (topic: string, fetchedOffset: string, partitionData: unknown) => { messages: { offset: string }[] };
 
@@ -57,9 +48,9 @@ type BatchClass = new (topic: string, fetchedOffset: string, partitionData: unkn
  * overlapping aborted transactions, listed in abort-marker order, goes through kafkajs's own Batch.
  */
 export function kafkajsAbortFilterIsCorrect(): boolean {
-  if (!path) return false;
+  const Batch = kafkajsModule<BatchClass>('src/consumer/batch.js');
+  if (!kafkajsModuleIs(path, filterAbortedMessages) || !Batch) return false;
   try {
-    const Batch = require(require.resolve('kafkajs/src/consumer/batch.js')) as BatchClass;
     const msg = (offset: number, producerId: string, control = false): Message & { isControlRecord: boolean } => ({
       offset: String(offset),
       key: control ? Buffer.from([0, 0, 0, 0]) : null,

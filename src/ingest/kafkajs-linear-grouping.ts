@@ -3,9 +3,7 @@
 // A group-committed round carries thousands per partition (a symbol's trades topic has one), and
 // that copying was a tenth of the ingest CPU. This installs a linear version of the same function
 // in the module cache before kafkajs loads the module that requires it; import it before kafkajs.
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
+import { kafkajsModuleIs, replaceKafkajsModule } from './kafkajs-internals.js';
 
 type Grouping = (args: { topic: string; partitionMetadata: unknown[]; messages: unknown[]; partitioner: (a: { topic: string; partitionMetadata: unknown[]; message: unknown }) => number }) => Record<number, unknown[]>;
 
@@ -19,14 +17,7 @@ const linear: Grouping = ({ topic, partitionMetadata, messages, partitioner }) =
   return result;
 };
 
-let path: string | undefined;
-try {
-  path = require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js');
-  require(path); // load it, then replace what later requires of it get
-  require.cache[path]!.exports = linear;
-} catch {
-  // another kafkajs layout: run with its own grouping (the unit test says so)
-  path = undefined;
-}
+// undefined for another kafkajs layout: it then runs with its own grouping (the unit test says so)
+const path = replaceKafkajsModule('src/producer/groupMessagesPerPartition.js', linear);
 
-export const kafkajsGroupingIsLinear = (): boolean => path !== undefined && require(path) === linear;
+export const kafkajsGroupingIsLinear = (): boolean => kafkajsModuleIs(path, linear);

@@ -6,17 +6,16 @@
 // rejoins with it, so the coordinator sees the same member come back. A member id the
 // coordinator has forgotten is answered UNKNOWN_MEMBER_ID, and kafkajs then joins afresh. A
 // consumer that has left forgets its id. Import it before kafkajs loads, as the others.
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
+import { kafkajsModule } from './kafkajs-internals.js';
 
 type Group = { groupId: string; memberId: string | null; joinAndSync(): Promise<void>; leave(): Promise<void> };
 
 const lastMember = new Map<string, string>();
 
+// undefined for another kafkajs layout: a crashed consumer waits out its old member's session
+const ConsumerGroup = kafkajsModule<{ prototype: Group }>('src/consumer/consumerGroup.js');
 let installed = false;
-try {
-  const ConsumerGroup = require(require.resolve('kafkajs/src/consumer/consumerGroup.js')) as { prototype: Group };
+if (ConsumerGroup) {
   const join = ConsumerGroup.prototype.joinAndSync;
   const leave = ConsumerGroup.prototype.leave;
   ConsumerGroup.prototype.joinAndSync = async function (this: Group) {
@@ -31,8 +30,6 @@ try {
     lastMember.delete(this.groupId);
   };
   installed = true;
-} catch {
-  // another kafkajs layout: a crashed consumer waits out its old member's session
 }
 
 export const memberReuseInstalled = (): boolean => installed;

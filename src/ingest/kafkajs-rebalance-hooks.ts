@@ -4,9 +4,7 @@
 // again), and before it consumes newly assigned partitions it must load their candles and tickers
 // (another core built them). This wraps kafkajs's ConsumerGroup.joinAndSync with hooks, awaited,
 // per consumer group; import it before kafkajs loads (as kafkajs-linear-grouping.ts).
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
+import { kafkajsModule } from './kafkajs-internals.js';
 
 export interface RebalanceHooks {
   /** The group is rebalancing and these partitions (topic → partitions) are about to be revoked. */
@@ -25,9 +23,10 @@ export function setRebalanceHooks(groupId: string, h: RebalanceHooks | undefined
 type Group = { groupId: string; assigned(): { topic: string; partitions: number[] }[]; joinAndSync(): Promise<void> };
 const byTopic = (g: Group) => Object.fromEntries(g.assigned().map(({ topic, partitions }) => [topic, [...partitions]]));
 
+// undefined for another kafkajs layout: no hooks (a rebalance may then publish a few outputs twice)
+const ConsumerGroup = kafkajsModule<{ prototype: Group }>('src/consumer/consumerGroup.js');
 let installed = false;
-try {
-  const ConsumerGroup = require(require.resolve('kafkajs/src/consumer/consumerGroup.js')) as { prototype: Group };
+if (ConsumerGroup) {
   const original = ConsumerGroup.prototype.joinAndSync;
   ConsumerGroup.prototype.joinAndSync = async function (this: Group) {
     const h = hooks.get(this.groupId);
@@ -37,8 +36,6 @@ try {
     if (h) await h.afterAssign(byTopic(this));
   };
   installed = true;
-} catch {
-  // another kafkajs layout: no hooks (a rebalance may then publish a few outputs twice)
 }
 
 export const rebalanceHooksInstalled = (): boolean => installed;
