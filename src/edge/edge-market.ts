@@ -21,7 +21,7 @@ import { emptyMarketOutput, type BookDeltaValue, type MarketOutput } from '../ma
 import type { BookStatus, MarketView } from '../market/market-view.js';
 
 /** Why a book or record was not taken: a metric label and a log line each. */
-export type EdgeProblem = 'chain_break' | 'checksum_mismatch' | 'bad_levels' | 'unknown_symbol' | 'bad_instrument' | 'behind';
+export type EdgeProblem = 'chain_break' | 'checksum_mismatch' | 'bad_levels' | 'unknown_symbol' | 'bad_instrument' | 'behind' | 'missed_deltas';
 
 export interface EdgeObserver {
   problem(symbol: string, cause: EdgeProblem, detail: string): void;
@@ -39,6 +39,8 @@ interface EdgeBook {
   lastSnapshot: MdSnapshot | undefined;
   /** Served up to here: a rebuild never goes back before it (a core that took over may start from an older book). */
   floor: number;
+  /** The sequence of a periodic snapshot read ahead of the in-sync book, until the book reaches it. */
+  ahead: number | undefined;
 }
 
 export interface EdgeMarketOptions {
@@ -130,7 +132,7 @@ export class EdgeMarket implements MarketView {
     const prev = this.books.instrument(w.symbol);
     this.books.upsertInstrument(inst);
     let s = this.states.get(w.symbol);
-    if (!s) this.states.set(w.symbol, (s = { synced: false, halted: false, lastMessageAt: 0, pending: [], lastSnapshot: undefined, floor: 0 }));
+    if (!s) this.states.set(w.symbol, (s = { synced: false, halted: false, lastMessageAt: 0, pending: [], lastSnapshot: undefined, floor: 0, ahead: undefined }));
     s.halted = inst.status === 'halted';
     // a new tick or lot size cleared the book: it waits for the core's next snapshot
     if (prev && (prev.tickSize !== inst.tickSize || prev.lotSize !== inst.lotSize)) s.synced = false;
@@ -148,16 +150,27 @@ export class EdgeMarket implements MarketView {
     if (m.status === 'resyncing') {
       // the producer says the book broke: nothing of it is served until its next snapshot (the
       // hub tells clients by the status, as the producer's own clients are told)
+      // deltas past it were produced after it (from the base that will follow): the deltas topic
+      // may have been read ahead of the snapshots topic, so they are kept for that base
       s.synced = false;
       s.lastSnapshot = undefined;
-      s.pending = [];
+      s.pending = s.pending.filter((d) => d.sequence > m.sequence);
       return { ...emptyMarketOutput(), breaks: [this.snapshotValue(m, this.books.book(m.symbol)!)] };
     }
     if (!s.lastSnapshot || m.sequence >= s.lastSnapshot.sequence) s.lastSnapshot = m;
     const book = this.books.book(m.symbol)!;
     if (s.synced && m.reason === 'periodic') {
-      // a confirmation: the book at that sequence must be this one (one ahead waits for its deltas)
-      if (m.sequence !== book.sequence) return undefined;
+      // a confirmation: the book at that sequence must be this one. One ahead waits for its
+      // deltas, but not forever: if the book has not reached it by the next one, they were lost
+      // (nothing else would show it once the symbol goes quiet) and the book is rebuilt from it
+      if (m.sequence > book.sequence) {
+        const lost = s.ahead !== undefined && book.sequence < s.ahead;
+        s.ahead = m.sequence;
+        if (!lost) return undefined;
+        this.break(m.symbol, s, 'missed_deltas', `book at ${book.sequence} has not reached a snapshot at ${s.ahead} a period later`);
+        return this.rebuild(m.symbol, s, 'resync');
+      }
+      if (m.sequence < book.sequence) return undefined;
       const inst = this.instrument(m.symbol)!;
       if (bookChecksum(book, inst.tick, inst.lot, CHECKSUM_DEPTH) === m.checksum) return { ...emptyMarketOutput(), snapshots: [this.snapshotValue(m, book)] };
       this.observer.problem(m.symbol, 'checksum_mismatch', `periodic snapshot at ${m.sequence}: ${m.checksum} expected`);
@@ -178,20 +191,19 @@ export class EdgeMarket implements MarketView {
     if (!s) return undefined;
     s.lastMessageAt = this.clock();
     const book = this.books.book(m.symbol)!;
-    if (!s.synced) {
-      this.hold(s, m);
-      const snap = s.lastSnapshot;
-      // the first delta after the base, or (a base older than what was served) one that may carry it past that
-      return snap && (m.prev_sequence === snap.sequence || (snap.sequence < s.floor && m.sequence >= s.floor)) ? this.rebuild(m.symbol, s, 'resync') : undefined;
-    }
-    if (m.sequence <= book.sequence) return undefined; // read again (a rebalance of the core): already applied
-    if (m.prev_sequence !== book.sequence) {
+    if (s.synced) {
+      if (m.sequence <= book.sequence) return undefined; // read again (a rebalance of the core): already applied
+      if (m.prev_sequence === book.sequence) {
+        const value = this.apply(m.symbol, s, m);
+        return value ? { ...emptyMarketOutput(), deltas: [value] } : undefined;
+      }
       this.break(m.symbol, s, 'chain_break', `delta ${m.prev_sequence}→${m.sequence} on a book at ${book.sequence}`);
-      this.hold(s, m);
-      return undefined;
     }
-    const value = this.apply(m.symbol, s, m);
-    return value ? { ...emptyMarketOutput(), deltas: [value] } : undefined;
+    this.hold(s, m);
+    const snap = s.lastSnapshot;
+    // the first delta after the base (which may have been read already), or (a base older than what
+    // was served) one that may carry it past that
+    return snap && (m.prev_sequence === snap.sequence || (snap.sequence < s.floor && m.sequence >= s.floor)) ? this.rebuild(m.symbol, s, 'resync') : undefined;
   }
 
   onTrade(m: MdTrade): MarketOutput | undefined {
@@ -281,6 +293,7 @@ export class EdgeMarket implements MarketView {
     }
     s.synced = snap.status !== 'resyncing';
     s.pending = [];
+    s.ahead = undefined;
     for (const d of held) {
       if (!s.synced) break;
       if (d.prev_sequence !== book.sequence) {

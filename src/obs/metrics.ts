@@ -251,7 +251,7 @@ export class Metrics {
 
   readonly edgeProblems = new Counter({
     name: 'md_edge_problems_total',
-    help: 'md.* records an edge could not use or books it had to rebuild, by cause (chain_break, checksum_mismatch, bad_levels, unknown_symbol, bad_instrument, undecodable)',
+    help: 'md.* records an edge could not use or books it had to rebuild, by cause (chain_break, checksum_mismatch, bad_levels, missed_deltas, behind, unknown_symbol, bad_instrument, undecodable)',
     labelNames: ['cause'],
     registers: [this.registry],
   });

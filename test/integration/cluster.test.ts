@@ -120,13 +120,21 @@ describe('scale-out: two cores and two edges on Kafka (real processes, kill -9)'
       phase('the simulator ended');
       // the trades the engine published (a gap fault never publishes its event; bad messages decode to nothing)
       const published = new Set<string>();
+      const where = new Map<string, string>();
       for (const m of await readTopics(kafka, [`${prefix}engine.event.v1`])) {
-        const e = await decoder.decode<{ kind: string; trade: { trade_id: string } | null }>(m.value).catch(() => undefined);
-        if (e?.kind === 'TRADE' && e.trade) published.add(e.trade.trade_id);
+        const e = await decoder.decode<{ kind: string; symbol: string; sequence: number; trade: { trade_id: string } | null }>(m.value).catch(() => undefined);
+        if (e?.kind === 'TRADE' && e.trade) {
+          published.add(e.trade.trade_id);
+          where.set(e.trade.trade_id, `${e.symbol} seq ${e.sequence} at p${m.partition}@${m.offset}`);
+        }
       }
       await stores.waitForTrades(published.size, 120_000).catch(async (err: Error) => {
-        const n = (await stores.trades()).length;
-        assert.fail(`${err.message} (${n} there)\n${cluster.cores.map((c, i) => `core ${i}:\n${c.output().slice(-3000)}`).join('\n')}`);
+        const stored = new Set((await stores.trades()).map((r) => r.trade_id));
+        const missing = [...published].filter((id) => !stored.has(id));
+        const onMd = new Set<string>();
+        for (const s of symbols) for (const m of await readTopics(kafka, [`${prefix}md.trades.v1.${s}`])) onMd.add((await decoder.decode<{ trade_id: string }>(m.value)).trade_id);
+        const events = (log: string) => log.split('\n').filter((l) => /joined group|restored|rebalanc|late|drain|revoke|failed|error/i.test(l) && !l.includes('Heartbeat')).slice(-30).join('\n');
+        assert.fail(`${err.message} (${stored.size} there); missing: ${missing.map((id) => `${id} (${where.get(id)}, ${onMd.has(id) ? 'on' : 'not on'} md.trades)`).join(', ')}\nkilled core 0:\n${events(killedLog)}\n${cluster.cores.map((c, i) => `core ${i}:\n${events(c.output())}`).join('\n')}`);
       });
       phase('every trade in ClickHouse');
       const rows = await stores.trades();
@@ -145,7 +153,16 @@ describe('scale-out: two cores and two edges on Kafka (real processes, kill -9)'
         const want = { seq: snap.sequence, bids: snap.bids.map((l) => [l.price, l.quantity]), asks: snap.asks.map((l) => [l.price, l.quantity]) };
         for (const [i, edge] of cluster.edges.entries()) {
           let got: Depth | undefined;
-          await waitUntil(`${symbol} on edge ${i} at the engine's final sequence`, async () => (got = await depth(edge, symbol)).seq === snap.sequence, 30_000, 250).catch((err: Error) => assert.fail(`${err.message}: at ${got?.seq} (${got?.status})\n${edge.output().slice(-2000)}`));
+          await waitUntil(`${symbol} on edge ${i} at the engine's final sequence`, async () => (got = await depth(edge, symbol)).seq === snap.sequence, 30_000, 250).catch(async (err: Error) => {
+            const from = Math.min(got?.seq ?? 0, snap.sequence) - 100;
+            const md: string[] = [];
+            for (const m of await readTopics(kafka, [`${prefix}md.orderbook.delta.v1`, `${prefix}md.orderbook.snap.v1`])) {
+              const v = await decoder.decode<{ symbol: string; sequence: number; prev_sequence?: number; reason?: string }>(m.value);
+              if (v.symbol === symbol && v.sequence >= from) md.push(`${m.topic.slice(-8)} p${m.partition}@${m.offset}: ${v.prev_sequence ?? v.reason}→${v.sequence}`);
+            }
+            const seen = clients[i]!.received.filter((r) => r.msg.symbol === symbol && r.msg.type === 'book' && Number(r.msg.seq) >= from).map((r) => `${String(r.msg.action)} ${String(r.msg.prev_seq)}→${String(r.msg.seq)}`);
+            assert.fail(`${err.message}: at ${got?.seq} (${got?.status}), engine at ${snap.sequence}\nmd (committed): ${md.join('; ')}\nclient of edge ${i}: ${seen.join('; ')}\n${edge.output().slice(-2000)}\n${cluster.cores.map((c, j) => `core ${j}:\n${c.output().slice(-1500)}`).join('\n')}`);
+          });
           assert.deepEqual({ seq: got!.seq, bids: got!.bids, asks: got!.asks }, want, `${symbol}: edge ${i} REST book`);
           assert.equal((await grpcBook(edge, symbol)).sequence, snap.sequence, `${symbol}: edge ${i} gRPC book`);
           const c = clients[i]!;

@@ -110,6 +110,60 @@ describe('edge market (books rebuilt from md.*)', () => {
     assert.deepEqual(problems, []);
   });
 
+  it("deltas read ahead of the producer's resyncing status (the deltas topic before the snapshots topic) are kept for the base that follows it", () => {
+    const c = core();
+    const { m, problems } = edge();
+    m.onSnapshot(c.snapshot('start'));
+    m.onDelta(c.delta([['bid', 990, 5]]));
+    const status: MdSnapshot = { ...c.snapshot('resync'), status: 'resyncing' };
+    c.delta([['bid', 991, 1]]); // the producer's book broke here and was resynced from the engine
+    const base = c.snapshot('resync');
+    const after = [c.delta([['ask', 1010, 2]]), c.delta([['ask', 1011, 1]])];
+    for (const d of after) assert.equal(m.onDelta(d), undefined);
+    m.onSnapshot(status);
+    const out = m.onSnapshot(base);
+    assert.equal(out?.snapshots[0]?.sequence, c.book.sequence, 'the base and the deltas after it, at once');
+    assert.equal(m.status('BTC-USDT'), 'in_sync');
+    assert.deepEqual(levels(m.book('BTC-USDT')!), levels(c.book));
+    assert.deepEqual(problems, ['chain_break']);
+    assert.ok(m.onDelta(c.delta([['ask', 1012, 1]]))?.deltas.length, 'deltas flow on');
+  });
+
+  it('a book whose last deltas were lost (the symbol then goes quiet) is rebuilt from the next periodic snapshot but one', () => {
+    const c = core();
+    const { m, problems } = edge();
+    m.onSnapshot(c.snapshot('start'));
+    m.onDelta(c.delta([['bid', 990, 5]]));
+    // a snapshot ahead whose deltas do come: no problem
+    const d = c.delta([['bid', 989, 1]]);
+    assert.equal(m.onSnapshot(c.snapshot()), undefined, 'one ahead waits for its deltas');
+    assert.ok(m.onDelta(d)?.deltas.length);
+    assert.equal(m.onSnapshot(c.snapshot())?.snapshots[0]?.reason, 'periodic', 'confirmed');
+    c.delta([['bid', 991, 1]]);
+    c.delta([['ask', 1012, 3]]); // both lost
+    assert.equal(m.onSnapshot(c.snapshot()), undefined, 'one ahead: its deltas may still come');
+    assert.deepEqual(problems, []);
+    const out = m.onSnapshot(c.snapshot());
+    assert.equal(out?.snapshots[0]?.reason, 'resync');
+    assert.equal(out?.snapshots[0]?.sequence, c.book.sequence);
+    assert.deepEqual(problems, ['missed_deltas']);
+    assert.equal(m.status('BTC-USDT'), 'in_sync');
+    assert.deepEqual(levels(m.book('BTC-USDT')!), levels(c.book));
+  });
+
+  it('a delta that breaks the chain is served at once when it chains from a snapshot already read', () => {
+    const c = core();
+    const { m, problems } = edge();
+    m.onSnapshot(c.snapshot('start'));
+    c.delta([['bid', 990, 5]]); // lost
+    m.onSnapshot(c.snapshot()); // read ahead of the deltas: waits
+    const out = m.onDelta(c.delta([['ask', 1010, 2]]));
+    assert.equal(out?.snapshots[0]?.sequence, c.book.sequence);
+    assert.deepEqual(problems, ['chain_break']);
+    assert.equal(m.status('BTC-USDT'), 'in_sync');
+    assert.deepEqual(levels(m.book('BTC-USDT')!), levels(c.book));
+  });
+
   it('a delta whose checksum does not match the book it leads to is never output', () => {
     const c = core();
     const { m, problems } = edge();
