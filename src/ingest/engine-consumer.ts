@@ -231,7 +231,7 @@ export class EngineConsumer {
     }
     if (lastOffset < 0) return;
     this.offsets.processedUpTo(batch.partition, lastOffset + 1);
-    this.state.setPartitionCaughtUp(batch.partition, BigInt(batch.highWatermark) <= BigInt(lastOffset + 1));
+    this.state.partitionRead(batch.partition, BigInt(batch.highWatermark) <= BigInt(lastOffset + 1), now);
     this.pipeline.processed(taken);
     resolveOffset(String(lastOffset));
     // Return at once so the next fetch overlaps the transaction. When too much waits for it (a

@@ -61,7 +61,8 @@ export class EventSequencer<E extends Sequenced> {
     while (this.held.size > 0 && now - this.oldestArrival() >= this.maxWaitMs) this.skipGap(out, gaps);
   }
 
-  private oldestArrival(): number {
+  /** When the oldest held event arrived (Infinity when none is held). */
+  oldestArrival(): number {
     let t = Infinity;
     for (const h of this.held.values()) if (h.at < t) t = h.at;
     return t;

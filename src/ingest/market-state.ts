@@ -127,6 +127,8 @@ export class MarketState implements BookSyncListener {
   private out: BatchOutput = emptyOutput();
   private readonly released: WireEngineEvent[] = [];
   private readonly tradeMarks = new Map<string, number>();
+  /** When the last batch of each partition was read. */
+  private readonly partitionReadAt = new Map<number, number>();
   private readonly gaps: Gap[] = [];
 
   constructor(
@@ -242,7 +244,7 @@ export class MarketState implements BookSyncListener {
    */
   tick(now: number): void {
     for (const [symbol, seqr] of this.sequencers) {
-      if (seqr.heldCount > 0) {
+      if (seqr.heldCount > 0 && this.readPast(symbol, seqr.oldestArrival(), now)) {
         const released: WireEngineEvent[] = [];
         const gaps: Gap[] = [];
         seqr.expire(now, released, gaps);
@@ -292,6 +294,12 @@ export class MarketState implements BookSyncListener {
   /** The consumer tells whether it has read a partition to its end (a lost tail is only judged then). */
   setPartitionCaughtUp(partition: number, caughtUp: boolean): void {
     this.partitionCaughtUp.set(partition, caughtUp);
+  }
+
+  /** A batch of `partition` read at `at` (the time its events were given) has been processed. */
+  partitionRead(partition: number, caughtUp: boolean, at: number): void {
+    this.partitionCaughtUp.set(partition, caughtUp);
+    this.partitionReadAt.set(partition, at);
   }
 
   /** The partitions this instance consumes, none of them known to be caught up yet (a join or rebalance). */
@@ -365,6 +373,18 @@ export class MarketState implements BookSyncListener {
    * owns is not ours to close). Without partition tracking (pure use, no consumer) everything
    * counts as read.
    */
+  /**
+   * Whether the consumer has read on since `since` (a batch of the symbol's partition came after
+   * it, or nothing is left to read): only then may a missing event be declared lost. Its clock
+   * alone would declare it while the event still waits in Kafka (a rebalance, a paused or stalled
+   * consumer), and it would then be dropped as old when read: a trade lost.
+   */
+  private readPast(symbol: string, since: number, now: number): boolean {
+    if (this.caughtUp(symbol, now)) return true;
+    const p = this.partitionOf.get(symbol) ?? this.symbolPartition?.(symbol);
+    return p !== undefined && (this.partitionReadAt.get(p) ?? -Infinity) > since;
+  }
+
   private caughtUp(symbol: string, now = Date.now()): boolean {
     if (this.partitionCaughtUp.size === 0 && !this.symbolPartition) return true;
     if (!this.fetchLive(now)) return false;

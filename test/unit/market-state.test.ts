@@ -225,6 +225,35 @@ describe('MarketState (ingest core) against the simulator', () => {
     assert.equal(state2.takeOutput().rejected.length, events.length);
   });
 
+  it('an event read after a stall (a rebalance, a paused consumer) is not declared lost while it waits in Kafka: its trade goes out', () => {
+    const sim = new Simulation({ ...simOptions, symbols: 1 });
+    const events = sim.next(400, simOptions.startTime).events;
+    const k = events.findIndex((e, i) => i > 50 && e.kind === 'TRADE');
+    const run = (batchPastHold: boolean) => {
+      const { observer, c } = counter();
+      const state = new MarketState(observer);
+      state.onInstrument(sim.instruments()[0]!);
+      const give = (list: WireEngineEvent[], now: number) => {
+        for (const e of list) state.onEvent(e, now, { partition: 0, offset: events.indexOf(e) });
+        state.partitionRead(0, false, now);
+      };
+      // a fetch ends just past the trade's place, which the next fetch brings (reordered in front of it)
+      give([...events.slice(0, k), ...events.slice(k + 1, k + 4)], 1000);
+      if (batchPastHold) give(events.slice(k + 4, k + 6), 1100); // a later batch came without it: lost
+      state.tick(6000); // five seconds without a fetch
+      give([events[k]!, ...events.slice(k + (batchPastHold ? 6 : 4))], 6000);
+      state.tick(6100);
+      return { c, trades: state.takeOutput().trades.map((t) => t.trade.trade_id) };
+    };
+    const stalled = run(false);
+    assert.equal(stalled.c.gap, 0, 'no gap declared while the consumer had not read on');
+    const want = events.filter((e) => e.kind === 'TRADE').map((e) => e.trade!.trade_id);
+    assert.deepEqual(stalled.trades, want, 'every trade out once, in order');
+    const lost = run(true);
+    assert.equal(lost.c.gap, 1, 'read past and still missing: declared lost');
+    assert.equal(lost.c.duplicate, 1, 'and dropped as old when it comes after all');
+  });
+
   it('marks a halted symbol and publishes a fresh snapshot on resume', () => {
     const { observer } = counter();
     const state = new MarketState(observer);
