@@ -367,13 +367,6 @@ export class MarketState implements BookSyncListener {
   }
 
   /**
-   * Whether every event of `symbol` that Kafka holds has been read: its partition is assigned to
-   * this instance and read to its end. Until then the clock closes none of its candles (after a
-   * restart the replay may still hold trades of the open candle; a partition another instance
-   * owns is not ours to close). Without partition tracking (pure use, no consumer) everything
-   * counts as read.
-   */
-  /**
    * Whether the consumer has read on since `since` (a batch of the symbol's partition came after
    * it, or nothing is left to read): only then may a missing event be declared lost. Its clock
    * alone would declare it while the event still waits in Kafka (a rebalance, a paused or stalled
@@ -381,10 +374,17 @@ export class MarketState implements BookSyncListener {
    */
   private readPast(symbol: string, since: number, now: number): boolean {
     if (this.caughtUp(symbol, now)) return true;
-    const p = this.partitionOf.get(symbol) ?? this.symbolPartition?.(symbol);
+    const p = this.partitionOfSymbol(symbol);
     return p !== undefined && (this.partitionReadAt.get(p) ?? -Infinity) > since;
   }
 
+  /**
+   * Whether every event of `symbol` that Kafka holds has been read: its partition is assigned to
+   * this instance and read to its end. Until then the clock closes none of its candles (after a
+   * restart the replay may still hold trades of the open candle; a partition another instance
+   * owns is not ours to close). Without partition tracking (pure use, no consumer) everything
+   * counts as read.
+   */
   private caughtUp(symbol: string, now = Date.now()): boolean {
     if (this.partitionCaughtUp.size === 0 && !this.symbolPartition) return true;
     if (!this.fetchLive(now)) return false;
