@@ -19,7 +19,8 @@ describe('kafkajs imports', () => {
     const { kafkajsGroupingIsLinear } = await import('../../src/ingest/kafkajs-linear-grouping.js');
     const { rebalanceHooksInstalled } = await import('../../src/ingest/kafkajs-rebalance-hooks.js');
     const { memberReuseInstalled } = await import('../../src/ingest/kafkajs-member-reuse.js');
-    assert.deepEqual([kafkajsAbortFilterIsCorrect(), kafkajsGroupingIsLinear(), rebalanceHooksInstalled(), memberReuseInstalled()], [true, true, true, true]);
+    const { leanProduceRequestInstalled } = await import('../../src/ingest/kafkajs-produce-request.js');
+    assert.deepEqual([kafkajsAbortFilterIsCorrect(), kafkajsGroupingIsLinear(), rebalanceHooksInstalled(), memberReuseInstalled(), leanProduceRequestInstalled()], [true, true, true, true, true]);
   });
 
   it("no module but src/ingest/kafkajs.ts imports kafkajs's values (types are fine)", () => {
