@@ -3,6 +3,7 @@
 // uncompressed record batches come from encodeRecordBatch, in the module cache before kafkajs
 // loads it; compressed batches go through kafkajs's own request. Import it before kafkajs, as
 // kafkajs-linear-grouping.ts.
+import { createRequire } from 'node:module';
 import { kafkajsModule, kafkajsModuleIs, replaceKafkajsModule } from './kafkajs-internals.js';
 import { encodeRecordBatch, type Crc32c, type ProduceMessage } from './kafkajs-record-batch.js';
 
@@ -42,11 +43,22 @@ export type ProduceRequestBuilder = (args: ProduceArgs) => ProduceRequest;
 
 const V3 = 'src/protocol/requests/produce/v3/request.js';
 const Encoder = kafkajsModule<EncoderClass>('src/protocol/encoder.js');
-const crc32c = kafkajsModule<Crc32c>('src/protocol/recordBatch/crc32C/index.js');
+// native CRC-32C (SSE 4.2), ~30x kafkajs's table loop here; kafkajs's where no binary is built for the platform
+const native = nativeCrc32c();
+const crc32c = native ?? kafkajsModule<Crc32c>('src/protocol/recordBatch/crc32C/index.js');
 const apiKeys = kafkajsModule<{ Produce: number }>('src/protocol/requests/apiKeys.js');
 
 /** kafkajs's own produce request v3 (the one this file replaces), as loaded before the patch. */
 export const kafkajsProduceRequest = kafkajsModule<ProduceRequestBuilder>(V3);
+
+function nativeCrc32c(): Crc32c | undefined {
+  try {
+    const { crc32c: native } = createRequire(import.meta.url)('@node-rs/crc32') as { crc32c(b: Buffer): number };
+    return (b) => native(b) >>> 0;
+  } catch {
+    return undefined;
+  }
+}
 
 /** An Encoder holding `buf` as written, without copying it. */
 function encoderOf(E: EncoderClass, buf: Buffer): EncoderLike {
@@ -86,3 +98,6 @@ export const leanProduceRequest: ProduceRequestBuilder = (args) => {
 const path = Encoder && crc32c && apiKeys && kafkajsProduceRequest ? replaceKafkajsModule(V3, leanProduceRequest) : undefined;
 
 export const leanProduceRequestInstalled = (): boolean => kafkajsModuleIs(path, leanProduceRequest);
+
+/** Whether record batches get their CRC from the native library (not kafkajs's JavaScript loop). */
+export const produceCrcIsNative = (): boolean => native !== undefined;

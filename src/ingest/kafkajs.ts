@@ -4,6 +4,7 @@
 import './kafkajs-aborted-filter.js'; // first: the others load kafkajs's consumer group, which loads the filter
 import './kafkajs-linear-grouping.js';
 import './kafkajs-produce-request.js';
+import './kafkajs-record-decoder.js';
 import './kafkajs-rebalance-hooks.js';
 import './kafkajs-member-reuse.js';
 export { Kafka, Partitioners, logLevel } from 'kafkajs';

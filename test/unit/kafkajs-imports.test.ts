@@ -6,7 +6,8 @@ import { repoPath } from '../../src/paths.js';
 
 // kafkajs's patches are installed by src/ingest/kafkajs.ts before kafkajs loads; a module that
 // imports kafkajs's values directly can load it first, and consumers would then run unpatched.
-const ALLOWED = new Set(['src/ingest/kafkajs.ts', 'bench/lib/group-member.ts' /* the plain kafkajs floor, in its own process */]);
+// the plain kafkajs floors, each in its own process
+const ALLOWED = new Set(['src/ingest/kafkajs.ts', 'bench/lib/group-member.ts', 'bench/lib/plain-consumer.ts']);
 
 function tsFiles(dir: string): string[] {
   return readdirSync(repoPath(dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
@@ -20,7 +21,13 @@ describe('kafkajs imports', () => {
     const { rebalanceHooksInstalled } = await import('../../src/ingest/kafkajs-rebalance-hooks.js');
     const { memberReuseInstalled } = await import('../../src/ingest/kafkajs-member-reuse.js');
     const { leanProduceRequestInstalled } = await import('../../src/ingest/kafkajs-produce-request.js');
-    assert.deepEqual([kafkajsAbortFilterIsCorrect(), kafkajsGroupingIsLinear(), rebalanceHooksInstalled(), memberReuseInstalled(), leanProduceRequestInstalled()], [true, true, true, true, true]);
+    const { leanRecordDecoderInUse } = await import('../../src/ingest/kafkajs-record-decoder.js');
+    const { encodeRecordBatch } = await import('../../src/ingest/kafkajs-record-batch.js');
+    const batch = encodeRecordBatch([{ key: 'k', value: 'v' }], { producerId: 1, producerEpoch: 0, firstSequence: 0, transactional: false }, () => 0);
+    assert.deepEqual(
+      [kafkajsAbortFilterIsCorrect(), kafkajsGroupingIsLinear(), rebalanceHooksInstalled(), memberReuseInstalled(), leanProduceRequestInstalled(), await leanRecordDecoderInUse(batch)],
+      [true, true, true, true, true, true],
+    );
   });
 
   it("no module but src/ingest/kafkajs.ts imports kafkajs's values (types are fine)", () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it, mock } from 'node:test';
 import fc from 'fast-check';
-import { kafkajsProduceRequest, leanProduceRequest, leanProduceRequestInstalled, type ProduceArgs } from '../../src/ingest/kafkajs-produce-request.js';
+import { kafkajsProduceRequest, leanProduceRequest, leanProduceRequestInstalled, produceCrcIsNative, type ProduceArgs } from '../../src/ingest/kafkajs-produce-request.js';
 
 const require = createRequire(import.meta.url);
 const Long = require('kafkajs/src/utils/long.js') as { fromString(s: string): { toString(): string } };
@@ -42,6 +42,10 @@ describe("produce requests encoded in one pass, replacing kafkajs's record encod
   it('is what kafkajs builds its produce requests (v3 to v7) from once installed', () => {
     assert.ok(leanProduceRequestInstalled());
     assert.equal(v7({ acks: -1, timeout: 1, topicData: [] }).apiVersion, 7);
+  });
+
+  it('takes its CRC-32C from the native library on this platform', () => {
+    assert.ok(produceCrcIsNative(), '@node-rs/crc32 did not load: npm ci installs its binary for this platform');
   });
 
   it('writes byte for byte what kafkajs writes: keys, values, headers, timestamps, producer fields, CRC', async () => {
