@@ -48,7 +48,7 @@ const { serviceRate, readRate, commitTailMs, peakRss, usage } = run;
 const profileDir = mkdtempSync(join(tmpdir(), 'ingest-prof-'));
 const profiled = await ingestOnce({ ...env, KAFKA_GROUP_ID: `${env.KAFKA_GROUP_ID}-prof`, KAFKA_TRANSACTIONAL_ID: `${env.KAFKA_TRANSACTIONAL_ID}-prof` }, profileDir);
 const profileFile = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
-if (profileFile) writeProfileSummary('ingest-profile', join(profileDir, profileFile), { events, events_per_s_profiled: Math.round(profiled.serviceRate), events_per_s_unprofiled: Math.round(serviceRate) });
+if (profileFile) writeProfileSummary('ingest-profile', join(profileDir, profileFile), { events, events_per_s_profiled: Math.round(profiled.serviceRate), events_per_s_unprofiled: Math.round(serviceRate), span: 'from the first to the last half second the service was at least 80 % busy (its ingest, without start-up and shutdown)' }, 40, true);
 rmSync(profileDir, { recursive: true, force: true });
 
 /** One fresh service process (its own group and databases) ingesting the whole topic; from its first consumed event until everything is stored and committed. */

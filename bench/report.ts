@@ -77,37 +77,34 @@ ${chart}${profileText}
 - **sim**: \`npm run sim -- --symbols 10 --rate 0 --duration 6\` into the local Kafka (generation by
   the price-time-priority engine, Avro encoding, kafkajs batches), against kafkajs alone sending the
   same number of pre-encoded ~110-byte messages in the same 5,000-message batches. Target ≥ 50,000/s.
-- **ingest**: the simulator fills a fresh \`engine.event.v1\` (20 symbols, \`--rate 0\`) first; then
-  kcat reads the whole topic (\`kcat -C -e -q -X fetch.wait.max.ms=10\`, output discarded), and a
-  fresh service process consumes it: decode, sequencing, books, candles, tickers, md.* publishing in
-  transactions, with its own ClickHouse and PostgreSQL databases (trades, candles and book snapshots
-  stored before each commit). Rate from its first consumed event until its committed offsets reach
-  the topic's end (everything stored and committed); \`detail.peak_rss_mib\` is the service's peak
-  resident memory and \`detail.*_cores\` the cores each process kept busy meanwhile (from /proc).
-  Targets: ≥ 100,000 events/s and ≥ 0.5× kcat. Runs here spread between 90 and 118 k events/s, so
-  the first is met about half the time. The second is not, by far: kcat reads this topic at about
-  1.5 M events/s on one core. (Before this session the benchmark ran kcat with librdkafka's default
-  \`fetch.wait.max.ms\` of 500 ms, which it spent idling at the end of the topic: that made kcat look
-  2–3× slower, 250–590 k/s, and the ratio 0.15–0.4.) While the service ingests, it keeps ~1.2 cores
-  busy (its JavaScript thread saturated, plus GC and I/O threads), the broker ~0.15, the stores
-  little; kafkajs ~20 % of the thread (fetch decoding, encoding the md.* produce requests), GC ~20 %,
-  our code ~25 %.
+- **ingest**: the simulator fills a fresh \`engine.event.v1\` (20 symbols, \`--rate 0\`, 24 s of its
+  output: ~1.2 M events) first; then kcat reads the whole topic (\`kcat -C -e -q -X
+  fetch.wait.max.ms=10\`, output discarded), and a fresh service process consumes it: decode,
+  sequencing, books, candles, tickers, md.* publishing in transactions, with its own ClickHouse and
+  PostgreSQL databases (trades, candles and book snapshots stored before each commit). Rate from its
+  first consumed event until its committed offsets reach the topic's end (everything stored and
+  committed); \`detail.peak_rss_mib\` is the service's peak resident memory and \`detail.*_cores\`
+  the cores each process kept busy meanwhile (from /proc). kcat reads this topic at 1–2 M events/s
+  on one core. Until 2026-12-06 the run read 400 k events (8 s of output): a third of it was the
+  service's start (registering the md.* schemas, a first small fetch), and runs spread 80–118 k;
+  with 1.2 M events the same code gave 120 k twice.
 - **ingest-vs-kafkajs**: the same service run as \`ingest\`, beside a plain kafkajs consumer with the
   service's consumer settings (fresh group, read_committed, 4 MiB per partition, no work) reading
-  the same topic in the same run: the floor of this language and this client. Targets (issue 16):
-  ≥ 150,000 events/s and ≥ 0.5× the plain consumer. Not met: on 2026-12-03 seven runs gave 43–65 k
-  events/s against 400–560 k for the plain consumer (ratio 0.08–0.14). \`detail\` of \`ingest\`
-  splits the run: \`read_events_per_s\` (events decoded, applied and out to clients) was 61 k in
-  the last run and \`commit_tail_ms\` (until the last offset was committed after the last event was
-  read) 1.3 s; so reading itself is the slow part, not the end of the pipeline. Raising or lowering
-  INGEST_MAX_UNCOMMITTED_EVENTS (50 k, 200 k, 1 M) changed nothing. Two runs on 2026-12-06, after
-  the open-transaction commit loop: 92–101 k events/s against 767–917 k for the plain consumer
-  (ratio 0.11–0.12); the profile: idle 25 %, kafkajs 16 %, Node internals 15 %, GC 14 %.
+  the same topic in the same run: kafkajs as published, in a process of its own (the floor of this
+  language and this client). \`detail.service_kafkajs_events_per_s\` is the same consumer with the
+  service's kafkajs patches (1.2 M events/s: its record decoder). Targets (issue 16): ≥ 150,000
+  events/s and ≥ 0.5× the plain consumer. On 2026-12-06, after kafkajs's record encoding and
+  decoding were replaced (docs/INGEST.md, "kafkajs's codecs"): 164–197 k events/s in six runs (the
+  first target met), against 795–875 k for the plain consumer (ratio 0.20–0.22; the second target
+  not met: the service does ~5 µs of work per event on one JavaScript thread, the plain consumer
+  none). Before that change: 120 k.
 - **ingest-profile** (\`bench/results/ingest-profile.json\`): the service of a second ingest run under
-  \`--cpu-prof\`, summed by self time (whole process life, start-up included: module compilation is
-  ~4 %). In three runs: idle 31–40 % (the JavaScript thread waiting while events are still to
-  read), Node internals 15–18 % (Buffer allocation and copying, most of it for kafkajs's produce
-  requests), kafkajs 13–14 %, GC 9–11 %, the service's own modules ~10 %, avsc ~3 %.
+  \`--cpu-prof\`, summed by self time over the span it was busy ingesting (from the first to the
+  last half second at ≥ 80 % busy: without start-up and the wait for shutdown, which made "idle" a
+  third of earlier summaries). On 2026-12-06: GC ~22 %, the service's src/ingest ~19 %, Node
+  internals ~13 % (Buffer views and copies), idle ~11 % (waiting for a commit round when 200 k
+  events wait for one), kafkajs ~6 %, avsc ~5 %. Next levers: kafkajs's Batch parses every
+  offset into a Long to filter (~2 %), two Buffer views per record (key, value), GC.
 - **book-step**: one engine event through decode → sequencing → book → candles and ticker → the
   take's output values, in process (no Kafka, no stores), beside Avro decode alone of the same
   400,000 messages: ~4.0–4.4 µs per event (230–250 k events/s on one core) against 1.0–1.2 µs for

@@ -32,12 +32,35 @@ export interface ProfileSummary {
   top_self_time: { function: string; where: string; area: string; percent: number }[];
 }
 
-export function writeProfileSummary(name: string, file: string, detail: Record<string, unknown>, top = 40): ProfileSummary {
+const WINDOW_US = 500_000;
+
+/**
+ * The samples from the first to the last half second in which the process was at least 80 % busy:
+ * a run's own span, without its start-up and the wait for its shutdown (idle by then).
+ */
+function busySpan(p: CpuProfile, byId: Map<number, ProfileNode>): [number, number] {
+  const windows: { busy: number; all: number; first: number; last: number }[] = [];
+  let t = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    const dt = p.timeDeltas[i] ?? 0;
+    t += dt;
+    const w = (windows[Math.floor(t / WINDOW_US)] ??= { busy: 0, all: 0, first: i, last: i });
+    w.last = i;
+    w.all += dt;
+    if (byId.get(p.samples[i]!)!.callFrame.functionName !== '(idle)') w.busy += dt;
+  }
+  const busy = windows.filter((w) => w && w.all > 0 && w.busy / w.all >= 0.8);
+  return busy.length ? [busy[0]!.first, busy[busy.length - 1]!.last + 1] : [0, p.samples.length];
+}
+
+/** `busyOnly`: only the span of the run the process was busy in (see busySpan). */
+export function writeProfileSummary(name: string, file: string, detail: Record<string, unknown>, top = 40, busyOnly = false): ProfileSummary {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
   let total = 0;
-  for (let i = 0; i < p.samples.length; i++) {
+  const [from, to] = busyOnly ? busySpan(p, byId) : [0, p.samples.length];
+  for (let i = from; i < to; i++) {
     const dt = p.timeDeltas[i] ?? 0;
     selfUs.set(p.samples[i]!, (selfUs.get(p.samples[i]!) ?? 0) + dt);
     total += dt;
