@@ -32,3 +32,12 @@ export function replaceKafkajsModule(subpath: string, impl: unknown): string | u
 
 /** Whether `require` of the module at `path` gives `impl`. */
 export const kafkajsModuleIs = (path: string | undefined, impl: unknown): boolean => path !== undefined && require(path) === impl;
+
+/** Whether kafkajs has loaded its module `subpath` already (a patch of what it requires is then too late). */
+export function kafkajsModuleLoaded(subpath: string): boolean {
+  try {
+    return require.cache[require.resolve(`kafkajs/${subpath}`)] !== undefined;
+  } catch {
+    return false;
+  }
+}
