@@ -225,6 +225,10 @@ ${chart}${profileText}
   decimal formatting 8 % (each delta's levels formatted for the frame and again for the checksum),
   frame building and book views 10 %, uWS \`publish\` itself only 4 %, and the per-connection timers
   (buffer check every 100 ms, catch-up tick every 50 ms, each over all 10,000 connections) 4 %.
+  Three runs on 2026-12-06 (another machine of the same kind: 2 × Intel Xeon; earlier runs were on
+  AMD EPYC), after kafkajs's record decoding was replaced: one edge 230–237 k msgs/CPU-s (108–109 k
+  msgs/s), Centrifugo 83–93 k, ratio 2.5–2.8×; an idle edge followed md.* at 0.32–0.35 of a core on
+  this machine.
 - **Node.js 22 against 20** (\`ws-*-node22\`, from \`make bench-node22\`: the same \`bench/ws.ts\`, service
   and clients on Node.js 22.23 from the npm registry, uWebSockets.js from uws-pack ABI 127, against
   ABI 115 on Node.js 20.20). Two runs of each on 2026-12-02 and 2026-12-03, p99 with 1,000 clients:
