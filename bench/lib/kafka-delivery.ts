@@ -1,12 +1,11 @@
 // How fast the broker alone delivers the simulator's events on this machine, with no service
 // running: each consumer notes now − the record's CreateTime (set by the simulator's producer as
 // it sends; milliseconds). kcat (librdkafka, C) is the floor under any consumer; a plain kafkajs
-// consumer is the floor under ours. Both read the same simulator run, one after the other.
+// consumer (kafkajs as published) is the floor under ours. Both read the same simulator run, one after the other.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { loadConfig } from '../../src/config.js';
-import { createKafka } from '../../src/ingest/kafka-client.js';
-import { createLogger } from '../../src/obs/logger.js';
+import { repoPath } from '../../src/paths.js';
 import { isolatedEnv } from '../../test/support/service.js';
 import { runSim } from '../../test/support/sim.js';
 
@@ -25,23 +24,13 @@ async function kcatLatencies(brokers: string, topic: string, seconds: number): P
   return out;
 }
 
-async function kafkajsLatencies(topic: string, seconds: number): Promise<number[]> {
-  const cfg = loadConfig();
-  const consumer = createKafka(cfg.kafkaBrokers, 'bench-delivery', createLogger('error')).consumer({ groupId: `bench-delivery-${Date.now()}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: false });
-  const out: number[] = [];
-  let from = Infinity;
-  await consumer.run({
-    eachBatch: async ({ batch }) => {
-      const now = Date.now();
-      if (from === Infinity) from = now + 2000;
-      if (now >= from) for (const m of batch.messages) out.push(now - Number(m.timestamp));
-    },
-  });
-  await sleep((seconds + 4) * 1000);
-  await consumer.disconnect();
-  return out;
+/** The same from kafkajs as published, in a process of its own (this one has the service's patches). */
+async function kafkajsLatencies(brokers: string, topic: string, seconds: number): Promise<number[]> {
+  const child = spawn(process.execPath, [repoPath('dist/bench/lib/plain-delivery.js'), brokers, topic, `bench-delivery-${Date.now()}`, String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let text = '';
+  child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
+  await new Promise<void>((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`plain-delivery exited ${code}`)))));
+  return JSON.parse(text.trim()) as number[];
 }
 
 /** Delivery latencies (ms) seen by kcat and by a plain kafkajs consumer at `rate` events/s over `symbols`. */
@@ -52,7 +41,7 @@ export async function kafkaDelivery(symbols: number, rate: number, seconds: numb
   await sleep(3000); // topics made, events flowing
   const topic = `${prefix}engine.event.v1`;
   const kcat = await kcatLatencies(cfg.kafkaBrokers.join(','), topic, seconds);
-  const kafkajs = await kafkajsLatencies(topic, seconds);
+  const kafkajs = await kafkajsLatencies(cfg.kafkaBrokers.join(','), topic, seconds);
   await sim;
   return { kcat, kafkajs };
 }
