@@ -1,9 +1,11 @@
-// kafkajs as published (none of the service's patches: this process never loads src/ingest/kafkajs.ts),
-// a fresh group member with the service's consumer settings doing no work: reads `expected`
+// A fresh group member with the service's consumer settings doing no work: reads `expected`
 // messages of `topic` from the start and prints the seconds from its first batch to the last.
-import { Kafka, logLevel } from 'kafkajs';
+// kafkajs as published, or with `patched` as the service runs it (src/ingest/kafkajs.ts loaded
+// first, so its patches are in place before kafkajs): each run in a process of its own.
+import type { Kafka as KafkaClass, logLevel as LogLevel } from 'kafkajs';
 
-const [brokers, topic, groupId, expected] = process.argv.slice(2) as [string, string, string, string];
+const [brokers, topic, groupId, expected, mode] = process.argv.slice(2) as [string, string, string, string, string | undefined];
+const { Kafka, logLevel } = (mode === 'patched' ? await import('../../src/ingest/kafkajs.js') : await import('kafkajs')) as { Kafka: typeof KafkaClass; logLevel: typeof LogLevel };
 const consumer = new Kafka({ clientId: 'bench-plain-consumer', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).consumer({
   groupId,
   maxBytesPerPartition: 4 * 1024 * 1024,

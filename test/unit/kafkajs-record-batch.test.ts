@@ -6,7 +6,6 @@ import { kafkajsProduceRequest, leanProduceRequest, leanProduceRequestInstalled,
 
 const require = createRequire(import.meta.url);
 const Long = require('kafkajs/src/utils/long.js') as { fromString(s: string): { toString(): string } };
-const v7 = require('kafkajs/src/protocol/requests/produce/v7/request.js') as (a: ProduceArgs) => { apiVersion: number; encode(): Promise<{ buffer: Buffer }> };
 
 const bytes = fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a));
 const text = fc.string({ unit: 'grapheme', maxLength: 40 });
@@ -39,9 +38,8 @@ const args = fc.record({
 const encoded = async (build: (a: ProduceArgs) => { encode(): Promise<{ buffer: Buffer }> }, a: ProduceArgs) => (await build(a).encode()).buffer;
 
 describe("produce requests encoded in one pass, replacing kafkajs's record encoding", () => {
-  it('is what kafkajs builds its produce requests (v3 to v7) from once installed', () => {
+  it("is in kafkajs's module cache in place of its produce request v3 (which v4 to v7 require)", () => {
     assert.ok(leanProduceRequestInstalled());
-    assert.equal(v7({ acks: -1, timeout: 1, topicData: [] }).apiVersion, 7);
   });
 
   it('takes its CRC-32C from the native library on this platform', () => {
