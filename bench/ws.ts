@@ -104,7 +104,7 @@ async function run(clients: number, channels: string[], seconds: number, measure
     const series: [string, string, string, string, string][] = [
       ...['core', 'transport'].map((st): [string, string, string, string, string] => [st, edgeBefore, edgeAfter, 'md_edge_lag_ms', `stage="${st}"`]),
       ['core_ingest', coreBefore, coreAfter, 'md_ingest_lag_ms', 'engine.event.v1"'],
-      ...['queued', 'send', 'store', 'wait_previous', 'produce', 'commit'].map((st): [string, string, string, string, string] => [`core_round_${st}`, coreBefore, coreAfter, 'md_publish_round_stage_ms', `stage="${st}"`]),
+      ...['store', 'wait_previous', 'produce', 'commit'].map((st): [string, string, string, string, string] => [`core_round_${st}`, coreBefore, coreAfter, 'md_publish_round_stage_ms', `stage="${st}"`]),
     ];
     edgeStages = {};
     for (const [key, before, after, name, labels] of series) {

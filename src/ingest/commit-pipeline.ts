@@ -19,8 +19,6 @@ export interface Taken {
   /** The trace of a sampled event in this take, continued by its store writes. */
   trace: Context | undefined;
   trades: { symbol: string; sequence: number }[];
-  /** When the take was pushed (set by the pipeline: its wait to be sent is timed). */
-  queuedAt?: number;
 }
 
 /** One entry per topic (kafkajs merges repeated topics by copying the growing array each time). */
@@ -49,7 +47,7 @@ export interface RoundProducers {
 type RoundEnd = 'committed' | 'republished';
 
 /** The stages of a round, timed for md_publish_round_stage_ms. */
-export type RoundStage = 'queued' | 'send' | 'store' | 'wait_previous' | 'produce' | 'commit';
+export type RoundStage = 'store' | 'wait_previous' | 'produce' | 'commit';
 
 /** A drain call: resolved once every take pushed before it has settled. */
 interface Waiter {
@@ -110,7 +108,6 @@ export class CommitPipeline {
   }
 
   push(taken: Taken): void {
-    taken.queuedAt = performance.now();
     this.queue.push(taken);
     this.pushed++;
     this.wake?.();
@@ -160,11 +157,9 @@ export class CommitPipeline {
 
   /**
    * One transaction per round. A round opens once its producer's previous round has committed
-   * (the round before it may still be committing on the other producer) and stays open `roundMs`,
-   * and longer while takes keep coming and the next round's producer is still busy: every take
-   * queued meanwhile is sent into it at once (readers of uncommitted md.* get it without waiting
-   * for a store or a commit, nor for a round to open) and its rows stored, in push order. The next
-   * round opens as this one closes, without waiting for its rows. Then the round's offsets
+   * (the round before it may still be committing on the other producer) and stays open `roundMs`:
+   * every take queued meanwhile is sent into it at once (readers of uncommitted md.* get it without
+   * waiting for a store or a commit) and its rows stored, in push order. Then the round's offsets
    * commit with its messages, once its rows are stored and the round before it has committed:
    * rounds commit in the order they were sent, and stored rows are always a prefix of the stream
    * (what the restart restore relies on). A round whose sends fail is aborted and published again
@@ -176,7 +171,6 @@ export class CommitPipeline {
     let previous: Promise<RoundEnd> = Promise.resolve('committed');
     // per producer, the end of the last round it carried (its next round waits for it)
     const freed: Promise<unknown>[] = Array.from({ length: this.producers.count }, () => Promise.resolve());
-    const free: boolean[] = freed.map(() => true);
     let closeFailed: Error | undefined;
     for (;;) {
       if (!this.queue.length) {
@@ -192,12 +186,7 @@ export class CommitPipeline {
       const waiting = performance.now();
       await freed[slot];
       this.timed('wait_previous', performance.now() - waiting);
-      if (closeFailed) {
-        await previous.catch(() => undefined);
-        throw closeFailed;
-      }
-      // one producer: the next round opens only after this one has committed
-      const next = this.producers.count > 1 ? (slot + 1) % this.producers.count : undefined;
+      if (closeFailed) throw closeFailed;
       const opened = performance.now();
       const takes: Taken[] = [];
       let failed: Error | undefined;
@@ -208,41 +197,36 @@ export class CommitPipeline {
           if (!failed) {
             try {
               tx ??= await this.producers.get(slot).transaction();
-              const sending = performance.now();
-              for (const t of taken) this.timed('queued', sending - (t.queuedAt ?? sending));
               for (const chunk of chunkByPartitionBytes(mergeTopics(taken.flatMap((t) => t.messages)))) await tx.sendBatch({ topicMessages: chunk });
-              this.timed('send', performance.now() - sending);
             } catch (err) {
               failed = err as Error;
             }
           }
         }
-        // the round closes once it has been open long enough and the next round can open at once;
-        // until then every take goes out in it (its commit would wait for the round before anyway)
-        const left = this.roundMs - (performance.now() - opened);
-        const nextBusy = next !== undefined && !free[next];
-        if (left <= 0 && !nextBusy) break;
         taken = this.queue.splice(0);
         if (taken.length) {
           storing = this.store(taken, storing);
           continue;
         }
+        const left = this.roundMs - (performance.now() - opened);
+        if (left <= 0) break;
         await new Promise<void>((resolve) => {
-          const timer = left > 0 ? setTimeout(resolve, left) : undefined;
-          const done = () => (clearTimeout(timer), resolve());
-          this.wake = done;
-          if (nextBusy) void freed[next].then(done);
+          const timer = setTimeout(resolve, left);
+          this.wake = () => (clearTimeout(timer), resolve());
         });
         this.wake = undefined;
       }
       this.timed('produce', performance.now() - opened);
-      previous = this.close(takes, tx, failed, slot, previous, storing);
+      try {
+        await storing;
+      } catch (err) {
+        await tx?.abort().catch(() => undefined);
+        await previous.catch(() => undefined);
+        throw err;
+      }
+      previous = this.close(takes, tx, failed, slot, previous);
       // a failed close ends the loop at its next wait (the takes it held are lost: see startLoop)
-      free[slot] = false;
-      freed[slot] = previous.then(
-        () => (free[slot] = true),
-        (err: Error) => ((free[slot] = true), (closeFailed ??= err)),
-      );
+      freed[slot] = previous.catch((err: Error) => (closeFailed ??= err));
     }
     await previous;
   }
@@ -264,13 +248,12 @@ export class CommitPipeline {
 
   /**
    * Commits a round's offsets with the messages already sent in its transaction, after the round
-   * before it has ended and the rows of both are stored (a failed store aborts it and ends the loop). When that one was published again, this one's messages are behind it in
+   * before it has ended. When that one was published again, this one's messages are behind it in
    * the log: it is aborted and published again after it.
    */
-  private async close(takes: Taken[], tx: Transaction | undefined, failed: Error | undefined, slot: number, previous: Promise<RoundEnd>, stored: Promise<void>): Promise<RoundEnd> {
+  private async close(takes: Taken[], tx: Transaction | undefined, failed: Error | undefined, slot: number, previous: Promise<RoundEnd>): Promise<RoundEnd> {
     try {
       if ((await previous) === 'republished' && !failed && tx) failed = new Error('the round before was published again behind this one');
-      await stored;
     } catch (err) {
       await tx?.abort().catch(() => undefined);
       throw err;

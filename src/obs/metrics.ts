@@ -117,7 +117,7 @@ export class Metrics {
 
   readonly roundStage = new Histogram({
     name: 'md_publish_round_stage_ms',
-    help: 'A core\'s commit rounds by stage: queued (an output taken, until its send into the open transaction begins), send (the outputs taken meanwhile sent into it), store (rows made durable), wait_previous (the round before still committing), produce (the transaction open, each output sent into it as it comes, MD_TRANSACTION_MS), commit (offsets and the transaction commit). read_committed readers of md.* see an output after its round commits, edges reading uncommitted as soon as it is sent',
+    help: 'A core\'s commit rounds by stage: store (rows made durable), wait_previous (the round before still committing), produce (the transaction open, each output sent into it as it comes, MD_TRANSACTION_MS), commit (offsets and the transaction commit). read_committed readers of md.* see an output after its round commits, edges reading uncommitted as soon as it is sent',
     labelNames: ['stage'],
     buckets: LATENCY_BUCKETS_MS,
     registers: [this.registry],

@@ -6,7 +6,6 @@ import { CommitPipeline, type Taken } from '../../src/ingest/commit-pipeline.js'
 import { OffsetTracker } from '../../src/ingest/offset-tracker.js';
 import { TradeWatermarks } from '../../src/ingest/trade-watermarks.js';
 import { createLogger } from '../../src/obs/logger.js';
-import type { Persister } from '../../src/store/persister.js';
 
 /**
  * A broker's view of transactions: its log (every message sent, in order, with its transaction)
@@ -82,7 +81,7 @@ class FakeBroker {
 }
 
 /** A pipeline on `count` producers taking turns (1: every round waits for the one before to commit). */
-function pipeline(broker: FakeBroker, roundMs = 0, count = 2, persister?: Persister): CommitPipeline {
+function pipeline(broker: FakeBroker, roundMs = 0, count = 2): CommitPipeline {
   const producers = Array.from({ length: count }, () => broker.producer());
   return new CommitPipeline(
     { count, get: (slot) => producers[slot]!, renew: async (slot) => void (producers[slot] = broker.producer()) },
@@ -96,7 +95,7 @@ function pipeline(broker: FakeBroker, roundMs = 0, count = 2, persister?: Persis
     () => 0,
     { groupId: 'g', eventsTopic: 'engine.event.v1' },
     createLogger('silent'),
-    persister,
+    undefined,
     undefined,
     roundMs,
   );
@@ -301,62 +300,6 @@ describe('commit pipeline: rounds taking turns on two producers', () => {
     await Promise.all([first, second]);
     assert.deepEqual(broker.published, ['a', 'b']);
     assert.equal(broker.offsets.get(0), '2');
-  });
-
-  it('a take queued while the round before commits goes out at once in the open round, and all commit in order', async () => {
-    const broker = new FakeBroker();
-    broker.commitDelayMs = 300; // far longer than the waits below, on a loaded machine too
-    const p = pipeline(broker);
-    p.push(take('a', 1));
-    const first = p.drain();
-    await sleep(10);
-    p.push(take('b', 2));
-    await sleep(20);
-    p.push(take('c', 3));
-    const last = p.drain();
-    await sleep(20);
-    assert.deepEqual(broker.sent, ['a', 'b', 'c'], 'c is sent while a still commits');
-    assert.deepEqual(broker.published, []);
-    await Promise.all([first, last]);
-    assert.deepEqual(broker.published, ['a', 'b', 'c']);
-    assert.equal(broker.offsets.get(0), '3');
-  });
-
-  it('the next round sends while the rows of the round before are still being stored, and commits after them', async () => {
-    const broker = new FakeBroker();
-    let stored = 0;
-    const slowStore = { write: async () => void (await sleep(300), stored++) } as unknown as Persister;
-    const p = pipeline(broker, 0, 2, slowStore);
-    p.push(take('a', 1));
-    const first = p.drain();
-    await sleep(10);
-    p.push(take('b', 2));
-    const second = p.drain();
-    await sleep(20);
-    assert.deepEqual(broker.sent, ['a', 'b'], 'b is sent before a\'s rows are stored');
-    assert.deepEqual(broker.published, [], 'nothing commits before its rows are stored');
-    await first;
-    assert.ok(stored >= 1);
-    await second;
-    assert.equal(stored, 2);
-    assert.deepEqual(broker.published, ['a', 'b']);
-    assert.equal(broker.offsets.get(0), '2');
-  });
-
-  it('a store that fails: its round and the round sent behind it are not committed, and the drain hears why', async () => {
-    const broker = new FakeBroker();
-    let writes = 0;
-    const failingStore = { write: async () => { await sleep(50); if (++writes === 1) throw new Error('ClickHouse: connection refused'); } } as unknown as Persister;
-    const p = pipeline(broker, 0, 2, failingStore);
-    p.push(take('a', 1));
-    const first = p.drain();
-    await sleep(10);
-    p.push(take('b', 2));
-    const second = p.drain();
-    await assert.rejects(first, /connection refused/);
-    await assert.rejects(second, /connection refused/);
-    assert.deepEqual(broker.published, []);
-    assert.equal(broker.offsets.get(0), undefined);
   });
 
   it('on one producer a round waits for the commit before it sends', async () => {
