@@ -33,6 +33,8 @@ export interface Config {
   kafkaSessionTimeoutMs: number;
   /** Transaction timeout of the md.* producer: how long a dead core's open transaction holds read_committed readers. */
   kafkaTransactionTimeoutMs: number;
+  /** Kafka fetch sessions (KIP-227): each fetch names only the partitions whose offset moved. Off: every fetch in full, as kafkajs does. */
+  kafkaFetchSessions: boolean;
   /** Edge: a book with no md.* message for this long is marked stale (its core is gone or stalled). */
   edgeStaleAfterMs: number;
   /** Edge: a md.* fetch waits for this many bytes, or for EDGE_FETCH_MAX_WAIT_MS (fewer, larger fetches cost an idle edge less: kafkajs's cost is per fetch and partition). */
@@ -249,6 +251,7 @@ export function loadConfig(env: Env = process.env): Config {
     kafkaGroupId: read(env, 'KAFKA_GROUP_ID', prefix ? `market-data.${prefix.replace(/[._-]+$/, '')}` : 'market-data'),
     kafkaSessionTimeoutMs: integer(env, 'KAFKA_SESSION_TIMEOUT_MS', 6000, 1000, 300_000),
     kafkaTransactionTimeoutMs: integer(env, 'KAFKA_TRANSACTION_TIMEOUT_MS', 10_000, 1000, 900_000),
+    kafkaFetchSessions: bool(env, 'KAFKA_FETCH_SESSIONS', true),
     edgeStaleAfterMs: integer(env, 'EDGE_STALE_AFTER_MS', snapshotIntervalMs + 5000, 500, 86_400_000),
     edgeFetchMinBytes: integer(env, 'EDGE_FETCH_MIN_BYTES', 1, 1, 64 * 1024 * 1024),
     edgeFetchMaxWaitMs: integer(env, 'EDGE_FETCH_MAX_WAIT_MS', 50, 1, 10_000),

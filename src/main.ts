@@ -7,6 +7,7 @@ import { mdTopics } from './contract/topics.js';
 import { Ingest } from './ingest/ingest.js';
 import { combinePricing, PricingWorker, type PricingOutput, type RawQuote } from './pricing/pricing-worker.js';
 import { createKafka } from './ingest/kafka-client.js';
+import { useFetchSessions } from './ingest/kafkajs-fetch-sessions.js';
 import { createSchemaRegistry } from './ingest/schema-registry.js';
 import { HealthChecker } from './obs/health.js';
 import { createLogger, type Logger } from './obs/logger.js';
@@ -94,6 +95,7 @@ function wsEngineOrExit(): { uws: Uws; info: WsEngineInfo } {
 async function main(): Promise<void> {
   const cfg = configOrExit();
   setHeapGrowth(cfg.heapGrowingPercent);
+  useFetchSessions(cfg.kafkaFetchSessions);
   const engine = wsEngineOrExit();
   const log = createLogger(cfg.logLevel);
   log.info(engine.info, 'websocket engine');

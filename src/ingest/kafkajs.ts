@@ -8,4 +8,5 @@ import './kafkajs-produce-request.js';
 import './kafkajs-record-decoder.js';
 import './kafkajs-rebalance-hooks.js';
 import './kafkajs-member-reuse.js';
+import './kafkajs-fetch-sessions.js';
 export { Kafka, Partitioners, logLevel } from 'kafkajs';
