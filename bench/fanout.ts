@@ -119,11 +119,13 @@ async function startCentrifugo(): Promise<{ proc: ChildProcess; port: number; st
 }
 
 /** A client of the edge on every symbol's channels whose frames go on to Centrifugo, batched every 10 ms. */
-function tap(edge: RunningService, centrifugoPort: number, symbols: string[]): { subscribed: Promise<void>; published: () => number; failures: () => number; received: Record<string, number>; stop: () => void } {
+function tap(edge: RunningService, centrifugoPort: number, symbols: string[]): { subscribed: Promise<void>; published: () => number; failures: () => number; reasons: Record<string, number>; received: Record<string, number>; stop: () => void } {
   const received: Record<string, number> = {};
   let pending: { publish: { channel: string; data: unknown } }[] = [];
   let published = 0;
   let failures = 0;
+  /** Why publishes failed: Centrifugo's error, the HTTP status, or the request's own failure. */
+  const reasons: Record<string, number> = {};
   const ws = new WebSocket(`ws://127.0.0.1:${edge.httpPort}/ws`);
   const subscribed = new Promise<void>((resolve) =>
     ws.on('open', async () => {
@@ -155,19 +157,25 @@ function tap(edge: RunningService, centrifugoPort: number, symbols: string[]): {
       pending = [];
       try {
         const r = await fetch(`http://127.0.0.1:${centrifugoPort}/api/batch`, { method: 'POST', headers: { 'X-API-Key': 'k', 'Content-Type': 'application/json' }, body: JSON.stringify({ commands }) });
-        const body = (await r.json().catch(() => ({}))) as { replies?: { error?: unknown }[] };
-        const refused = r.ok ? (body.replies ?? []).filter((x) => x.error).length : commands.length;
-        published += commands.length - refused;
-        failures += refused;
-      } catch {
+        const body = (await r.json().catch(() => ({}))) as { replies?: { error?: { code?: number; message?: string } }[] };
+        const refused = r.ok ? (body.replies ?? []).filter((x) => x.error) : [];
+        const failed = r.ok ? refused.length : commands.length;
+        if (!r.ok) reasons[`http ${r.status}`] = (reasons[`http ${r.status}`] ?? 0) + commands.length;
+        for (const x of refused) reasons[`${x.error!.code} ${x.error!.message}`] = (reasons[`${x.error!.code} ${x.error!.message}`] ?? 0) + 1;
+        published += commands.length - failed;
+        failures += failed;
+      } catch (err) {
+        const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
+        const why = `${(err as Error).message}${cause ? `: ${cause.code ?? cause.message}` : ''}`;
+        reasons[why] = (reasons[why] ?? 0) + commands.length;
         failures += commands.length;
       }
     }
   })();
-  return { subscribed, published: () => published, failures: () => failures, received, stop: () => ((running = false), ws.terminate()) };
+  return { subscribed, published: () => published, failures: () => failures, reasons, received, stop: () => ((running = false), ws.terminate()) };
 }
 
-async function throughCentrifugo(edge: RunningService, symbols: string[]): Promise<Window & { published: number; publishFailures: number; tapReceived: Record<string, number> }> {
+async function throughCentrifugo(edge: RunningService, symbols: string[]): Promise<Window & { published: number; publishFailures: number; failureReasons: Record<string, number>; tapReceived: Record<string, number> }> {
   const cf = await startCentrifugo();
   try {
     return await centrifugoWindow(cf.port, cf.proc.pid, edge, symbols);
@@ -176,7 +184,7 @@ async function throughCentrifugo(edge: RunningService, symbols: string[]): Promi
   }
 }
 
-async function centrifugoWindow(port: number, pid: number | undefined, edge: RunningService, symbols: string[]): Promise<Window & { published: number; publishFailures: number; tapReceived: Record<string, number> }> {
+async function centrifugoWindow(port: number, pid: number | undefined, edge: RunningService, symbols: string[]): Promise<Window & { published: number; publishFailures: number; failureReasons: Record<string, number>; tapReceived: Record<string, number> }> {
   const feed = tap(edge, port, symbols);
   await feed.subscribed;
   await sleep(1000); // the last acknowledgements and snapshots
@@ -201,7 +209,7 @@ async function centrifugoWindow(port: number, pid: number | undefined, edge: Run
     },
   );
   const w = await measure(counter, { centrifugo: pid });
-  const out = { ...w, published: feed.published(), publishFailures: feed.failures(), tapReceived: feed.received };
+  const out = { ...w, published: feed.published(), publishFailures: feed.failures(), failureReasons: { ...feed.reasons }, tapReceived: feed.received };
   for (const ws of sockets) ws.terminate();
   feed.stop();
   return out;
@@ -238,7 +246,7 @@ try {
     value: Math.round(perCpu(one)),
     unit: 'msgs/CPU-s',
     baseline: { name: `Centrifugo ${centrifugoVersion} fed the same frames (HTTP batch API), same clients`, value: Math.round(perCpu(cf)) },
-    detail: { ...common, edge_follow_md_cores_no_clients: followCores, one_edge: { ...figures(one), msgs_per_cpu_s_above_following: fanoutOnly(one, 1) }, two_edges: { ...figures(two), msgs_per_cpu_s_above_following: fanoutOnly(two, 2) }, centrifugo: { ...figures(cf), published: cf.published, publish_failures: cf.publishFailures, tap_received: cf.tapReceived }, target_ratio: 5 },
+    detail: { ...common, edge_follow_md_cores_no_clients: followCores, one_edge: { ...figures(one), msgs_per_cpu_s_above_following: fanoutOnly(one, 1) }, two_edges: { ...figures(two), msgs_per_cpu_s_above_following: fanoutOnly(two, 2) }, centrifugo: { ...figures(cf), published: cf.published, publish_failures: cf.publishFailures, publish_failure_reasons: cf.failureReasons, tap_received: cf.tapReceived }, target_ratio: 5 },
   });
   writeResult({
     name: 'fanout-two-edges',

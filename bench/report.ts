@@ -180,6 +180,19 @@ ${chart}${profileText}
   is left of the core stage is mostly before the core processes an event (the engine's producer,
   the broker, the core's fetch) on a machine whose two cores run the broker, the simulator, the
   core, the edge and the client; an \`all\` process pays the same ingest lag but no second hop.
+  On 2026-12-07 (2 × Intel Xeon) a change to the round loop was measured and then reverted: the next
+  round opened as one closed (its commit, not the loop, waited for its rows) and a round stayed open
+  while the round before still committed, so no take waited for a round to open; with the core's
+  new \`queued\` (take to its send) and \`send\` (one produce round trip) stages. Four runs: edge p50
+  29–40 / p99 152–308 beside \`all\` p99 56–66 (before it, the same day: p50 49 / p99 220, \`all\` 90);
+  queued p50 ~5 / p99 ~50 ms, send p50 7–8 / p99 62–70. So a take no longer waits for rounds, but
+  each send is a produce round trip on a broker that shares the two cores, and sends are serial
+  (idempotent producer, one request in flight). At 5,000 events/s (the machine still 1.74 cores
+  busy) the edge p99 was 129 beside \`all\` 31. It was reverted because the chaos suite's md.*
+  check failed with it in about half the runs (trades on md.trades only after the checker had read:
+  a round held open without bound can outlive the transaction timeout, is aborted by the broker and
+  published again later). A bounded hold (well under \`KAFKA_TRANSACTION_TIMEOUT_MS\`) is the next
+  thing to try; the bench now also runs the pair at 5,000 events/s (\`detail.unsaturated\`).
 - **edge-idle, core-profile, edge-profile** (\`bench/edge-profile.ts\`): one core and one edge, both under
   \`--cpu-prof\`, the simulator at 20,000 events/s over 50 symbols for 25 s with one client on the
   edge (book + trades); each profile summed by self time (whole process life). The figure is the
@@ -229,6 +242,15 @@ ${chart}${profileText}
   AMD EPYC), after kafkajs's record decoding was replaced: one edge 230–237 k msgs/CPU-s (108–109 k
   msgs/s), Centrifugo 83–93 k, ratio 2.5–2.8×; an idle edge followed md.* at 0.32–0.35 of a core on
   this machine.
+  On 2026-12-07, with Kafka fetch sessions (KIP-227, \`KAFKA_FETCH_SESSIONS\`, on by default: each
+  fetch names only the partitions whose offset moved, the broker answers only for those with news):
+  an idle edge 0.22 of a core (0.33 with sessions off, same machine, same day), 0.15 with
+  \`EDGE_FETCH_MIN_BYTES=4096 EDGE_FETCH_MAX_WAIT_MS=10\`; the loaded edge 0.45–0.51 cores in all three
+  settings. Three runs: one edge 215–244 k msgs/CPU-s, Centrifugo 94–105 k, ratio 2.2–2.6× (these
+  runs' core had the round-loop change described under ws-latency-edge-p99, later reverted; the
+  figure is the edge's). Centrifugo's feed failures in earlier runs (3,128–4,350 commands) were the
+  tap's HTTP requests failing (undici \`UND_ERR_SOCKET\`), now counted by reason in
+  \`detail.centrifugo.publish_failure_reasons\`; the result file's run had none.
 - **Node.js 22 against 20** (\`ws-*-node22\`, from \`make bench-node22\`: the same \`bench/ws.ts\`, service
   and clients on Node.js 22.23 from the npm registry, uWebSockets.js from uws-pack ABI 127, against
   ABI 115 on Node.js 20.20). Two runs of each on 2026-12-02 and 2026-12-03, p99 with 1,000 clients:
