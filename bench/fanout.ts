@@ -126,6 +126,10 @@ function tap(edge: RunningService, centrifugoPort: number, symbols: string[]): {
   let failures = 0;
   /** Why publishes failed: Centrifugo's error, the HTTP status, or the request's own failure. */
   const reasons: Record<string, number> = {};
+  const failedFor = (why: string, n: number) => {
+    reasons[why] = (reasons[why] ?? 0) + n;
+    failures += n;
+  };
   const ws = new WebSocket(`ws://127.0.0.1:${edge.httpPort}/ws`);
   const subscribed = new Promise<void>((resolve) =>
     ws.on('open', async () => {
@@ -159,16 +163,12 @@ function tap(edge: RunningService, centrifugoPort: number, symbols: string[]): {
         const r = await fetch(`http://127.0.0.1:${centrifugoPort}/api/batch`, { method: 'POST', headers: { 'X-API-Key': 'k', 'Content-Type': 'application/json' }, body: JSON.stringify({ commands }) });
         const body = (await r.json().catch(() => ({}))) as { replies?: { error?: { code?: number; message?: string } }[] };
         const refused = r.ok ? (body.replies ?? []).filter((x) => x.error) : [];
-        const failed = r.ok ? refused.length : commands.length;
-        if (!r.ok) reasons[`http ${r.status}`] = (reasons[`http ${r.status}`] ?? 0) + commands.length;
-        for (const x of refused) reasons[`${x.error!.code} ${x.error!.message}`] = (reasons[`${x.error!.code} ${x.error!.message}`] ?? 0) + 1;
-        published += commands.length - failed;
-        failures += failed;
+        if (!r.ok) failedFor(`http ${r.status}`, commands.length);
+        for (const x of refused) failedFor(`${x.error!.code} ${x.error!.message}`, 1);
+        published += r.ok ? commands.length - refused.length : 0;
       } catch (err) {
         const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
-        const why = `${(err as Error).message}${cause ? `: ${cause.code ?? cause.message}` : ''}`;
-        reasons[why] = (reasons[why] ?? 0) + commands.length;
-        failures += commands.length;
+        failedFor(`${(err as Error).message}${cause ? `: ${cause.code ?? cause.message}` : ''}`, commands.length);
       }
     }
   })();

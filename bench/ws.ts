@@ -141,7 +141,7 @@ async function edgeLatency(allOne: ReturnType<typeof figures>): Promise<void> {
   const committed = figures(await run(1, ['book', 'trades'], EDGE_WINDOW_S, true, true, { EDGE_ISOLATION: 'read_committed' }));
   const lowAll = await run(1, ['book', 'trades'], EDGE_WINDOW_S, true, false, {}, UNSATURATED_RATE);
   const lowEdge = await run(1, ['book', 'trades'], EDGE_WINDOW_S, true, true, {}, UNSATURATED_RATE);
-  const unsaturated = { rate_events_per_s: UNSATURATED_RATE, all_p50: pct(lowAll.latenciesMs, 50), all_p99: pct(lowAll.latenciesMs, 99), all_cpu: lowAll.cpu, edge_p50: pct(lowEdge.latenciesMs, 50), edge_p99: pct(lowEdge.latenciesMs, 99), edge_p999: pct(lowEdge.latenciesMs, 99.9), edge_cpu: lowEdge.cpu, edge_stages_ms: lowEdge.edgeStages };
+  const unsaturated = { rate_events_per_s: UNSATURATED_RATE, all: figures(lowAll), all_cpu: lowAll.cpu, edge: figures(lowEdge), edge_cpu: lowEdge.cpu };
   writeResult({
     name: 'ws-latency-edge-p99',
     metric: `engine → WebSocket latency p99 through an edge (core → md.* → edge, EDGE_ISOLATION=read_uncommitted), ${RATE.toLocaleString('en-US')} events/s over ${SYMBOLS} symbols, 1 client (book + trades)`,

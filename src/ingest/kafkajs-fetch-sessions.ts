@@ -48,7 +48,7 @@ export function useFetchSessions(on: boolean): void {
 /** Whether kafkajs's Broker fetches through this file. */
 export const fetchSessionsInstalled = (): boolean => Broker !== undefined && Broker.prototype.fetch === sessionFetch;
 
-/** The topics that name a partition (kafkajs also shuffles the partitions of a sessionless fetch: a session's broker rotates them itself). */
+/** The topics that name a partition (kafkajs shuffles a full fetch's partitions for fairness; a session's broker rotates them itself). */
 const withPartitions = (topics: FetchTopic[]): FetchTopic[] => topics.filter((t) => t.partitions.length);
 
 async function sessionFetch(this: BrokerLike, args: FetchArgs): Promise<FetchResponse> {
