@@ -185,6 +185,49 @@ describe('the real stack round trips', () => {
     }
   });
 
+  it('transactions of a producer ask the broker for their coordinator once, not before every request, and every committed message is read once', async () => {
+    const kafka = createKafka(cfg.kafkaBrokers, 'test-coordinators', log);
+    const topic = `test.coordinators.${randomUUID()}`;
+    const admin = kafka.admin();
+    const producer = kafka.producer({ transactionalId: `test-coordinators-${randomUUID()}`, idempotent: true, maxInFlightRequests: 1 });
+    const consumer = kafka.consumer({ groupId: `test-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 100 });
+    const requests = new Map<string, number>();
+    producer.on(producer.events.REQUEST, (e) => requests.set(e.payload.apiName, (requests.get(e.payload.apiName) ?? 0) + 1));
+    const TRANSACTIONS = 12;
+    const PARTITIONS = 3;
+    try {
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
+      await producer.connect();
+      let n = 0;
+      for (let t = 0; t < TRANSACTIONS; t++) {
+        const tx = await producer.transaction();
+        // one send per partition: each adds its partition to the transaction first (AddPartitionsToTxn)
+        for (let p = 0; p < PARTITIONS; p++) await tx.send({ topic, messages: [{ value: String(++n), partition: p }] });
+        if (t % 4 === 3) await tx.abort();
+        else await tx.commit();
+      }
+      const count = (api: string) => requests.get(api) ?? 0;
+      // a request refused (CONCURRENT_TRANSACTIONS right after a commit) makes the cache look again, as kafkajs would
+      const refused = count('AddPartitionsToTxn') - TRANSACTIONS * PARTITIONS + (count('EndTxn') - TRANSACTIONS);
+      assert.equal(count('EndTxn') >= TRANSACTIONS, true);
+      assert.equal(count('GroupCoordinator'), 1 + refused, `${JSON.stringify(Object.fromEntries(requests))}: kafkajs alone asks ${TRANSACTIONS * (PARTITIONS + 1)} times`);
+      const expected = Array.from({ length: n }, (_, i) => i + 1).filter((v) => Math.floor((v - 1) / PARTITIONS) % 4 !== 3);
+      const seen: number[] = [];
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      void consumer.run({ eachMessage: async ({ message }) => void seen.push(Number(message.value!.toString())) });
+      for (const deadline = Date.now() + 30_000; seen.length < expected.length && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 500)); // an aborted or doubled message would show up meanwhile
+      assert.deepEqual([...seen].sort((a, b) => a - b), expected, 'the committed transactions, each message once; nothing of the aborted ones');
+    } finally {
+      await consumer.disconnect();
+      await producer.disconnect();
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  });
+
   it('a schema registered without its compatibility step (a timed-out or concurrent first attempt) is still taken by the next registration', async () => {
     const registry = createSchemaRegistry(cfg.schemaRegistryUrl);
     const topic = `test.half-registered.${randomUUID()}`;
