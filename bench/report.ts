@@ -253,14 +253,15 @@ ${chart}${profileText}
   \`detail.centrifugo.publish_failure_reasons\`; the result file's run had none.
 - **Node.js 22 against 20** (\`ws-*-node22\`, from \`make bench-node22\`: the same \`bench/ws.ts\`, service
   and clients on Node.js 22.23 from the npm registry, uWebSockets.js from uws-pack ABI 127, against
-  ABI 115 on Node.js 20.20). Two runs of each on 2026-12-02 and 2026-12-03, p99 with 1,000 clients:
-  Node 20 808 and 318 ms, Node 22 1,955 and 1,427 ms; one client: Node 20 533 and 125 ms, Node 22
-  317 and 778 ms; fan-out to 10,000 clients: Node 20 12.9 k and 10.4 k msgs/s, Node 22 12.7 k
-  msgs/s. With many clients Node 22 was 2–4× slower at p99 in both pairs of runs; with one client
-  the runs overlap. The machine is noisy (the kafka-delivery floor moved between 15 and 23 ms p99
-  across these runs), so this is a direction, not a figure: Node 22 costs latency under fan-out
-  today. Not profiled yet; the engine (same uWS v20.0.8 source, other ABI) is the same, so V8 13's
-  GC and JIT under this allocation pattern are the first suspects.
+  ABI 115 on Node.js 20.20). Re-run on 2026-12-07, the Node 22 run and then the Node 20 run of the
+  same code (before the coordinator cache), one after the other: 1,000 clients p50 63 / p99 204 /
+  p999 256 ms on Node 22 beside 66 / 187 / 256 on Node 20; one client p99 112 beside 145; through an
+  edge p99 173 beside 170; fan-out to 10,000 clients 22.4 k msgs/s beside 17.2 k. The runs overlap:
+  the 2–4× slower p99 of Node 22 measured on 2026-12-02 and 2026-12-03 (1,955 and 1,427 ms with 1,000
+  clients, beside 808 and 318 on Node 20) was the code of those days (since then the output values
+  are built once per take, the hub's fan-out and the checksums were made cheaper), not the runtime;
+  today Node 22 serves as fast as Node 20 within this machine's noise. The Node 22 result files are
+  that run's.
 - **client-book**: \`@market-data/client\`'s \`LocalBook\` on one pre-generated stream of 200,000 book
   messages (500 levels a side, 1–4 level changes each at a geometric distance from the touch, so
   most change the top 25), with the server's own checksum on every message, beside a naive client

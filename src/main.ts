@@ -122,7 +122,7 @@ async function main(): Promise<void> {
   const app = createApp(engine.uws);
   registerOpsRoutes(app, health, metrics);
 
-  const kafka = createKafka(cfg.kafkaBrokers, cfg.kafkaClientId, log);
+  const kafka = createKafka(cfg.kafkaBrokers, cfg.kafkaClientId, log, undefined, (client, api) => metrics.kafkaRequests.inc({ client, api }));
   const registry = createSchemaRegistry(cfg.schemaRegistryUrl);
   const chDb = cfg.clickhouse.database;
 

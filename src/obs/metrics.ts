@@ -52,6 +52,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly kafkaRequests = new Counter({
+    name: 'md_kafka_requests_total',
+    help: 'Requests sent to Kafka brokers, by kind of client (producer, consumer, admin) and Kafka API',
+    labelNames: ['client', 'api'] as const,
+    registers: [this.registry],
+  });
+
   readonly ingestLag = new Histogram({
     name: 'md_ingest_lag_ms',
     help: 'Engine send time (or Kafka timestamp) to processing, in milliseconds',

@@ -89,6 +89,11 @@ describe('ingestion: engine topics → books → md.* topics (real Kafka and reg
       });
       assert.ok((await metric(svc, 'md_book_resyncs_total')) > 0);
       assert.equal(await metric(svc, 'md_kafka_messages_consumed_total{topic="' + prefix + 'engine.event.v1"}'), summary.messages - summary.snapshots - summary.hashes);
+      // requests by client and API: the transactions found their coordinator once per producer, not before each request
+      const requests = async (client: string, api: string) => metric(svc, `md_kafka_requests_total{client="${client}",api="${api}"}`);
+      const [fetches, produces, ends, lookups] = [await requests('consumer', 'Fetch'), await requests('producer', 'Produce'), await requests('producer', 'EndTxn'), await requests('producer', 'GroupCoordinator')];
+      assert.ok(fetches > 0 && produces > 0, `fetches ${fetches}, produce requests ${produces}`);
+      assert.ok(ends >= 10 && lookups < ends / 2, `${lookups} coordinator lookups for ${ends} commits`);
 
       const trades = await mdTrades(prefix, Object.keys(summary.final));
       assert.equal(new Set(trades.map((t) => t.id)).size, trades.length, 'no trade published twice');
