@@ -193,6 +193,18 @@ ${chart}${profileText}
   a round held open without bound can outlive the transaction timeout, is aborted by the broker and
   published again later). A bounded hold (well under \`KAFKA_TRANSACTION_TIMEOUT_MS\`) is the next
   thing to try; the bench now also runs the pair at 5,000 events/s (\`detail.unsaturated\`).
+  Later on 2026-12-07 \`md_kafka_requests_total\` showed where a take's send went: kafkajs's
+  transaction manager asked FindCoordinator before every transactional request, and registered each
+  send's new partitions (AddPartitionsToTxn) before it, so a round's first takes cost two or three
+  round trips each and every take behind them waited (at 20,000 events/s: ~19 AddPartitionsToTxn
+  and ~39 produce requests a second). Both were cut (docs/INGEST.md: coordinators found once,
+  partitions registered once per round), each measured side by side with the one before, two runs
+  each way (core + edge, one client, 30 s windows): the coordinator cache took the commit stage p50
+  from 39–44 to 21–23 ms and the edge client's p99 from 308–334 to 205–246 ms at 20,000 events/s;
+  the registration then took it from 251–315 to 160–224 ms (p50 75–90 to 40–73; at 5,000 events/s
+  p99 155–178 to 109–149). The same day's full runs moved by as much with the machine (the kcat
+  floor between 7 and 15 ms p99, 1,000 clients on \`all\` p99 187–405 ms): the result file is the
+  last run of the code at HEAD.
 - **edge-idle, core-profile, edge-profile** (\`bench/edge-profile.ts\`): one core and one edge, both under
   \`--cpu-prof\`, the simulator at 20,000 events/s over 50 symbols for 25 s with one client on the
   edge (book + trades); each profile summed by self time (whole process life). The figure is the

@@ -8,6 +8,7 @@ import type { Logger } from '../obs/logger.js';
 import type { PersistRows, Persister } from '../store/persister.js';
 import { mergeOffsets, type OffsetTracker, type PartitionOffset } from './offset-tracker.js';
 import { chunkByPartitionBytes } from './produce-chunks.js';
+import type { TopicPartitions } from './kafkajs-transaction-manager.js';
 import { TradeWatermarks } from './trade-watermarks.js';
 
 /** One take of the state's output, on its way to the stores and the transaction. */
@@ -41,6 +42,27 @@ export interface RoundProducers {
   get(slot: number): Producer;
   /** Replaces a slot's producer after a failed transaction (same transactional id: the old one is settled and fenced). */
   renew(slot: number): Promise<void>;
+  /** Registers partitions with the slot's open transaction in one request (else each send registers its own). */
+  register?(slot: number, topics: TopicPartitions): Promise<void>;
+}
+
+/** Partitions by topic. */
+type Written = Map<string, Set<number>>;
+
+/** Adds the partitions `messages` name to `into`. */
+function notePartitions(messages: TopicMessages[], into: Written): Written {
+  for (const t of messages) {
+    let set = into.get(t.topic);
+    if (!set) into.set(t.topic, (set = new Set()));
+    for (const m of t.messages) if (m.partition !== undefined) set.add(m.partition);
+  }
+  return into;
+}
+
+/** The partitions of `messages` and of `more`, as a transaction registers them. */
+function partitionsOf(messages: TopicMessages[], more: Written): TopicPartitions {
+  const all = notePartitions(messages, new Map([...more].map(([topic, set]) => [topic, new Set(set)])));
+  return [...all].map(([topic, set]) => ({ topic, partitions: [...set].map((partition) => ({ partition })) }));
 }
 
 /** How a round ended: committed as sent, or published again after the rounds sent behind it. */
@@ -73,6 +95,8 @@ export class CommitPipeline {
   private opened = 0;
   /** Ends the wait of an open round for more takes. */
   private wake: (() => void) | undefined;
+  /** The partitions the last round that sent anything wrote to. */
+  private lastWritten: Written = new Map();
 
   constructor(
     private readonly producers: RoundProducers,
@@ -188,6 +212,7 @@ export class CommitPipeline {
       this.timed('wait_previous', performance.now() - waiting);
       if (closeFailed) throw closeFailed;
       const opened = performance.now();
+      const written: Written = new Map();
       const takes: Taken[] = [];
       let failed: Error | undefined;
       let tx: Transaction | undefined;
@@ -196,8 +221,14 @@ export class CommitPipeline {
           takes.push(...taken);
           if (!failed) {
             try {
-              tx ??= await this.producers.get(slot).transaction();
-              for (const chunk of chunkByPartitionBytes(mergeTopics(taken.flatMap((t) => t.messages)))) await tx.sendBatch({ topicMessages: chunk });
+              const merged = mergeTopics(taken.flatMap((t) => t.messages));
+              if (!tx) {
+                tx = await this.producers.get(slot).transaction();
+                // the partitions the round before wrote are likely written again: one registration for all
+                if (merged.length) await this.producers.register?.(slot, partitionsOf(merged, this.lastWritten));
+              }
+              for (const chunk of chunkByPartitionBytes(merged)) await tx.sendBatch({ topicMessages: chunk });
+              notePartitions(merged, written);
             } catch (err) {
               failed = err as Error;
             }
@@ -217,6 +248,7 @@ export class CommitPipeline {
         this.wake = undefined;
       }
       this.timed('produce', performance.now() - opened);
+      if (written.size) this.lastWritten = written;
       try {
         await storing;
       } catch (err) {

@@ -5,8 +5,7 @@
 // coordinators it found until a request to one fails (TransactionManager); this does the same for
 // each producer's transaction manager (src/producer/eosManager): a coordinator found is kept until
 // any request through it fails or a minute has passed, then found again, so after an error kafkajs
-// retries exactly as before. Consumers are untouched. Import it before kafkajs loads, as the others.
-import { kafkajsModuleIs, kafkajsModuleLoaded, replaceKafkajsModule, kafkajsModule } from './kafkajs-internals.js';
+// retries exactly as before. Consumers are untouched. Installed by kafkajs-transaction-manager.ts.
 
 type Lookup = { groupId: string; coordinatorType?: number };
 type Broker = Record<string | symbol, unknown>;
@@ -70,14 +69,3 @@ export function cachingCoordinators(cluster: CoordinatorCluster, now: () => numb
     },
   });
 }
-
-type CreateEosManager = (opts: { cluster: CoordinatorCluster } & Record<string, unknown>) => unknown;
-
-// undefined for another kafkajs layout, or when kafkajs's producer has loaded the original already:
-// transactions then find their coordinators before every request, as kafkajs does
-const EOS = 'src/producer/eosManager/index.js';
-const original = kafkajsModuleLoaded('src/producer/index.js') ? undefined : kafkajsModule<CreateEosManager>(EOS);
-const patched: CreateEosManager | undefined = original && ((opts) => original({ ...opts, cluster: cachingCoordinators(opts.cluster) }));
-const path = patched && replaceKafkajsModule(EOS, patched);
-
-export const coordinatorCacheInstalled = (): boolean => kafkajsModuleIs(path, patched);

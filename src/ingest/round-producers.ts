@@ -3,6 +3,7 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { Partitioners } from './kafkajs.js';
 import type { RoundProducers } from './commit-pipeline.js';
+import { addPartitionsToTransaction, type TopicPartitions } from './kafkajs-transaction-manager.js';
 
 /** Round N sends while round N-1 commits: two producers are enough for that. */
 export const ROUND_PRODUCERS = 2;
@@ -52,6 +53,10 @@ export class KafkaRoundProducers implements RoundProducers {
     // transaction: begin and abort an empty one, so the committed offsets read next are final
     await (await next.transaction()).abort();
     this.producers[slot] = next;
+  }
+
+  async register(slot: number, topics: TopicPartitions): Promise<void> {
+    await addPartitionsToTransaction(slotTransactionalId(this.opts.transactionalId, slot), topics);
   }
 
   async stop(): Promise<void> {

@@ -372,3 +372,48 @@ describe('commit pipeline: rounds taking turns on two producers', () => {
     assert.equal(broker.offsets.get(0), '3');
   });
 });
+
+describe('commit pipeline: partitions registered with a round before its first send', () => {
+  it("a round registers its first take's partitions and those the round before wrote, in one call; nothing for a round that sends nothing", async () => {
+    const broker = new FakeBroker();
+    const producers = [broker.producer(), broker.producer()];
+    const registered: string[][] = [];
+    const p = new CommitPipeline(
+      {
+        count: 2,
+        get: (slot) => producers[slot]!,
+        renew: async (slot) => void (producers[slot] = broker.producer()),
+        register: async (_slot, topics) => void registered.push(topics.flatMap((t) => t.partitions.map((x) => `${t.topic}/${x.partition}`)).sort()),
+      },
+      async () => new Map([...broker.offsets].map(([q, offset]) => [q, { offset, metadata: broker.metadata.get(q) ?? null }])),
+      new OffsetTracker(),
+      new TradeWatermarks(),
+      (ps) => new Map(ps.map((q) => [q, []])),
+      () => 0,
+      { groupId: 'g', eventsTopic: 'engine.event.v1' },
+      createLogger('silent'),
+    );
+    const to = (value: string, offset: number, ...partitions: [string, number][]): Taken => ({
+      messages: partitions.map(([topic, partition]) => ({ topic, messages: [{ value, partition }] })),
+      offsets: [{ partition: 0, offset: String(offset) }],
+      rows: undefined,
+      events: 1,
+      trace: undefined,
+      trades: [],
+    });
+    p.push(to('a', 1, ['md.ohlcv.v1', 0], ['md.ticker24h.v1', 3]));
+    await p.drain();
+    p.push(to('b', 2, ['md.ohlcv.v1', 1]));
+    await p.drain();
+    p.push(to('c', 3)); // no message: its round registers nothing
+    await p.drain();
+    p.push(to('d', 4, ['md.ticker24h.v1', 3]));
+    await p.drain();
+    assert.deepEqual(registered, [
+      ['md.ohlcv.v1/0', 'md.ticker24h.v1/3'],
+      ['md.ohlcv.v1/0', 'md.ohlcv.v1/1', 'md.ticker24h.v1/3'],
+      ['md.ohlcv.v1/1', 'md.ticker24h.v1/3'],
+    ]);
+    assert.deepEqual(broker.published, ['a', 'a', 'b', 'd']);
+  });
+});
