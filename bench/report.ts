@@ -204,7 +204,9 @@ ${chart}${profileText}
   the registration then took it from 251–315 to 160–224 ms (p50 75–90 to 40–73; at 5,000 events/s
   p99 155–178 to 109–149). The same day's full runs moved by as much with the machine (the kcat
   floor between 7 and 15 ms p99, 1,000 clients on \`all\` p99 187–405 ms): the result file is the
-  last run of the code at HEAD.
+  last run of the code at HEAD: at 20,000 events/s edge p50 32 / p99 184 beside \`all\` 9 / 65; at
+  5,000 events/s (\`detail.unsaturated\`) edge p50 11 / p99 63 / p999 133 beside \`all\` 5 / 52, so
+  +11 ms at p99 where the machine has room (one run; the target is stated at 20,000).
 - **edge-idle, core-profile, edge-profile** (\`bench/edge-profile.ts\`): one core and one edge, both under
   \`--cpu-prof\`, the simulator at 20,000 events/s over 50 symbols for 25 s with one client on the
   edge (book + trades); each profile summed by self time (whole process life). The figure is the
