@@ -16,9 +16,6 @@ export interface CoordinatorCluster {
 /** How long a coordinator found is kept without an error (coordinators move only when brokers do). */
 export const COORDINATOR_TTL_MS = 60_000;
 
-/** Lookups sent to the cluster and answered from the cache, over the process (tests and benchmarks read them). */
-export const coordinatorLookups = { sent: 0, cached: 0 };
-
 /** `broker` whose every method call, when it fails, first forgets the cached entry (`forget`). */
 function forgettingOnError(broker: Broker, forget: () => void): Broker {
   return new Proxy(broker, {
@@ -45,11 +42,7 @@ export function cachingCoordinators(cluster: CoordinatorCluster, now: () => numb
   const findGroupCoordinator = (lookup: Lookup): Promise<Broker> => {
     const key = `${lookup.coordinatorType ?? 0}:${lookup.groupId}`;
     const hit = found.get(key);
-    if (hit && now() - hit.at < COORDINATOR_TTL_MS) {
-      coordinatorLookups.cached++;
-      return hit.broker;
-    }
-    coordinatorLookups.sent++;
+    if (hit && now() - hit.at < COORDINATOR_TTL_MS) return hit.broker;
     const entry = { broker: undefined as unknown as Promise<Broker>, at: now() };
     const forget = () => {
       if (found.get(key) === entry) found.delete(key);

@@ -14,7 +14,11 @@ interface TransactionManager {
 }
 type CreateEosManager = (opts: { cluster: CoordinatorCluster; transactionalId?: string } & Record<string, unknown>) => TransactionManager;
 
-/** The latest manager made for each transactional id (a producer renewed with the same id replaces it). */
+/**
+ * The latest manager made for each transactional id (a producer renewed with the same id replaces
+ * it). Never emptied: a process that made producers under ever new transactional ids would grow it;
+ * the service's are fixed (two per core).
+ */
 const managers = new Map<string, TransactionManager>();
 
 // undefined for another kafkajs layout, or when kafkajs's producer has loaded the original already:
