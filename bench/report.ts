@@ -111,7 +111,14 @@ ${chart}${profileText}
   the decode (three runs). The in-process path alone would allow ~4× today's end-to-end rate: what
   is lost is between the consumer, the md.* producer and the broker, not in the domain code. Three
   runs on 2026-12-06 (a faster day for this machine: decode 0.62–0.64 µs), after the checksum from
-  cached level segments and the ticker's columns: 2.2–2.8 µs per event, ratio 3.6–4.4.
+  cached level segments and the ticker's columns: 2.2–2.8 µs per event, ratio 3.6–4.4. Until
+  2026-12-07 the take stopped at the state's raw output: the checksums and wire values
+  (buildMarketOutput, what the hub and md.* get) were not in the figure, though the text said so.
+  With them (one run, decode 0.80 µs that day): 5.0 µs per event in takes of 1,000, and 6.8 µs in
+  takes of 4 (\`detail.small_takes\`: what a core takes per Kafka batch at 5,000 events/s), so a
+  small take costs ~2 µs more per event in the domain code, far below the ~130 µs per event an
+  \`all\` process spends at 5,000 events/s (0.7 of a core): at low rates the cost is per take and
+  request in the Kafka client and the I/O around it, not in the domain.
 - **candles-ticker**: one million trades (random walk, 0–20 ms apart) through the six candle intervals
   and the rolling 24h ticker of one symbol, per trade; beside decoding one engine trade event from Avro.
   The exact quote volume (BigInt) is most of the cost.

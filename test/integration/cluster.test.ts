@@ -111,7 +111,11 @@ describe('scale-out: two cores and two edges on Kafka (real processes, kill -9)'
       await waitUntil('the restarted core consuming engine events', async () => {
         const text = await (await fetch(`${restarted.baseUrl}/metrics`)).text();
         return (promSample(text, `md_kafka_messages_consumed_total{topic="${prefix}engine.event.v1"}`) ?? 0) > 0;
-      }, 60_000, 100);
+      }, 60_000, 100).catch((err: Error) => {
+        // where the rejoin stopped: the restarted core's start and both cores' group events
+        const events = (log: string) => log.split('\n').filter((l) => /joined group|group|rebalanc|revoke|drain|producer|transaction|failed|error|warn/i.test(l) && !l.includes('Heartbeat')).slice(-25).join('\n');
+        assert.fail(`${err.message}\nrestarted core 0:\n${restarted.output().slice(-3000)}\ncore 1:\n${events(cluster.cores[1]!.output())}`);
+      });
       const rejoinMs = Date.now() - rejoinStarted + (await untilAllAdvance(cluster.edges[1]!, symbols, 60_000));
       process.stdout.write(`# failover: every symbol advancing on an edge ${takeoverMs} ms after kill -9 of a core (takeover); the restarted core consuming again and every symbol advancing ${rejoinMs} ms after it answered (rebalance)\n`);
       await sleep(3000);
