@@ -60,6 +60,15 @@ async function watchAll(svc: RunningService, symbols: string[], seqs?: Map<strin
   return c;
 }
 
+/** A core's log lines about its group, restores, drains, transactions and failures (what a failure message shows). */
+function groupEvents(log: string, last = 30): string {
+  return log
+    .split('\n')
+    .filter((l) => /joined group|group|restored|rebalanc|revoke|drain|late|producer|transaction|failed|error|warn/i.test(l) && !l.includes('Heartbeat'))
+    .slice(-last)
+    .join('\n');
+}
+
 /** Milliseconds until every symbol's book on `edge` (REST) has moved past where it was at the call. */
 async function untilAllAdvance(edge: RunningService, symbols: string[], timeoutMs: number): Promise<number> {
   const started = Date.now();
@@ -112,9 +121,8 @@ describe('scale-out: two cores and two edges on Kafka (real processes, kill -9)'
         const text = await (await fetch(`${restarted.baseUrl}/metrics`)).text();
         return (promSample(text, `md_kafka_messages_consumed_total{topic="${prefix}engine.event.v1"}`) ?? 0) > 0;
       }, 60_000, 100).catch((err: Error) => {
-        // where the rejoin stopped: the restarted core's start and both cores' group events
-        const events = (log: string) => log.split('\n').filter((l) => /joined group|group|rebalanc|revoke|drain|producer|transaction|failed|error|warn/i.test(l) && !l.includes('Heartbeat')).slice(-25).join('\n');
-        assert.fail(`${err.message}\nrestarted core 0:\n${restarted.output().slice(-3000)}\ncore 1:\n${events(cluster.cores[1]!.output())}`);
+        // where the rejoin stopped: the restarted core's start and the other core's group events
+        assert.fail(`${err.message}\nrestarted core 0:\n${restarted.output().slice(-3000)}\ncore 1:\n${groupEvents(cluster.cores[1]!.output())}`);
       });
       const rejoinMs = Date.now() - rejoinStarted + (await untilAllAdvance(cluster.edges[1]!, symbols, 60_000));
       process.stdout.write(`# failover: every symbol advancing on an edge ${takeoverMs} ms after kill -9 of a core (takeover); the restarted core consuming again and every symbol advancing ${rejoinMs} ms after it answered (rebalance)\n`);
@@ -137,8 +145,7 @@ describe('scale-out: two cores and two edges on Kafka (real processes, kill -9)'
         const missing = [...published].filter((id) => !stored.has(id));
         const onMd = new Set<string>();
         for (const s of symbols) for (const m of await readTopics(kafka, [`${prefix}md.trades.v1.${s}`])) onMd.add((await decoder.decode<{ trade_id: string }>(m.value)).trade_id);
-        const events = (log: string) => log.split('\n').filter((l) => /joined group|restored|rebalanc|late|drain|revoke|failed|error/i.test(l) && !l.includes('Heartbeat')).slice(-30).join('\n');
-        assert.fail(`${err.message} (${stored.size} there); missing: ${missing.map((id) => `${id} (${where.get(id)}, ${onMd.has(id) ? 'on' : 'not on'} md.trades)`).join(', ')}\nkilled core 0:\n${events(killedLog)}\n${cluster.cores.map((c, i) => `core ${i}:\n${events(c.output())}`).join('\n')}`);
+        assert.fail(`${err.message} (${stored.size} there); missing: ${missing.map((id) => `${id} (${where.get(id)}, ${onMd.has(id) ? 'on' : 'not on'} md.trades)`).join(', ')}\nkilled core 0:\n${groupEvents(killedLog)}\n${cluster.cores.map((c, i) => `core ${i}:\n${groupEvents(c.output())}`).join('\n')}`);
       });
       phase('every trade in ClickHouse');
       const rows = await stores.trades();
@@ -223,9 +230,8 @@ describe('scale-out: two cores and two edges on Kafka (real processes, kill -9)'
       for (const symbol of symbols) {
         await assertCandlesExact(stores.pg, simInstrument(symbol, SYMBOLS), rows, '1m', 2).catch(async (err: Error) => {
           // which core counted what: joins, restores and revokes of each, and their late trades
-          const events = (log: string) => log.split('\n').filter((l) => /joined group|restored|rebalance|late|drain/.test(l)).join('\n');
           const late = await Promise.all(cluster.cores.map(async (c) => promSample(await (await fetch(`${c.baseUrl}/metrics`)).text(), `md_ohlcv_late_trades_total{symbol="${symbol}"}`)));
-          assert.fail(`${err.message}\nlate trades on the live cores: ${late.join(', ')}\nkilled core 0:\n${events(killedLog)}\n${cluster.cores.map((c, i) => `core ${i}:\n${events(c.output())}`).join('\n')}`);
+          assert.fail(`${err.message}\nlate trades on the live cores: ${late.join(', ')}\nkilled core 0:\n${groupEvents(killedLog)}\n${cluster.cores.map((c, i) => `core ${i}:\n${groupEvents(c.output())}`).join('\n')}`);
         });
       }
       phase('candles exact');
