@@ -208,10 +208,10 @@ describe('the real stack round trips', () => {
         else await tx.commit();
       }
       const count = (api: string) => requests.get(api) ?? 0;
-      // a request refused (CONCURRENT_TRANSACTIONS right after a commit) makes the cache look again, as kafkajs would
-      const refused = count('AddPartitionsToTxn') - TRANSACTIONS * PARTITIONS + (count('EndTxn') - TRANSACTIONS);
+      // requests refused by the coordinator itself (CONCURRENT_TRANSACTIONS right after a commit,
+      // typically a few here) are retried against it, without a new lookup
       assert.equal(count('EndTxn') >= TRANSACTIONS, true);
-      assert.equal(count('GroupCoordinator'), 1 + refused, `${JSON.stringify(Object.fromEntries(requests))}: kafkajs alone asks ${TRANSACTIONS * (PARTITIONS + 1)} times`);
+      assert.equal(count('GroupCoordinator'), 1, `${JSON.stringify(Object.fromEntries(requests))}: kafkajs alone asks ${TRANSACTIONS * (PARTITIONS + 1)} times or more`);
       const expected = Array.from({ length: n }, (_, i) => i + 1).filter((v) => Math.floor((v - 1) / PARTITIONS) % 4 !== 3);
       const seen: number[] = [];
       await consumer.connect();

@@ -1,6 +1,7 @@
 // The coordinator cache of transactional producers, against a cluster stand-in that counts its
-// lookups: one lookup per coordinator while its requests succeed, a fresh one after any failure
-// through it, after a failed lookup, and after the time-to-live.
+// lookups: one lookup per coordinator while its requests succeed or it refuses them itself, a fresh
+// one after it says it is not the coordinator or cannot be reached, after a failed lookup, and
+// after the time-to-live.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cachingCoordinators, COORDINATOR_TTL_MS, type CoordinatorCluster } from '../../src/ingest/kafkajs-coordinator-cache.js';
@@ -15,6 +16,7 @@ function cluster() {
     lookups,
     failNextLookup: () => (failLookup = true),
     requestsFail: false,
+    refusesConcurrent: false,
     async findGroupCoordinator({ groupId, coordinatorType }: { groupId: string; coordinatorType?: number }) {
       lookups.push(`${coordinatorType ?? 0}:${groupId}`);
       if (failLookup) {
@@ -26,7 +28,11 @@ function cluster() {
         nodeId,
         endTxn: async () => {
           if (c.requestsFail) throw Object.assign(new Error('This is not the correct coordinator for this group'), { type: 'NOT_COORDINATOR_FOR_GROUP' });
+          if (c.refusesConcurrent) throw Object.assign(new Error('The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing'), { type: 'CONCURRENT_TRANSACTIONS' });
           return nodeId;
+        },
+        addPartitionsToTxn: async () => {
+          throw Object.assign(new Error('Connection timeout'), { name: 'KafkaJSConnectionError' });
         },
         throwsAtOnce: () => {
           throw new Error('not connected');
@@ -40,7 +46,7 @@ function cluster() {
   return c;
 }
 
-type Coordinator = { nodeId: number; endTxn(): Promise<number>; throwsAtOnce(): never };
+type Coordinator = { nodeId: number; endTxn(): Promise<number>; addPartitionsToTxn(): Promise<never>; throwsAtOnce(): never };
 const find = (c: CoordinatorCluster, groupId = 'tx-1', coordinatorType = TRANSACTION) => c.findGroupCoordinator({ groupId, coordinatorType }) as unknown as Promise<Coordinator>;
 
 describe('kafkajs transactional coordinator cache', () => {
@@ -67,6 +73,19 @@ describe('kafkajs transactional coordinator cache', () => {
     assert.throws(() => coordinator.throwsAtOnce(), /not connected/);
     await find(cached);
     assert.deepEqual(inner.lookups, ['1:tx-1', '1:tx-1', '1:tx-1']);
+  });
+
+  it('keeps it after a refusal the coordinator itself gave (CONCURRENT_TRANSACTIONS), forgets it after a lost connection', async () => {
+    const inner = cluster();
+    const cached = cachingCoordinators(inner);
+    inner.refusesConcurrent = true;
+    for (let i = 0; i < 3; i++) await assert.rejects((await find(cached)).endTxn(), /concurrent operation/);
+    inner.refusesConcurrent = false;
+    assert.equal(await (await find(cached)).endTxn(), 1, 'the retries went to the same coordinator');
+    assert.deepEqual(inner.lookups, ['1:tx-1']);
+    await assert.rejects((await find(cached)).addPartitionsToTxn(), /Connection timeout/);
+    assert.equal((await find(cached)).nodeId, 2);
+    assert.deepEqual(inner.lookups, ['1:tx-1', '1:tx-1']);
   });
 
   it('does not keep a failed lookup', async () => {
