@@ -42,7 +42,10 @@ export interface RoundProducers {
   get(slot: number): Producer;
   /** Replaces a slot's producer after a failed transaction (same transactional id: the old one is settled and fenced). */
   renew(slot: number): Promise<void>;
-  /** Registers partitions with the slot's open transaction in one request (else each send registers its own). */
+  /**
+   * Registers partitions with the slot's open transaction in one request (else each send registers
+   * its own). A hint: when it fails, the sends register what is missing, with the producer's retries.
+   */
   register?(slot: number, topics: TopicPartitions): Promise<void>;
 }
 
@@ -225,7 +228,11 @@ export class CommitPipeline {
               if (!tx) {
                 tx = await this.producers.get(slot).transaction();
                 // the partitions the round before wrote are likely written again: one registration for all
-                if (merged.length) await this.producers.register?.(slot, partitionsOf(merged, this.lastWritten));
+                // not retried here: right after the slot's last commit the coordinator may refuse it
+                // (CONCURRENT_TRANSACTIONS) for a few ms, and the sends retry their own registration
+                if (merged.length) {
+                  await this.producers.register?.(slot, partitionsOf(merged, this.lastWritten))?.catch((err: Error) => this.log.debug({ err: err.message }, 'partitions not registered ahead; the sends register them'));
+                }
               }
               for (const chunk of chunkByPartitionBytes(merged)) await tx.sendBatch({ topicMessages: chunk });
               notePartitions(merged, written);

@@ -416,4 +416,38 @@ describe('commit pipeline: partitions registered with a round before its first s
     ]);
     assert.deepEqual(broker.published, ['a', 'a', 'b', 'd']);
   });
+
+  it('a registration refused (CONCURRENT_TRANSACTIONS right after the slot committed) fails nothing: the round commits once, no producer renewed', async () => {
+    const broker = new FakeBroker();
+    const producers = [broker.producer(), broker.producer()];
+    let renewed = 0;
+    let refusals = 0;
+    const p = new CommitPipeline(
+      {
+        count: 2,
+        get: (slot) => producers[slot]!,
+        renew: async (slot) => void (renewed++, (producers[slot] = broker.producer())),
+        register: async () => {
+          refusals++;
+          throw Object.assign(new Error('The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing'), { type: 'CONCURRENT_TRANSACTIONS', retriable: true });
+        },
+      },
+      async () => new Map([...broker.offsets].map(([q, offset]) => [q, { offset, metadata: broker.metadata.get(q) ?? null }])),
+      new OffsetTracker(),
+      new TradeWatermarks(),
+      (ps) => new Map(ps.map((q) => [q, []])),
+      () => 0,
+      { groupId: 'g', eventsTopic: 'engine.event.v1' },
+      createLogger('silent'),
+    );
+    for (const [value, offset] of [['a', 1], ['b', 2], ['c', 3]] as const) {
+      p.push(take(value, offset));
+      await p.drain();
+    }
+    assert.equal(refusals, 3, 'every round tried to register');
+    assert.deepEqual(broker.sent, ['a', 'b', 'c'], 'nothing sent twice');
+    assert.deepEqual(broker.published, ['a', 'b', 'c']);
+    assert.equal(broker.offsets.get(0), '3');
+    assert.equal(renewed, 0);
+  });
 });
