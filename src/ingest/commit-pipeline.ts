@@ -74,6 +74,12 @@ type RoundEnd = 'committed' | 'republished';
 /** The stages of a round, timed for md_publish_round_stage_ms. */
 export type RoundStage = 'store' | 'wait_previous' | 'produce' | 'commit';
 
+/** What the pipeline tells its metrics: each stage's time, each failed attempt to publish a round. */
+export interface RoundObserver {
+  stage?(stage: RoundStage, ms: number): void;
+  failedAttempt?(): void;
+}
+
 /** A drain call: resolved once every take pushed before it has settled. */
 interface Waiter {
   target: number;
@@ -112,10 +118,14 @@ export class CommitPipeline {
     private readonly target: { groupId: string; eventsTopic: string },
     private readonly log: Logger,
     private readonly persister?: Persister,
-    private readonly timed: (stage: RoundStage, ms: number) => void = () => undefined,
+    private readonly observer: RoundObserver = {},
     /** How long a round's transaction stays open for more takes before it commits. */
     private readonly roundMs = 0,
   ) {}
+
+  private timed(stage: RoundStage, ms: number): void {
+    this.observer.stage?.(stage, ms);
+  }
 
   /** Events handed to the state: they count as waiting until their take commits. */
   processed(events: number): void {
@@ -348,6 +358,7 @@ export class CommitPipeline {
   private async settledAfterFailure(err: Error, attempt: number, offsets: (PartitionOffset & { metadata: string })[], round: string, slot: number): Promise<boolean> {
     // The outputs are already taken from the state: keep them and try again rather than lose them,
     // but only once the broker has said the failed attempt did not commit.
+    this.observer.failedAttempt?.();
     this.log.warn({ err: err.message, attempt }, 'publish transaction failed; retrying');
     for (let asked = 1; ; asked++) {
       await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** Math.min(attempt + asked - 1, 10))));

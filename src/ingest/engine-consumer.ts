@@ -73,7 +73,10 @@ export class EngineConsumer {
   ) {
     this.step = new EventStep(state, tracing, log);
     this.producers = new KafkaRoundProducers(kafka, opts);
-    this.pipeline = new CommitPipeline(this.producers, () => this.committedOffsets(), this.offsets, this.watermarks, (ps) => state.symbolsByPartition(ps), (s) => state.partitionOfSymbol(s), opts, log, persister, (stage, ms) => metrics.roundStage.observe({ stage }, ms), opts.transactionMs);
+    this.pipeline = new CommitPipeline(this.producers, () => this.committedOffsets(), this.offsets, this.watermarks, (ps) => state.symbolsByPartition(ps), (s) => state.partitionOfSymbol(s), opts, log, persister, {
+      stage: (stage, ms) => metrics.roundStage.observe({ stage }, ms),
+      failedAttempt: () => metrics.publishFailures.inc(),
+    }, opts.transactionMs);
   }
 
   /** The group's committed offsets of `partitions` (what a settled transaction left). */

@@ -122,6 +122,11 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly publishFailures = new Counter({
+    name: 'md_publish_transaction_failures_total',
+    help: 'A core\'s failed attempts to publish a commit round (the transaction failed, or the round before was published again behind it); each is settled with the broker and published again, nothing lost or doubled. Above 0 only around broker trouble',
+    registers: [this.registry],
+  });
   readonly roundStage = new Histogram({
     name: 'md_publish_round_stage_ms',
     help: 'A core\'s commit rounds by stage: store (rows made durable), wait_previous (the round before still committing), produce (the transaction open, each output sent into it as it comes, MD_TRANSACTION_MS), commit (offsets and the transaction commit). read_committed readers of md.* see an output after its round commits, edges reading uncommitted as soon as it is sent',

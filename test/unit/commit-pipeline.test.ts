@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Producer } from 'kafkajs';
-import { CommitPipeline, type Taken } from '../../src/ingest/commit-pipeline.js';
+import { CommitPipeline, type RoundObserver, type RoundProducers, type Taken } from '../../src/ingest/commit-pipeline.js';
 import { OffsetTracker } from '../../src/ingest/offset-tracker.js';
 import { TradeWatermarks } from '../../src/ingest/trade-watermarks.js';
 import { createLogger } from '../../src/obs/logger.js';
@@ -81,7 +81,7 @@ class FakeBroker {
 }
 
 /** A pipeline on `count` producers taking turns (1: every round waits for the one before to commit). */
-function pipeline(broker: FakeBroker, roundMs = 0, count = 2): CommitPipeline {
+function pipeline(broker: FakeBroker, roundMs = 0, count = 2, observer: RoundObserver = {}): CommitPipeline {
   const producers = Array.from({ length: count }, () => broker.producer());
   return new CommitPipeline(
     { count, get: (slot) => producers[slot]!, renew: async (slot) => void (producers[slot] = broker.producer()) },
@@ -96,7 +96,7 @@ function pipeline(broker: FakeBroker, roundMs = 0, count = 2): CommitPipeline {
     { groupId: 'g', eventsTopic: 'engine.event.v1' },
     createLogger('silent'),
     undefined,
-    undefined,
+    observer,
     roundMs,
   );
 }
@@ -358,7 +358,8 @@ describe('commit pipeline: rounds taking turns on two producers', () => {
   it('a send that fails while the round before commits: published again after it, and the round after follows', async () => {
     const broker = new FakeBroker();
     broker.commitDelayMs = 30;
-    const p = pipeline(broker);
+    let failures = 0;
+    const p = pipeline(broker, 0, 2, { failedAttempt: () => failures++ });
     p.push(take('a', 1));
     const first = p.drain();
     await sleep(10);
@@ -370,29 +371,34 @@ describe('commit pipeline: rounds taking turns on two producers', () => {
     await Promise.all([first, second, p.drain()]);
     assert.deepEqual(broker.published, ['a', 'b', 'c']);
     assert.equal(broker.offsets.get(0), '3');
+    assert.ok(failures >= 1, `the failed attempt counted (${failures})`);
   });
 });
+
+/** A pipeline on two producers whose slots register partitions with `register`; counts renewals and failed attempts. */
+function registeringPipeline(broker: FakeBroker, register: NonNullable<RoundProducers['register']>) {
+  const producers = [broker.producer(), broker.producer()];
+  const counts = { renewed: 0, failures: 0 };
+  const p = new CommitPipeline(
+    { count: 2, get: (slot) => producers[slot]!, renew: async (slot) => void (counts.renewed++, (producers[slot] = broker.producer())), register },
+    async () => new Map([...broker.offsets].map(([q, offset]) => [q, { offset, metadata: broker.metadata.get(q) ?? null }])),
+    new OffsetTracker(),
+    new TradeWatermarks(),
+    (ps) => new Map(ps.map((q) => [q, []])),
+    () => 0,
+    { groupId: 'g', eventsTopic: 'engine.event.v1' },
+    createLogger('silent'),
+    undefined,
+    { failedAttempt: () => counts.failures++ },
+  );
+  return { p, counts };
+}
 
 describe('commit pipeline: partitions registered with a round before its first send', () => {
   it("a round registers its first take's partitions and those the round before wrote, in one call; nothing for a round that sends nothing", async () => {
     const broker = new FakeBroker();
-    const producers = [broker.producer(), broker.producer()];
     const registered: string[][] = [];
-    const p = new CommitPipeline(
-      {
-        count: 2,
-        get: (slot) => producers[slot]!,
-        renew: async (slot) => void (producers[slot] = broker.producer()),
-        register: async (_slot, topics) => void registered.push(topics.flatMap((t) => t.partitions.map((x) => `${t.topic}/${x.partition}`)).sort()),
-      },
-      async () => new Map([...broker.offsets].map(([q, offset]) => [q, { offset, metadata: broker.metadata.get(q) ?? null }])),
-      new OffsetTracker(),
-      new TradeWatermarks(),
-      (ps) => new Map(ps.map((q) => [q, []])),
-      () => 0,
-      { groupId: 'g', eventsTopic: 'engine.event.v1' },
-      createLogger('silent'),
-    );
+    const { p } = registeringPipeline(broker, async (_slot, topics) => void registered.push(topics.flatMap((t) => t.partitions.map((x) => `${t.topic}/${x.partition}`)).sort()));
     const to = (value: string, offset: number, ...partitions: [string, number][]): Taken => ({
       messages: partitions.map(([topic, partition]) => ({ topic, messages: [{ value, partition }] })),
       offsets: [{ partition: 0, offset: String(offset) }],
@@ -419,27 +425,11 @@ describe('commit pipeline: partitions registered with a round before its first s
 
   it('a registration refused (CONCURRENT_TRANSACTIONS right after the slot committed) fails nothing: the round commits once, no producer renewed', async () => {
     const broker = new FakeBroker();
-    const producers = [broker.producer(), broker.producer()];
-    let renewed = 0;
     let refusals = 0;
-    const p = new CommitPipeline(
-      {
-        count: 2,
-        get: (slot) => producers[slot]!,
-        renew: async (slot) => void (renewed++, (producers[slot] = broker.producer())),
-        register: async () => {
-          refusals++;
-          throw Object.assign(new Error('The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing'), { type: 'CONCURRENT_TRANSACTIONS', retriable: true });
-        },
-      },
-      async () => new Map([...broker.offsets].map(([q, offset]) => [q, { offset, metadata: broker.metadata.get(q) ?? null }])),
-      new OffsetTracker(),
-      new TradeWatermarks(),
-      (ps) => new Map(ps.map((q) => [q, []])),
-      () => 0,
-      { groupId: 'g', eventsTopic: 'engine.event.v1' },
-      createLogger('silent'),
-    );
+    const { p, counts } = registeringPipeline(broker, async () => {
+      refusals++;
+      throw Object.assign(new Error('The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing'), { type: 'CONCURRENT_TRANSACTIONS', retriable: true });
+    });
     for (const [value, offset] of [['a', 1], ['b', 2], ['c', 3]] as const) {
       p.push(take(value, offset));
       await p.drain();
@@ -448,6 +438,7 @@ describe('commit pipeline: partitions registered with a round before its first s
     assert.deepEqual(broker.sent, ['a', 'b', 'c'], 'nothing sent twice');
     assert.deepEqual(broker.published, ['a', 'b', 'c']);
     assert.equal(broker.offsets.get(0), '3');
-    assert.equal(renewed, 0);
+    assert.equal(counts.renewed, 0);
+    assert.equal(counts.failures, 0, 'no publish attempt failed');
   });
 });
