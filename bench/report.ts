@@ -1,10 +1,9 @@
 // Regenerates docs/BENCHMARKS.md from bench/results/*.json: the machine, the date, each figure
 // beside its same-run baseline, and the command that produced them.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { repoPath } from '../src/paths.js';
 import { latencyChartSvg } from './lib/latency-chart.js';
-import type { BenchResult } from './lib/result.js';
+import { machineName, type BenchResult } from './lib/result.js';
 
 const dir = repoPath('bench/results');
 const results = readdirSync(dir)
@@ -29,9 +28,8 @@ interface Profile {
 }
 
 const n = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : Number(v.toPrecision(4)).toString());
-const runtimeOf = (r: BenchResult) => (r.runtime ? `Node ${r.runtime.node.replace(/^v/, '')}` : '');
+const runtimeOf = (r: BenchResult) => (r.runtime ? [`Node ${r.runtime.node.replace(/^v/, '')}`, r.runtime.date, r.runtime.machine].filter(Boolean).join(', ') : '');
 const rows = results.map((r) => `| ${r.name} | ${r.metric} | **${n(r.value)}** ${r.unit} | ${r.baseline.name}: ${n(r.baseline.value)} ${r.unit} | ${r.ratio} | ${runtimeOf(r)} |`);
-const cpu = cpus()[0]?.model ?? 'unknown CPU';
 
 // The latency chart: each ws-latency-pNN result (many clients) beside its baseline (one client).
 const latency = results.filter((r) => /^ws-latency-p\d+$/.test(r.name));
@@ -60,8 +58,8 @@ Each figure sits beside a peer measured in the same run on the same machine; raw
 \`bench/results/*.json\`. Speed and memory are measured here, never asserted in tests. What the
 service survives (crashes, outages, bad input, abuse, a soak) is on [RELIABILITY.md](RELIABILITY.md).
 
-- Date: ${new Date().toISOString().slice(0, 10)}
-- Machine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node.js ${process.version}, ${process.platform}/${process.arch}
+- Page generated: ${new Date().toISOString().slice(0, 10)}, on ${machineName()}, Node.js ${process.version}, ${process.platform}/${process.arch}
+- Each row's runtime column names the date and machine of its run (recorded since 2026-12-07; older rows ran on earlier machines of this project, 2 cores and 24 GiB each)
 
 | benchmark | metric | ours | baseline (same run) | ratio | runtime |
 | --- | --- | --- | --- | --- | --- |

@@ -1,3 +1,4 @@
+import { cpus, totalmem } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { repoPath } from '../../src/paths.js';
 import { loadWsEngine } from '../../src/runtime/ws-engine.js';
@@ -14,15 +15,20 @@ export interface BenchResult {
   /** Free-form context: sizes, runs, spread. */
   detail?: Record<string, unknown>;
   /** The runtime the benchmark (and the services it spawned) ran on. */
-  runtime?: { node: string; ws_engine: string };
+  runtime?: { node: string; ws_engine: string; date?: string; machine?: string };
 }
 
 /** `BENCH_TAG=node22` names the results of a run on another runtime `NAME-node22`, beside the default ones. */
 const tag = process.env.BENCH_TAG ? `-${process.env.BENCH_TAG}` : '';
 
+/** The machine a figure was measured on (results from several sessions sit side by side in the reports). */
+export function machineName(): string {
+  return `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM`;
+}
+
 function runtime(): BenchResult['runtime'] {
   const { info } = loadWsEngine();
-  return { node: process.version, ws_engine: `${info.package} ${info.binary.split('/').pop()}` };
+  return { node: process.version, ws_engine: `${info.package} ${info.binary.split('/').pop()}`, date: new Date().toISOString().slice(0, 10), machine: machineName() };
 }
 
 export function writeResult(r: Omit<BenchResult, 'ratio' | 'runtime'>): BenchResult {

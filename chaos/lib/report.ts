@@ -1,7 +1,6 @@
 // docs/RELIABILITY.md from bench/results/chaos-*.json: what each fault scenario did to the service,
 // as numbers, with the targets each is held to.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import type { BenchResult } from '../../bench/lib/result.js';
 import { repoPath } from '../../src/paths.js';
 import { SCENARIO_NOTES } from './scenario-notes.js';
@@ -32,7 +31,7 @@ export function writeReliabilityDoc(): void {
       .map(([k, v]) => `| ${k} | ${fmt(v)} |`)
       .join('\n');
     const examples = (r.detail.figures.examples as string[] | undefined)?.length ? `\nFirst differences: ${(r.detail.figures.examples as string[]).map((e) => `\`${e}\``).join('; ')}\n` : '';
-    return `### ${r.name}\n\n${SCENARIO_NOTES[r.name.replace(/^chaos-/, '').replace(/-node22$/, '')] ?? ''}\n\nRun: ${r.detail.size} size, ${r.runtime?.node ?? ''}.\n\n| figure | value |\n| --- | --- |\n${figures}\n${examples}`;
+    return `### ${r.name}\n\n${SCENARIO_NOTES[r.name.replace(/^chaos-/, '').replace(/-node22$/, '')] ?? ''}\n\nRun: ${[`${r.detail.size} size`, r.runtime?.node, r.runtime?.date, r.runtime?.machine].filter(Boolean).join(', ')}.\n\n| figure | value |\n| --- | --- |\n${figures}\n${examples}`;
   });
   const md = `# Reliability
 
@@ -42,8 +41,8 @@ missed target, so a regression is caught in CI; the full runs are the figures be
 runs against the real local stack (Kafka, schema registry, ClickHouse, PostgreSQL, Redis), stops and
 starts components through \`stack/stack.sh\`, and kills real processes.
 
-- Date: ${new Date().toISOString().slice(0, 10)}
-- Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM (core, broker, stores, simulator and clients share it)
+- Page generated: ${new Date().toISOString().slice(0, 10)}
+- Each scenario's "Run" line names the date and machine of its run (recorded since 2026-12-07; older runs were on earlier machines of this project, 2 cores and 24 GiB each). The service, broker, stores, simulator and clients share the machine.
 
 | scenario | headline | value | baseline (same run) | targets |
 | --- | --- | --- | --- | --- |
