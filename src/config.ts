@@ -94,6 +94,8 @@ export interface Config {
     idleTimeoutS: number;
     /** A client whose unsent data passes this is closed (4008). */
     maxBufferedBytes: number;
+    /** While all clients' unsent data together passes this, the largest holders (over a quarter of maxBufferedBytes) are closed (4008). */
+    maxBufferedTotalBytes: number;
     /** A fresh book snapshot on every book stream this often. */
     bookSnapshotIntervalMs: number;
   };
@@ -286,6 +288,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxFrameBytes: integer(env, 'WS_MAX_FRAME_BYTES', 4096, 256, 1_048_576),
       idleTimeoutS: integer(env, 'WS_IDLE_TIMEOUT_S', 120, 8, 3600),
       maxBufferedBytes: integer(env, 'WS_MAX_BUFFERED_BYTES', 1_048_576, 65_536, 1_073_741_824),
+      maxBufferedTotalBytes: integer(env, 'WS_MAX_BUFFERED_TOTAL_BYTES', 268_435_456, 1_048_576, 68_719_476_736),
       bookSnapshotIntervalMs: integer(env, 'WS_BOOK_SNAPSHOT_INTERVAL_MS', 30_000, 1000, 3_600_000),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),

@@ -2,6 +2,7 @@
 // subscribe/unsubscribe floods, clients that never read, and connection churn, all at once in one
 // window; the good clients' engine → client latency in that window beside the calm window before.
 import WebSocket from 'ws';
+import { loadConfig } from '../../src/config.js';
 import { LocalBook, type BookFrame } from '@market-data/client';
 import { isolatedEnv, startService } from '../../test/support/service.js';
 import { startSim } from '../../test/support/sim.js';
@@ -53,11 +54,24 @@ class GoodClient {
 
 export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
   const p = SIZES[size];
+  const cfg = loadConfig(); // the service's defaults (its limits)
   resetLogs('ws-abuse');
   const { env } = isolatedEnv({ WS_RATE_MAX_MSGS_PER_SEC: '1000', LOG_LEVEL: 'warn' });
   const svc = await startService(env);
   const url = `ws://127.0.0.1:${svc.httpPort}/ws`;
   const rss = rssSampler(() => svc.proc.pid);
+  // all clients' unsent data (md_ws_send_buffered_bytes), what WS_MAX_BUFFERED_TOTAL_BYTES bounds
+  // and where the rest of the memory is: the JavaScript heap, and what Buffers and uWS hold outside it
+  const peaks = { buffered: 0, heap: 0, external: 0 };
+  const bufferedTimer = setInterval(() => {
+    metricsText(svc)
+      .then((text) => {
+        peaks.buffered = Math.max(peaks.buffered, promSample(text, 'md_ws_send_buffered_bytes') ?? 0);
+        peaks.heap = Math.max(peaks.heap, promSample(text, 'nodejs_heap_size_used_bytes') ?? 0);
+        peaks.external = Math.max(peaks.external, promSample(text, 'nodejs_external_memory_bytes') ?? 0);
+      })
+      .catch(() => undefined);
+  }, 500);
   const samples: { at: number; ms: number }[] = [];
   const good: GoodClient[] = [];
   let abuser: LoadProcess<WsAbuseReport> | undefined;
@@ -86,7 +100,10 @@ export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
     const rssCalm = Math.max(...rss.samples.filter((s) => s.at >= calmFrom && s.at < abuseFrom).map((s) => s.mib));
     // a client that never reads is closed once its unsent data passes WS_MAX_BUFFERED_BYTES, after
     // the kernel's socket buffers (megabytes on loopback) have filled: that can outlast the window
-    const slowClosed = async () => promSample(await metricsText(svc), 'md_ws_dropped_connections_total{reason="slow_consumer"}') ?? 0;
+    const slowClosed = async () => {
+      const text = await metricsText(svc);
+      return ['slow_consumer', 'send_budget'].reduce((a, reason) => a + (promSample(text, `md_ws_dropped_connections_total{reason="${reason}"}`) ?? 0), 0);
+    };
     for (const deadline = Date.now() + 120_000; Date.now() < deadline && (await slowClosed()) < p.nonReaders; ) await sleep(1000);
     const nonReadersClosedS = (Date.now() - abuseFrom) / 1000;
     sim.stop();
@@ -108,12 +125,17 @@ export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
       flooders: p.flooders,
       flooders_closed_4029: report.floodCodes.filter((c) => c === 4029).length,
       non_readers: p.nonReaders,
-      non_readers_closed_4008: promSample(metrics, 'md_ws_dropped_connections_total{reason="slow_consumer"}') ?? 0,
+      non_readers_closed: (promSample(metrics, 'md_ws_dropped_connections_total{reason="slow_consumer"}') ?? 0) + (promSample(metrics, 'md_ws_dropped_connections_total{reason="send_budget"}') ?? 0),
+      // of them, dropped early (no close frame) because all send buffers together passed WS_MAX_BUFFERED_TOTAL_BYTES; the rest closed 4008
+      non_readers_closed_by_budget: promSample(metrics, 'md_ws_dropped_connections_total{reason="send_budget"}') ?? 0,
       non_readers_all_closed_after_s: round(nonReadersClosedS, 1),
       churn_connections: report.churned,
       service_alive: svc.proc.exitCode === null ? 1 : 0,
       rss_mib_calm: round(rssCalm, 0),
       rss_mib_abuse_peak: round(rssAbuse, 0),
+      send_buffered_mib_peak: round(peaks.buffered / 2 ** 20, 0),
+      heap_used_mib_peak: round(peaks.heap / 2 ** 20, 0),
+      external_mib_peak: round(peaks.external / 2 ** 20, 0),
       latency_ms_p50_calm: round(percentile(calm, 50), 1),
       latency_ms_p99_calm: round(percentile(calm, 99), 1),
       latency_ms_p50_abuse: round(percentile(abuse, 50), 1),
@@ -139,15 +161,18 @@ export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
         { figure: 'fuzz_error_answers', min: Math.floor(report.fuzzSent * 0.9) },
         { figure: 'oversized_closed_1009', min: p.oversized },
         { figure: 'flooders_closed_4029', min: p.flooders },
-        { figure: 'non_readers_closed_4008', min: p.nonReaders },
-        // a client that does not read may hold up to WS_MAX_BUFFERED_BYTES (1 MiB) until it is closed: that is the bound
-        { figure: 'rss_mib_abuse_peak', max: Math.round(rssCalm + p.nonReaders * 1 + 400) },
+        { figure: 'non_readers_closed', min: p.nonReaders },
+        // clients that do not read hold up to WS_MAX_BUFFERED_BYTES each and WS_MAX_BUFFERED_TOTAL_BYTES together until they are closed: that is the bound
+        // one check (every 100 ms) can find the total past the budget by what 1,000 clients get in 100 ms
+        { figure: 'send_buffered_mib_peak', max: Math.ceil((cfg.ws.maxBufferedTotalBytes * 1.1) / 2 ** 20) },
+        { figure: 'rss_mib_abuse_peak', max: Math.round(rssCalm + Math.min(p.nonReaders * cfg.ws.maxBufferedBytes, cfg.ws.maxBufferedTotalBytes) / 2 ** 20 + 400) },
         ...(size === 'full' ? [{ figure: 'latency_ms_p99_abuse', max: round(figures.latency_ms_p99_calm * 1.1, 1) }] : []),
       ],
     };
   } finally {
     sim.stop();
     rss.stop();
+    clearInterval(bufferedTimer);
     for (const g of good) g.ws.terminate();
     await abuser?.stop();
     await svc.stop();

@@ -14,6 +14,7 @@ import type { MarketHub } from './market-hub.js';
 import { resolveStream } from './stream-resolver.js';
 import { CLOSE, frame, type RequestId } from '../contract/ws-frames.js';
 import { parseClientFrame, ProtocolError, type ClientOp } from './ws-protocol.js';
+import { overBudget, type Buffered } from './send-budget.js';
 
 export { CLOSE };
 
@@ -117,14 +118,12 @@ export class WsServer {
     }
     if (message.byteLength > this.cfg.maxFrameBytes) {
       this.metrics.wsDropped.inc({ reason: 'frame_too_large' });
-      c.open = false;
-      ws.end(CLOSE.frameTooLarge, `frame larger than ${this.cfg.maxFrameBytes} bytes`);
+      this.end(ws, CLOSE.frameTooLarge, `frame larger than ${this.cfg.maxFrameBytes} bytes`);
       return;
     }
     if (++c.ops > FLOOD_OPS_PER_SECOND) {
       this.metrics.wsDropped.inc({ reason: 'flood' });
-      c.open = false;
-      ws.end(CLOSE.flood, `more than ${FLOOD_OPS_PER_SECOND} frames in a second`);
+      this.end(ws, CLOSE.flood, `more than ${FLOOD_OPS_PER_SECOND} frames in a second`);
       return;
     }
     if (c.ops > OPS_PER_SECOND) return this.error(ws, new ProtocolError('rate_limited', `at most ${OPS_PER_SECOND} frames per second; this one was ignored`));
@@ -270,18 +269,36 @@ export class WsServer {
     }
   }
 
-  /** A client that does not read: closed with 4008 once its unsent data passes the limit. */
+  /** Closes with a code and reason (uWS runs the close handler at once). */
+  private end(ws: WebSocket<Conn>, code: number, reason: string): void {
+    ws.getUserData().open = false;
+    ws.end(code, reason);
+  }
+
+  /**
+   * A client that does not read: closed with 4008 once its unsent data passes the limit, or
+   * dropped sooner, largest first, while all unsent data together passes WS_MAX_BUFFERED_TOTAL_BYTES.
+   * Those are dropped without a close frame: it would wait behind their unread data, and uWS would
+   * keep that data for its close timeout (seconds), which is the memory the budget is there to free.
+   */
   private checkBuffers(): void {
     let total = 0;
+    const open: Buffered<WebSocket<Conn>>[] = [];
     for (const ws of this.conns) {
       const c = ws.getUserData();
-      const buffered = ws.getBufferedAmount();
-      total += buffered;
-      if (c.open && buffered > this.cfg.maxBufferedBytes) {
-        c.open = false;
+      const bytes = ws.getBufferedAmount();
+      total += bytes;
+      if (c.open && bytes > this.cfg.maxBufferedBytes) {
         this.metrics.wsDropped.inc({ reason: 'slow_consumer' });
-        ws.end(CLOSE.slowConsumer, `send buffer over ${this.cfg.maxBufferedBytes} bytes: the client does not read fast enough`);
+        this.end(ws, CLOSE.slowConsumer, `send buffer over ${this.cfg.maxBufferedBytes} bytes: the client does not read fast enough`);
+      } else if (c.open) {
+        open.push({ conn: ws, bytes });
       }
+    }
+    for (const ws of overBudget(open, total, this.cfg.maxBufferedTotalBytes, this.cfg.maxBufferedBytes / 4)) {
+      this.metrics.wsDropped.inc({ reason: 'send_budget' });
+      ws.getUserData().open = false;
+      ws.close();
     }
     this.metrics.wsSendBuffered.set(total);
   }
@@ -289,9 +306,6 @@ export class WsServer {
   /** Closes every client with 1001 (shutdown). */
   closeAll(): void {
     for (const t of this.timers) clearInterval(t);
-    for (const ws of [...this.conns]) {
-      ws.getUserData().open = false;
-      ws.end(CLOSE.goingAway, 'server shutting down');
-    }
+    for (const ws of [...this.conns]) this.end(ws, CLOSE.goingAway, 'server shutting down');
   }
 }

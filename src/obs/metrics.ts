@@ -182,7 +182,7 @@ export class Metrics {
 
   readonly wsSendBuffered = new Gauge({
     name: 'md_ws_send_buffered_bytes',
-    help: 'Bytes accepted for WebSocket clients and not yet sent, all connections (uWS buffers, outside the JavaScript heap; each connection closed with 4008 past WS_MAX_BUFFERED_BYTES)',
+    help: 'Bytes accepted for WebSocket clients and not yet sent, all connections (uWS buffers, outside the JavaScript heap; each connection closed with 4008 past WS_MAX_BUFFERED_BYTES, the largest while all pass WS_MAX_BUFFERED_TOTAL_BYTES)',
     registers: [this.registry],
   });
 
@@ -201,7 +201,7 @@ export class Metrics {
 
   readonly wsDropped = new Counter({
     name: 'md_ws_dropped_connections_total',
-    help: 'Connections the server closed, by reason (slow_consumer, frame_too_large, flood, idle)',
+    help: 'Connections the server closed, by reason (slow_consumer, send_budget: all send buffers together over WS_MAX_BUFFERED_TOTAL_BYTES, frame_too_large, flood, idle)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
