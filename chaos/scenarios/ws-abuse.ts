@@ -16,11 +16,11 @@ import { knownSymbols, metricsText, promSample, rssSampler } from '../lib/probes
 import { opened } from '../lib/ws-wait.js';
 
 const SIZES = {
-  short: { good: 50, goodBudget: 1000, fuzzFrames: 10_000, fuzzers: 5, oversized: 10, flooders: 5, nonReaders: 50, churnPerMin: 600, symbols: 4, rate: 2000, windowS: 10 },
+  short: { good: 50, goodBudget: 1000, fuzzFrames: 10_000, fuzzers: 5, oversized: 10, flooders: 5, nonReaders: 50, churnPerMin: 600, symbols: 4, rate: 2000, windowS: 10, sendBudgetMiB: 16 },
   // 200 verifying clients at 25 msgs/s each: with 1,000 at full rate the clients' own process (JSON
   // and checksums for every message, on the same 2 cores) fell behind and the server rightly closed
   // 725 of them as slow consumers (4008); measured once, kept in docs/RELIABILITY.md
-  full: { good: 200, goodBudget: 25, fuzzFrames: 100_000, fuzzers: 10, oversized: 50, flooders: 20, nonReaders: 1000, churnPerMin: 10_000, symbols: 10, rate: 2000, windowS: 60 },
+  full: { good: 200, goodBudget: 25, fuzzFrames: 100_000, fuzzers: 10, oversized: 50, flooders: 20, nonReaders: 1000, churnPerMin: 10_000, symbols: 10, rate: 2000, windowS: 60, sendBudgetMiB: undefined },
 } as const;
 
 /** A client that keeps verified books (the client library's LocalBook) and notes each frame's latency. */
@@ -54,9 +54,11 @@ class GoodClient {
 
 export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
   const p = SIZES[size];
-  const cfg = loadConfig(); // the service's defaults (its limits)
+  // the short run's 50 non-readers pass a smaller total budget, so make test sees it enforced too
+  const limits: Record<string, string> = p.sendBudgetMiB ? { WS_MAX_BUFFERED_TOTAL_BYTES: String(p.sendBudgetMiB * 2 ** 20) } : {};
+  const cfg = loadConfig({ ...process.env, ...limits }); // the service's limits
   resetLogs('ws-abuse');
-  const { env } = isolatedEnv({ WS_RATE_MAX_MSGS_PER_SEC: '1000', LOG_LEVEL: 'warn' });
+  const { env } = isolatedEnv({ WS_RATE_MAX_MSGS_PER_SEC: '1000', LOG_LEVEL: 'warn', ...limits });
   const svc = await startService(env);
   const url = `ws://127.0.0.1:${svc.httpPort}/ws`;
   const rss = rssSampler(() => svc.proc.pid);
@@ -162,6 +164,7 @@ export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
         { figure: 'oversized_closed_1009', min: p.oversized },
         { figure: 'flooders_closed_4029', min: p.flooders },
         { figure: 'non_readers_closed', min: p.nonReaders },
+        { figure: 'non_readers_closed_by_budget', min: 1 },
         // clients that do not read hold up to WS_MAX_BUFFERED_BYTES each and WS_MAX_BUFFERED_TOTAL_BYTES together until they are closed: that is the bound
         // one check (every 100 ms) can find the total past the budget by what 1,000 clients get in 100 ms
         { figure: 'send_buffered_mib_peak', max: Math.ceil((cfg.ws.maxBufferedTotalBytes * 1.1) / 2 ** 20) },
