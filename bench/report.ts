@@ -269,7 +269,12 @@ ${chart}${profileText}
   runs' core had the round-loop change described under ws-latency-edge-p99, later reverted; the
   figure is the edge's). Centrifugo's feed failures in earlier runs (3,128–4,350 commands) were the
   tap's HTTP requests failing (undici \`UND_ERR_SOCKET\`), now counted by reason in
-  \`detail.centrifugo.publish_failure_reasons\`; the result file's run had none.
+  \`detail.centrifugo.publish_failure_reasons\`; the result file's run had none. Later on 2026-12-07
+  an edge began sending a fetch batch's trades of a symbol as one message (as a take's on \`all\`;
+  before, one message per trade): one run, the loaded edge at 0.48 cores as before, 97 k msgs/s
+  delivered (fewer messages for the same trades), 202 k msgs/CPU-s; Centrifugo 66 k (41.7 k msgs/s
+  on a machine at 2.00 cores: its feed lagged), ratio 3.05×. The result file holds that run; the
+  per-message figure of the edge did not improve, the ratio moved with Centrifugo's.
 - **Node.js 22 against 20** (\`ws-*-node22\`, from \`make bench-node22\`: the same \`bench/ws.ts\`, service
   and clients on Node.js 22.23 from the npm registry, uWebSockets.js from uws-pack ABI 127, against
   ABI 115 on Node.js 20.20). Re-run on 2026-12-07, the Node 22 run and then the Node 20 run of the

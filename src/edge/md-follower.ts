@@ -10,7 +10,7 @@ import { AvroDecoder, WireFormatError } from '../contract/avro-codec.js';
 import type { WireInstrument, WireInstrumentStatus } from '../contract/engine-wire.js';
 import { MD_RECORD, type MdCandle, type MdDelta, type MdSnapshot, type MdTicker, type MdTrade } from '../contract/md-wire.js';
 import { engineTopics, INSTRUMENT_ROLES, mdTopics, RECORD_NAME, type TopicRole } from '../contract/topics.js';
-import { emptyMarketOutput, type MarketOutput } from '../market/market-output.js';
+import { emptyMarketOutput, type MarketOutput, type TradeValue } from '../market/market-output.js';
 import { OutputBus } from '../market/output-bus.js';
 import type { Logger } from '../obs/logger.js';
 import type { Metrics } from '../obs/metrics.js';
@@ -53,6 +53,8 @@ export class MdFollower {
   private readonly loggedCauses = new Set<string>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly kindOf = new Map<string, Kind>();
+  /** Trades of the fetch batch being read, emitted together at its end. */
+  private batchTrades: TradeValue[] = [];
   private stopped = false;
 
   constructor(
@@ -153,7 +155,9 @@ export class MdFollower {
       await consumer.run({
         autoCommit: false,
         eachBatch: async ({ batch }) => {
+          this.metrics.kafkaConsumed.inc({ topic: batch.topic }, batch.messages.length);
           for (const m of batch.messages) await this.onMessage(batch.topic, m);
+          this.emitTrades();
           const last = batch.messages[batch.messages.length - 1];
           if (last) next.set(`${batch.topic}/${batch.partition}`, String(BigInt(last.offset) + 1n));
         },
@@ -227,7 +231,6 @@ export class MdFollower {
   }
 
   private async onMessage(topic: string, m: KafkaMessage): Promise<void> {
-    this.metrics.kafkaConsumed.inc({ topic });
     const kind = this.kindOf.get(topic) ?? 'trade';
     if (!this.decoder.isPrepared(m.value)) await this.decoder.prepareWaiting(m.value, (err, attempt) => this.registryWait(err, attempt));
     let value: unknown;
@@ -247,8 +250,12 @@ export class MdFollower {
         if (engineSentUs > 0) this.metrics.edgeLag.observe({ stage: 'core' }, sent - engineSentUs / 1000);
         return this.emit(this.market.onDelta(value as MdDelta));
       }
-      case 'trade':
-        return this.emit(this.market.onTrade(value as MdTrade));
+      case 'trade': {
+        // a fetch batch's trades go out together (one message per symbol, as a take's on `all`)
+        const out = this.market.onTrade(value as MdTrade);
+        if (out) this.batchTrades.push(...out.trades);
+        return;
+      }
       case 'candle':
         return this.emit(this.market.onCandle(value as MdCandle));
       case 'ticker':
@@ -280,6 +287,13 @@ export class MdFollower {
 
   private emit(out: MarketOutput | undefined): void {
     if (out) this.outputs.emit(out);
+  }
+
+  private emitTrades(): void {
+    if (this.batchTrades.length === 0) return;
+    const trades = this.batchTrades;
+    this.batchTrades = [];
+    this.outputs.emit({ ...emptyMarketOutput(), trades });
   }
 
   async stop(): Promise<void> {
