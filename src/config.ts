@@ -94,7 +94,7 @@ export interface Config {
     idleTimeoutS: number;
     /** A client whose unsent data passes this is closed (4008). */
     maxBufferedBytes: number;
-    /** While all clients' unsent data together passes this, the largest holders (over a quarter of maxBufferedBytes) are closed (4008). */
+    /** While all clients' unsent data together passes this, the largest holders (over a quarter of maxBufferedBytes) are dropped without a close frame. */
     maxBufferedTotalBytes: number;
     /** A fresh book snapshot on every book stream this often. */
     bookSnapshotIntervalMs: number;

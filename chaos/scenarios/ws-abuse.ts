@@ -52,6 +52,9 @@ class GoodClient {
   }
 }
 
+/** Connections closed for not reading: over their own limit (4008), or dropped for the total budget. */
+const nonReadersClosed = (metrics: string) => ['slow_consumer', 'send_budget'].reduce((a, reason) => a + (promSample(metrics, `md_ws_dropped_connections_total{reason="${reason}"}`) ?? 0), 0);
+
 export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
   const p = SIZES[size];
   // the short run's 50 non-readers pass a smaller total budget, so make test sees it enforced too
@@ -65,7 +68,7 @@ export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
   // all clients' unsent data (md_ws_send_buffered_bytes), what WS_MAX_BUFFERED_TOTAL_BYTES bounds
   // and where the rest of the memory is: the JavaScript heap, and what Buffers and uWS hold outside it
   const peaks = { buffered: 0, heap: 0, external: 0 };
-  const bufferedTimer = setInterval(() => {
+  const memoryTimer = setInterval(() => {
     metricsText(svc)
       .then((text) => {
         peaks.buffered = Math.max(peaks.buffered, promSample(text, 'md_ws_send_buffered_bytes') ?? 0);
@@ -102,11 +105,7 @@ export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
     const rssCalm = Math.max(...rss.samples.filter((s) => s.at >= calmFrom && s.at < abuseFrom).map((s) => s.mib));
     // a client that never reads is closed once its unsent data passes WS_MAX_BUFFERED_BYTES, after
     // the kernel's socket buffers (megabytes on loopback) have filled: that can outlast the window
-    const slowClosed = async () => {
-      const text = await metricsText(svc);
-      return ['slow_consumer', 'send_budget'].reduce((a, reason) => a + (promSample(text, `md_ws_dropped_connections_total{reason="${reason}"}`) ?? 0), 0);
-    };
-    for (const deadline = Date.now() + 120_000; Date.now() < deadline && (await slowClosed()) < p.nonReaders; ) await sleep(1000);
+    for (const deadline = Date.now() + 120_000; Date.now() < deadline && nonReadersClosed(await metricsText(svc)) < p.nonReaders; ) await sleep(1000);
     const nonReadersClosedS = (Date.now() - abuseFrom) / 1000;
     sim.stop();
     const rssAbuse = Math.max(...rss.samples.filter((s) => s.at >= abuseFrom).map((s) => s.mib));
@@ -127,7 +126,7 @@ export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
       flooders: p.flooders,
       flooders_closed_4029: report.floodCodes.filter((c) => c === 4029).length,
       non_readers: p.nonReaders,
-      non_readers_closed: (promSample(metrics, 'md_ws_dropped_connections_total{reason="slow_consumer"}') ?? 0) + (promSample(metrics, 'md_ws_dropped_connections_total{reason="send_budget"}') ?? 0),
+      non_readers_closed: nonReadersClosed(metrics),
       // of them, dropped early (no close frame) because all send buffers together passed WS_MAX_BUFFERED_TOTAL_BYTES; the rest closed 4008
       non_readers_closed_by_budget: promSample(metrics, 'md_ws_dropped_connections_total{reason="send_budget"}') ?? 0,
       non_readers_all_closed_after_s: round(nonReadersClosedS, 1),
@@ -175,7 +174,7 @@ export async function wsAbuse(size: Size): Promise<ChaosOutcome> {
   } finally {
     sim.stop();
     rss.stop();
-    clearInterval(bufferedTimer);
+    clearInterval(memoryTimer);
     for (const g of good) g.ws.terminate();
     await abuser?.stop();
     await svc.stop();

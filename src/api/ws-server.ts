@@ -283,7 +283,9 @@ export class WsServer {
    */
   private checkBuffers(): void {
     let total = 0;
-    const open: Buffered<WebSocket<Conn>>[] = [];
+    // only clients holding more than this can be dropped for the total: the rest are not collected
+    const floor = this.cfg.maxBufferedBytes / 4;
+    const large: Buffered<WebSocket<Conn>>[] = [];
     for (const ws of this.conns) {
       const c = ws.getUserData();
       const bytes = ws.getBufferedAmount();
@@ -291,11 +293,11 @@ export class WsServer {
       if (c.open && bytes > this.cfg.maxBufferedBytes) {
         this.metrics.wsDropped.inc({ reason: 'slow_consumer' });
         this.end(ws, CLOSE.slowConsumer, `send buffer over ${this.cfg.maxBufferedBytes} bytes: the client does not read fast enough`);
-      } else if (c.open) {
-        open.push({ conn: ws, bytes });
+      } else if (c.open && bytes > floor) {
+        large.push({ conn: ws, bytes });
       }
     }
-    for (const ws of overBudget(open, total, this.cfg.maxBufferedTotalBytes, this.cfg.maxBufferedBytes / 4)) {
+    for (const ws of overBudget(large, total, this.cfg.maxBufferedTotalBytes, floor)) {
       this.metrics.wsDropped.inc({ reason: 'send_budget' });
       ws.getUserData().open = false;
       ws.close();
