@@ -10,4 +10,5 @@ import './kafkajs-record-decoder.js';
 import './kafkajs-rebalance-hooks.js';
 import './kafkajs-member-reuse.js';
 import './kafkajs-fetch-sessions.js';
+import './kafkajs-request-queue.js';
 export { Kafka, Partitioners, logLevel } from 'kafkajs';

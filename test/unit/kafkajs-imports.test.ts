@@ -25,11 +25,12 @@ describe('kafkajs imports', () => {
     const { leanBatchInstalled } = await import('../../src/ingest/kafkajs-batch.js');
     const { fetchSessionsInstalled } = await import('../../src/ingest/kafkajs-fetch-sessions.js');
     const { transactionManagerPatched } = await import('../../src/ingest/kafkajs-transaction-manager.js');
+    const { idleQueueFixInstalled } = await import('../../src/ingest/kafkajs-request-queue.js');
     const { encodeRecordBatch } = await import('../../src/ingest/kafkajs-record-batch.js');
     const batch = encodeRecordBatch([{ key: 'k', value: 'v' }], { producerId: 1, producerEpoch: 0, firstSequence: 0, transactional: false }, () => 0);
     assert.deepEqual(
-      [kafkajsAbortFilterIsCorrect(), kafkajsGroupingIsLinear(), rebalanceHooksInstalled(), memberReuseInstalled(), leanProduceRequestInstalled(), await leanRecordDecoderInUse(batch), leanBatchInstalled(), fetchSessionsInstalled(), transactionManagerPatched()],
-      [true, true, true, true, true, true, true, true, true],
+      [kafkajsAbortFilterIsCorrect(), kafkajsGroupingIsLinear(), rebalanceHooksInstalled(), memberReuseInstalled(), leanProduceRequestInstalled(), await leanRecordDecoderInUse(batch), leanBatchInstalled(), fetchSessionsInstalled(), transactionManagerPatched(), idleQueueFixInstalled()],
+      [true, true, true, true, true, true, true, true, true, true],
     );
   });
 
