@@ -3,13 +3,16 @@
 // Go module proxy by stack/centrifugo.sh) fed the very messages an edge sends: a tap client on the
 // edge forwards every frame of every symbol to Centrifugo's HTTP batch API, on channels of the same
 // name (channel.SYMBOL: Centrifugo's ':' names a namespace). Messages delivered per second, and per CPU-second of the serving processes: an edge's count
-// includes its own md.* consumption and decoding; Centrifugo's excludes its feeding.
+// includes its own md.* consumption and decoding; Centrifugo's excludes its feeding. The floor of that
+// consumption, in the same window as the idle edge: two consumers of the same md.* topics that do no
+// work (bench/lib/plain-follower.ts), kafkajs as published and as the service runs it.
 // Run: make bench  (or: node --expose-gc dist/bench/fanout.js; FANOUT_CLIENTS, FANOUT_RATE, FANOUT_SECONDS)
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { loadConfig } from '../src/config.js';
 import { repoPath } from '../src/paths.js';
 import { startCluster } from '../test/support/cluster.js';
 import { freePort, isolatedEnv, type RunningService } from '../test/support/service.js';
@@ -228,11 +231,21 @@ try {
     if (simError || Date.now() > deadline) throw new Error(`the edge did not know ${SYMBOLS} symbols (${simError ? String(simError) : 'timed out'})`);
     symbols = ((await (await fetch(`${edge.baseUrl}/v1/symbols`)).json()) as { symbols: { symbol: string }[] }).symbols.map((s) => s.symbol);
   }
-  await sleep(3000);
-  // what following md.* alone costs an edge (no client): the part of its CPU that does not grow with clients
-  const idle = cpuWindow({ edge0: edge.proc.pid });
+  // what following md.* alone costs an edge (no client): the part of its CPU that does not grow with
+  // clients; beside it, in the same window, the floor: consumers of the same topics doing no work
+  const floors = ['published', 'patched'].map((mode) => spawn(process.execPath, [repoPath('dist/bench/lib/plain-follower.js'), loadConfig().kafkaBrokers.join(','), env.TOPIC_PREFIX!, mode], { stdio: ['ignore', 'pipe', 'inherit'] }));
+  await sleep(8000); // joined, at the ends of their partitions
+  const idle = cpuWindow({ edge0: edge.proc.pid, floor_published: floors[0]!.pid, floor_patched: floors[1]!.pid });
   await sleep(SECONDS * 1000);
-  const followCores = idle.stop().edge0_cores ?? 0;
+  const idleCpu = idle.stop();
+  const followCores = idleCpu.edge0_cores ?? 0;
+  const floorReads = await Promise.all(floors.map((f) => new Promise<unknown>((resolve) => {
+    let out = '';
+    f.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    f.on('exit', () => resolve(JSON.parse(out.trim() || '{}')));
+    f.kill('SIGTERM');
+  })));
+  const followFloor = { kafkajs_cores: idleCpu.floor_published_cores ?? 0, kafkajs_patched_cores: idleCpu.floor_patched_cores ?? 0, reads: floorReads };
   const one = await throughEdges([edge], symbols);
   const two = await throughEdges(cluster.edges, symbols);
   const cf = await throughCentrifugo(edge, symbols);
@@ -246,7 +259,7 @@ try {
     value: Math.round(perCpu(one)),
     unit: 'msgs/CPU-s',
     baseline: { name: `Centrifugo ${centrifugoVersion} fed the same frames (HTTP batch API), same clients`, value: Math.round(perCpu(cf)) },
-    detail: { ...common, edge_follow_md_cores_no_clients: followCores, one_edge: { ...figures(one), msgs_per_cpu_s_above_following: fanoutOnly(one, 1) }, two_edges: { ...figures(two), msgs_per_cpu_s_above_following: fanoutOnly(two, 2) }, centrifugo: { ...figures(cf), published: cf.published, publish_failures: cf.publishFailures, publish_failure_reasons: cf.failureReasons, tap_received: cf.tapReceived }, target_ratio: 5 },
+    detail: { ...common, edge_follow_md_cores_no_clients: followCores, follow_floor: followFloor, one_edge: { ...figures(one), msgs_per_cpu_s_above_following: fanoutOnly(one, 1) }, two_edges: { ...figures(two), msgs_per_cpu_s_above_following: fanoutOnly(two, 2) }, centrifugo: { ...figures(cf), published: cf.published, publish_failures: cf.publishFailures, publish_failure_reasons: cf.failureReasons, tap_received: cf.tapReceived }, target_ratio: 5 },
   });
   writeResult({
     name: 'fanout-two-edges',

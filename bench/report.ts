@@ -275,6 +275,17 @@ ${chart}${profileText}
   delivered (fewer messages for the same trades), 202 k msgs/CPU-s; Centrifugo 66 k (41.7 k msgs/s
   on a machine at 2.00 cores: its feed lagged), ratio 3.05×. The result file holds that run; the
   per-message figure of the edge did not improve, the ratio moved with Centrifugo's.
+  The run also measures the floor of following md.* (\`detail.follow_floor\`, since 2026-12-07): in
+  the idle edge's window two consumers of the same 58 md.* topics that do no work
+  (\`bench/lib/plain-follower.ts\`, an edge's default fetch settings): kafkajs as published and as the
+  service runs it (its patches: fetch sessions, record decoding, no idle timer loop). One run on
+  2026-12-07: idle edge 0.20 of a core, kafkajs as published 0.22, as the service runs it 0.15. An
+  edge follows md.* for about what a consumer that does nothing costs: what is left is kafkajs's cost
+  per fetch (~1 ms of CPU per fetch over ~110 partitions, ~145 fetches a second at 500 events/s),
+  which only a cheaper consumer-group fetch (per partition with news, not per assigned partition) or
+  waiting fetches (README, \`EDGE_FETCH_*\`) reduce. The same run: one edge 191 k msgs/CPU-s (91.8 k
+  msgs/s at 0.48 cores), Centrifugo 53.7 k (its feed lost 2,726 commands to \`UND_ERR_SOCKET\` on a
+  machine at 2.00 cores), ratio 3.56×; the result file holds this run.
 - **Node.js 22 against 20** (\`ws-*-node22\`, from \`make bench-node22\`: the same \`bench/ws.ts\`, service
   and clients on Node.js 22.23 from the npm registry, uWebSockets.js from uws-pack ABI 127, against
   ABI 115 on Node.js 20.20). Re-run on 2026-12-07, the Node 22 run and then the Node 20 run of the
