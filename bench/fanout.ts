@@ -12,7 +12,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { loadConfig } from '../src/config.js';
 import { repoPath } from '../src/paths.js';
 import { startCluster } from '../test/support/cluster.js';
 import { freePort, isolatedEnv, type RunningService } from '../test/support/service.js';
@@ -233,18 +232,21 @@ try {
   }
   // what following md.* alone costs an edge (no client): the part of its CPU that does not grow with
   // clients; beside it, in the same window, the floor: consumers of the same topics doing no work
-  const floors = ['published', 'patched'].map((mode) => spawn(process.execPath, [repoPath('dist/bench/lib/plain-follower.js'), loadConfig().kafkaBrokers.join(','), env.TOPIC_PREFIX!, mode], { stdio: ['ignore', 'pipe', 'inherit'] }));
+  const floors = ['published', 'patched'].map((mode) => {
+    const proc = spawn(process.execPath, [repoPath('dist/bench/lib/plain-follower.js'), env.TOPIC_PREFIX!, mode], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<string>((resolve) => proc.on('exit', () => resolve(out)));
+    return { proc, exited, running: () => proc.exitCode === null && proc.signalCode === null };
+  });
   await sleep(8000); // joined, at the ends of their partitions
-  const idle = cpuWindow({ edge0: edge.proc.pid, floor_published: floors[0]!.pid, floor_patched: floors[1]!.pid });
+  const idle = cpuWindow({ edge0: edge.proc.pid, floor_published: floors[0]!.proc.pid, floor_patched: floors[1]!.proc.pid });
   await sleep(SECONDS * 1000);
   const idleCpu = idle.stop();
+  // a floor that died early would read as a floor of 0 cores
+  if (!floors.every((f) => f.running())) throw new Error('a plain md.* follower (bench/lib/plain-follower.ts) exited before the end of its window');
   const followCores = idleCpu.edge0_cores ?? 0;
-  const floorReads = await Promise.all(floors.map((f) => new Promise<unknown>((resolve) => {
-    let out = '';
-    f.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    f.on('exit', () => resolve(JSON.parse(out.trim() || '{}')));
-    f.kill('SIGTERM');
-  })));
+  const floorReads = await Promise.all(floors.map((f) => (f.proc.kill('SIGTERM'), f.exited.then((out) => JSON.parse(out.trim()) as unknown))));
   const followFloor = { kafkajs_cores: idleCpu.floor_published_cores ?? 0, kafkajs_patched_cores: idleCpu.floor_patched_cores ?? 0, reads: floorReads };
   const one = await throughEdges([edge], symbols);
   const two = await throughEdges(cluster.edges, symbols);
