@@ -265,7 +265,7 @@ export function loadConfig(env: Env = process.env): Config {
     mdSnapshotIntervalMs: snapshotIntervalMs,
     ingestMaxUncommittedEvents: integer(env, 'INGEST_MAX_UNCOMMITTED_EVENTS', 200_000, 1000, 10_000_000),
     mdTransactionMs: integer(env, 'MD_TRANSACTION_MS', 100, 0, 10_000),
-    heapGrowingPercent: integer(env, 'HEAP_GROWING_PERCENT', 100, 0, 300),
+    heapGrowingPercent: integer(env, 'HEAP_GROWING_PERCENT', 60, 0, 300),
     pricing: {
       enabled: bool(env, 'PRICING_ENABLED', true),
       sources: indexSources(env, 'INDEX_SOURCES', 'binance:1,coinbase:1,kraken:1,okx:1'),

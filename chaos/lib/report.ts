@@ -27,7 +27,7 @@ export function writeReliabilityDoc(): void {
   });
   const sections = results.map((r) => {
     const figures = Object.entries(r.detail.figures)
-      .filter(([k]) => k !== 'examples')
+      .filter(([k]) => k !== 'examples' && k !== 'series') // a series is for reading in the JSON, not a table cell
       .map(([k, v]) => `| ${k} | ${fmt(v)} |`)
       .join('\n');
     const examples = (r.detail.figures.examples as string[] | undefined)?.length ? `\nFirst differences: ${(r.detail.figures.examples as string[]).map((e) => `\`${e}\``).join('; ')}\n` : '';

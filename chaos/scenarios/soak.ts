@@ -5,6 +5,8 @@
 import WebSocket from 'ws';
 import { isolatedEnv, startService } from '../../test/support/service.js';
 import { runSim } from '../../test/support/sim.js';
+import { cpuWindow } from '../../bench/lib/cpu-usage.js';
+import { loadConfig } from '../../src/config.js';
 import { keepLog, resetLogs } from '../lib/logs.js';
 import { type ChaosOutcome, percentile, round, type Size, sleep } from '../lib/outcome.js';
 import { knownSymbols, metricsText, promByLabel, promSample, rssMiB } from '../lib/probes.js';
@@ -28,6 +30,14 @@ function slope(xs: number[], ys: number[]): number {
   }
   return den ? num / den : NaN;
 }
+
+/** At most n items of xs, evenly spaced, the last always among them. */
+function pick<T>(xs: T[], n: number): T[] {
+  if (xs.length <= n) return xs;
+  return Array.from({ length: n }, (_, i) => xs[Math.round((i * (xs.length - 1)) / (n - 1))]!);
+}
+
+const mib = (bytes: Record<string, number>) => Object.fromEntries(Object.entries(bytes).map(([k, v]) => [k, round(v / 2 ** 20, 1)]));
 
 export async function soak(size: Size): Promise<ChaosOutcome> {
   // CHAOS_SOAK_S shortens or lengthens a run (the figures say how long it was)
@@ -55,7 +65,9 @@ export async function soak(size: Size): Promise<ChaosOutcome> {
       if (i % 100 === 99) await sleep(50);
     }
     const t0 = Date.now();
-    const points: { s: number; rss: number; heap: number; heapTotal: number; external: number; native: number; sendBuffered: number; lagP99: number }[] = [];
+    const cpu = cpuWindow({ service: svc.proc.pid });
+    const gcAtStart = promByLabel(await metricsText(svc), 'nodejs_gc_duration_seconds_sum', 'kind');
+    const points: { s: number; rss: number; heap: number; heapTotal: number; external: number; native: number; sendBuffered: number; lagP99: number; spaces: Record<string, number> }[] = [];
     const every = size === 'full' ? 10_000 : 2000;
     while (Date.now() - t0 < p.seconds * 1000) {
       await sleep(every);
@@ -74,9 +86,16 @@ export async function soak(size: Size): Promise<ChaosOutcome> {
         // of which: bytes waiting in the clients' send buffers
         sendBuffered: (promSample(m, 'md_ws_send_buffered_bytes') ?? NaN) / 2 ** 20,
         lagP99: (promSample(m, 'nodejs_eventloop_lag_p99_seconds') ?? NaN) * 1000,
+        // V8's heap by space (new, old, code, large objects...), as reserved: where a peak of the heap sits
+        spaces: promByLabel(m, 'nodejs_heap_space_size_total_bytes', 'space'),
       });
     }
-    const messagesPerS = received / ((Date.now() - t0) / 1000);
+    const elapsedS = (Date.now() - t0) / 1000;
+    const messagesPerS = received / elapsedS;
+    const cores = cpu.stop();
+    // what the heap's growth setting costs: garbage collection's share of the run, by kind
+    const gcAtEnd = promByLabel(await metricsText(svc), 'nodejs_gc_duration_seconds_sum', 'kind');
+    const gcPercent = Object.fromEntries(Object.entries(gcAtEnd).map(([k, v]) => [k, round((100 * (v - (gcAtStart[k] ?? 0))) / elapsedS, 2)]));
     // what the structures held under load, and after the clients left (md_retained_items)
     const retained = (m: string) => promByLabel(m, 'md_retained_items', 'structure');
     const retainedUnderLoad = retained(await metricsText(svc));
@@ -93,6 +112,11 @@ export async function soak(size: Size): Promise<ChaosOutcome> {
       clients: p.clients,
       events_per_s: p.rate,
       messages_per_s_to_clients: Math.round(messagesPerS),
+      service_cores: cores.service_cores,
+      machine_cores: cores.machine_cores,
+      gc_percent_of_run: gcPercent,
+      // the service's own setting (it inherits this environment)
+      heap_growing_percent: loadConfig().heapGrowingPercent,
       rss_mib_start: round(rssStart, 0),
       rss_mib_max: round(Math.max(...points.map((x) => x.rss)), 0),
       rss_mib_end: round(points[points.length - 1]!.rss, 0),
@@ -117,6 +141,10 @@ export async function soak(size: Size): Promise<ChaosOutcome> {
       retained_under_load: retainedUnderLoad,
       retained_after_clients_left: retainedAfter,
       samples: points.length,
+      rss_max_at_s: round(points.reduce((a, b) => (b.rss > a.rss ? b : a)).s, 0),
+      heap_spaces_mib_at_rss_max: mib(points.reduce((a, b) => (b.rss > a.rss ? b : a)).spaces),
+      // every sample (at most 120, evenly picked), so the next person sees when a peak came
+      series: pick(points, 120).map((x) => ({ s: round(x.s, 0), rss: round(x.rss, 0), heap: round(x.heap, 0), heap_total: round(x.heapTotal, 0), native: round(x.native, 0), lag_p99_ms: round(x.lagP99, 0) })),
       // the allocator's arenas (glibc keeps freed memory per arena): unset means glibc's default (8 per core)
       malloc_arena_max: process.env.MALLOC_ARENA_MAX ?? 'default',
     };
