@@ -123,6 +123,13 @@ export class MarketState implements BookSyncListener {
   private readonly partitionCaughtUp = new Map<number, boolean>();
   private lastFetchAt: number | undefined;
   private fetchLiveSince: number | undefined;
+  /**
+   * Set by a fetch stall (broker away), cleared by the next event read. Meanwhile the clock closes
+   * no candle: an engine that could not reach the broker sends its held events again once it is
+   * back, after the consumer has found its partitions at their (old) end, and their trades belong
+   * to candles the clock would otherwise close (a chaos run closed a 1m candle 273 trades short).
+   */
+  private awaitingEngineAfterStall = false;
   private symbolPartition: ((symbol: string) => number) | undefined;
   private out: BatchOutput = emptyOutput();
   private readonly released: WireEngineEvent[] = [];
@@ -225,6 +232,7 @@ export class MarketState implements BookSyncListener {
     }
     this.lastEventAt.set(e.symbol, now);
     this.aggregates.observeEngineTime(e.timestamp, now);
+    this.awaitingEngineAfterStall = false;
     const released = this.released;
     const gaps = this.gaps;
     released.length = 0;
@@ -266,7 +274,7 @@ export class MarketState implements BookSyncListener {
     }
     const before = this.out.candles.length;
     // a symbol holding events behind a gap may still release trades of the candle: not closed meanwhile
-    this.aggregates.closeByClock(now, (symbol) => this.caughtUp(symbol, now) && (this.sequencers.get(symbol)?.heldCount ?? 0) === 0, this.out.candles);
+    if (!this.awaitingEngineAfterStall) this.aggregates.closeByClock(now, (symbol) => this.caughtUp(symbol, now) && (this.sequencers.get(symbol)?.heldCount ?? 0) === 0, this.out.candles);
     for (let i = before; i < this.out.candles.length; i++) this.observer.candleClosed(this.out.candles[i]!.symbol, this.out.candles[i]!.candle.interval);
     for (const [symbol, o] of this.orphans) {
       if (now - o.since < this.opts.orphanMaxMs) continue;
@@ -283,6 +291,7 @@ export class MarketState implements BookSyncListener {
    */
   noteFetch(at: number): void {
     if (this.lastFetchAt === undefined || at - this.lastFetchAt > FETCH_STALL_MS) this.fetchLiveSince = at;
+    if (this.lastFetchAt !== undefined && at - this.lastFetchAt > FETCH_STALL_MS) this.awaitingEngineAfterStall = true;
     this.lastFetchAt = at;
   }
 

@@ -10,7 +10,7 @@ import { EXCHANGES, FakeExchanges } from '../../src/sim/exchanges.js';
 import { readTopics } from '../support/kafka.js';
 import { isolatedEnv, startService } from '../support/service.js';
 import { testStores } from '../support/stores.js';
-import { startSim } from '../support/sim.js';
+import { startSim, type RunningSim } from '../support/sim.js';
 
 const cfg = loadConfig();
 const kafka = createKafka(cfg.kafkaBrokers, 'test-pricing', createLogger('error'));
@@ -45,9 +45,10 @@ describe('index, mark and funding through ccxt against local exchange stand-ins'
     const stores = await testStores(prefix);
     const svc = await startService({ ...env, ...stores.env });
     const phases: Record<string, [number, number]> = {};
+    let sim: RunningSim | undefined;
     try {
       // long enough for a slow start; stopped once the phases are over
-      const sim = startSim(['--symbols', '1', '--rate', '300', '--duration', '300', '--seed', '3'], env, 400_000);
+      sim = startSim(['--symbols', '1', '--rate', '300', '--duration', '300', '--seed', '3'], env, 400_000);
       const phase = async (name: string, ms: number) => {
         const start = Date.now();
         await sleep(ms);
@@ -145,6 +146,8 @@ describe('index, mark and funding through ccxt against local exchange stand-ins'
         assert.ok(Math.abs(Number(q.lo) - 64000) < 6400, `${q.source} ${q.lo}`);
       }
     } finally {
+      sim?.stop(); // a failure before the phases ended leaves it running
+      await sim?.done.catch(() => undefined);
       await svc.stop();
       await fake.stop();
       await stores.drop();

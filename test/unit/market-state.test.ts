@@ -124,6 +124,39 @@ describe('MarketState (ingest core) against the simulator', () => {
     assert.ok(checked >= 4 * 3, `${checked} candles checked`);
   });
 
+  it('after the broker was away the clock closes no candle until the engine is heard again (its held trades come after the consumer found the old end)', () => {
+    const sim = new Simulation(simOptions);
+    const state = new MarketState(counter().observer);
+    for (const i of sim.instruments()) state.onInstrument(i);
+    state.setSymbolPartitioner(() => 0);
+    let now = 0;
+    const feed = (b: number) => {
+      for (const e of sim.next(300, simOptions.startTime + b * 50).events) state.onEvent(e, now);
+      state.partitionRead(0, true, now);
+    };
+    for (let b = 0; b < 20; b++) {
+      now += 50;
+      state.noteFetch(now);
+      feed(b);
+      state.tick(now);
+    }
+    state.takeOutput();
+    // fetches answered for 70 s (past the minute and its grace), the partition at its end
+    const answered = (ms: number) => {
+      for (const end = now + ms; now < end; now += 500) {
+        state.noteFetch(now);
+        state.partitionRead(0, true, now);
+        state.tick(now);
+      }
+    };
+    now += 10_000; // the broker away: no fetch answered
+    answered(70_000); // back, the partition at its old end, the engine not heard yet
+    assert.deepEqual(state.takeOutput().candles, [], 'nothing closed by the clock before the engine speaks again');
+    feed(20); // the engine's held events: its clock is followed again
+    answered(70_000);
+    assert.ok(state.takeOutput().candles.length >= simOptions.symbols, 'the clock closes again once events flow');
+  });
+
   it('a candle the clock closes right after the periodic open-candle output goes out once, closed, and not reopened', () => {
     const sim = new Simulation(simOptions);
     const state = new MarketState(counter().observer);
