@@ -106,6 +106,7 @@ export async function soak(size: Size): Promise<ChaosOutcome> {
     const wsClientsAfter = promSample(after, 'md_ws_clients') ?? NaN;
     const retainedAfter = retained(after);
     const second = points.slice(Math.floor(points.length / 2));
+    const peak = points.reduce((a, b) => (b.rss > a.rss ? b : a));
     const perHour = (k: 'rss' | 'heap' | 'heapTotal' | 'external' | 'native') => round(slope(second.map((x) => x.s), second.map((x) => x[k])) * 3600, 1);
     const figures = {
       seconds: p.seconds,
@@ -141,8 +142,8 @@ export async function soak(size: Size): Promise<ChaosOutcome> {
       retained_under_load: retainedUnderLoad,
       retained_after_clients_left: retainedAfter,
       samples: points.length,
-      rss_max_at_s: round(points.reduce((a, b) => (b.rss > a.rss ? b : a)).s, 0),
-      heap_spaces_mib_at_rss_max: mib(points.reduce((a, b) => (b.rss > a.rss ? b : a)).spaces),
+      rss_max_at_s: round(peak.s, 0),
+      heap_spaces_mib_at_rss_max: mib(peak.spaces),
       // every sample (at most 120, evenly picked), so the next person sees when a peak came
       series: pick(points, 120).map((x) => ({ s: round(x.s, 0), rss: round(x.rss, 0), heap: round(x.heap, 0), heap_total: round(x.heapTotal, 0), native: round(x.native, 0), lag_p99_ms: round(x.lagP99, 0) })),
       // the allocator's arenas (glibc keeps freed memory per arena): unset means glibc's default (8 per core)

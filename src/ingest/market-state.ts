@@ -290,8 +290,9 @@ export class MarketState implements BookSyncListener {
    * FETCH_STALL_MS of answered fetches passes first, so partitions with a backlog report it.
    */
   noteFetch(at: number): void {
-    if (this.lastFetchAt === undefined || at - this.lastFetchAt > FETCH_STALL_MS) this.fetchLiveSince = at;
-    if (this.lastFetchAt !== undefined && at - this.lastFetchAt > FETCH_STALL_MS) this.awaitingEngineAfterStall = true;
+    const stalled = this.lastFetchAt !== undefined && at - this.lastFetchAt > FETCH_STALL_MS;
+    if (this.lastFetchAt === undefined || stalled) this.fetchLiveSince = at;
+    if (stalled) this.awaitingEngineAfterStall = true;
     this.lastFetchAt = at;
   }
 

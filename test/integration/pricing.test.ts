@@ -6,6 +6,7 @@ import { createKafka } from '../../src/ingest/kafka-client.js';
 import { createSchemaRegistry } from '../../src/ingest/schema-registry.js';
 import { createLogger } from '../../src/obs/logger.js';
 import type { FundingView, IndexView, MarkView } from '../../src/pricing/pricing-worker.js';
+import { MAPPERS } from '../../src/pricing/sources.js';
 import { EXCHANGES, FakeExchanges } from '../../src/sim/exchanges.js';
 import { readTopics } from '../support/kafka.js';
 import { isolatedEnv, startService } from '../support/service.js';
@@ -30,7 +31,7 @@ async function waitForAllSources(baseUrl: string, timeoutMs: number, log: () => 
   const gauges = last.split('\n').filter((l) => l.startsWith('md_index_')).join('\n');
   throw new Error(`index sources not all answering within ${timeoutMs} ms:\n${gauges}\nlog ${log().slice(-3000)}`);
 }
-const EXCHANGE_IDS = ['binance', 'coinbase', 'kraken', 'okx'];
+const EXCHANGE_IDS = Object.keys(MAPPERS); // the index source ids, as the service labels them
 
 describe('index, mark and funding through ccxt against local exchange stand-ins', () => {
   it('renormalises around stale, garbage and outlying sources, and marks everything stale when all are down', async () => {
